@@ -1,0 +1,83 @@
+"""API foundation: one JSON error shape, cursor pagination, the /api/v1/ root.
+
+Every error the API returns looks like
+    {"error": {"code": "conflict", "message": "…", "details": {…}}}
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, pagination, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from workflows.errors import ApplicationError
+
+log = logging.getLogger(__name__)
+
+
+class CursorPagination(pagination.CursorPagination):
+    page_size = 25
+    page_size_query_param = "page_size"
+    max_page_size = 200
+    ordering = "-id"
+
+
+def error_body(code: str, message, details=None) -> dict:
+    return {"error": {"code": code, "message": str(message), "details": details or {}}}
+
+
+_DRF_CODES = {
+    exceptions.ValidationError: "invalid",
+    exceptions.ParseError: "malformed_request",
+    exceptions.AuthenticationFailed: "authentication_failed",
+    exceptions.NotAuthenticated: "not_authenticated",
+    exceptions.PermissionDenied: "forbidden",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.NotAcceptable: "not_acceptable",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.Throttled: "rate_limited",
+}
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, ApplicationError):
+        return Response(error_body(exc.code, exc.message, exc.details), status=exc.status)
+    if isinstance(exc, DjangoValidationError):
+        details = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return Response(error_body("invalid", _("Some fields are missing or not valid."), details), status=400)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        log.exception("unhandled API error", exc_info=exc)
+        return Response(
+            error_body("server_error", _("Something went wrong on our side; nothing was changed.")),
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+    code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "error")
+    if isinstance(exc, exceptions.ValidationError):
+        message = _("Some fields are missing or not valid.")
+        details = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+    else:
+        message = exc.detail if isinstance(exc.detail, str) else _("The request could not be processed.")
+        details = {} if isinstance(exc.detail, str) else exc.detail
+        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+            details = {"retry_after_seconds": int(exc.wait)}
+    response.data = error_body(code, message, details)
+    return response
+
+
+def json_404(request, exception=None):
+    return JsonResponse(error_body("not_found", _("Not found.")), status=404)
+
+
+def json_500(request):
+    return JsonResponse(error_body("server_error", _("Something went wrong on our side; nothing was changed.")), status=500)

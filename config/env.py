@@ -1,0 +1,125 @@
+"""Strict environment parsing: a bad value stops start-up with one line naming the variable.
+
+Used by config.settings only. Every reader raises EnvError, which manage.py,
+wsgi.py and the Celery app turn into a single line on stderr and exit code 2.
+"""
+
+import os
+from urllib.parse import parse_qs, unquote, urlparse
+
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class EnvError(ImproperlyConfigured):
+    def __init__(self, name: str, problem: str):
+        self.name = name
+        super().__init__(f"{name}: {problem}")
+
+
+def env_str(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise EnvError(name, f"expected true/false (1/0, yes/no, on/off), got {raw!r}")
+
+
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise EnvError(name, f"expected an integer, got {raw!r}") from None
+    if value < minimum:
+        raise EnvError(name, f"expected an integer >= {minimum}, got {value}")
+    return value
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_database(name: str, default: str) -> dict:
+    import dj_database_url
+
+    raw = os.environ.get(name) or default
+    scheme = urlparse(raw).scheme
+    if scheme not in {"sqlite", "postgres", "postgresql", "pgsql"}:
+        raise EnvError(name, f"expected postgres://… or sqlite:///…, got scheme {scheme!r}")
+    try:
+        config = dj_database_url.parse(raw, conn_max_age=0)
+    except Exception as exc:  # dj_database_url raises assorted errors
+        raise EnvError(name, f"cannot parse {raw!r}: {exc}") from None
+    if scheme != "sqlite" and not config.get("NAME"):
+        raise EnvError(name, "no database name in the URL")
+    return config
+
+
+def env_redis(name: str) -> str | None:
+    raw = os.environ.get(name)
+    if not raw:
+        return None
+    parsed = urlparse(raw)
+    if parsed.scheme not in {"redis", "rediss"} or not parsed.hostname:
+        raise EnvError(name, f"expected redis://host:port/db, got {raw!r}")
+    try:
+        parsed.port  # noqa: B018  (raises on a bad port)
+    except ValueError:
+        raise EnvError(name, f"bad port in {raw!r}") from None
+    return raw
+
+
+def env_email(name: str, default: str) -> dict:
+    """Parse EMAIL_URL into Django email settings.
+
+    smtp://user:pass@host:port, smtp+tls://…, smtp+ssl://…, console://, file:///path, memory://
+    """
+    raw = os.environ.get(name) or default
+    parsed = urlparse(raw)
+    scheme = parsed.scheme
+    query = parse_qs(parsed.query)
+    if scheme == "console":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if scheme == "memory":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+    if scheme == "file":
+        if not parsed.path:
+            raise EnvError(name, "file:// needs a folder path, e.g. file:///tmp/mail")
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": parsed.path,
+        }
+    if scheme in {"smtp", "smtp+tls", "smtp+ssl"}:
+        if not parsed.hostname:
+            raise EnvError(name, f"no host in {raw!r}")
+        try:
+            port = parsed.port or (465 if scheme == "smtp+ssl" else 587 if scheme == "smtp+tls" else 25)
+        except ValueError:
+            raise EnvError(name, f"bad port in {raw!r}") from None
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": parsed.hostname,
+            "EMAIL_PORT": port,
+            "EMAIL_HOST_USER": unquote(parsed.username or ""),
+            "EMAIL_HOST_PASSWORD": unquote(parsed.password or ""),
+            "EMAIL_USE_TLS": scheme == "smtp+tls",
+            "EMAIL_USE_SSL": scheme == "smtp+ssl",
+            "EMAIL_TIMEOUT": int(query.get("timeout", ["10"])[0]),
+        }
+    raise EnvError(name, f"expected smtp://, smtp+tls://, smtp+ssl://, console://, file:// or memory://, got {raw!r}")

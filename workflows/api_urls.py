@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("<slug:records>/<int:pk>/transitions/", api.TransitionListView.as_view(), name="transition-list"),
+    path(
+        "<slug:records>/<int:pk>/transitions/<slug:name>/",
+        api.TransitionApplyView.as_view(),
+        name="transition-apply",
+    ),
+]

@@ -1,0 +1,54 @@
+"""The one family of domain errors. The API maps each to one JSON error shape
+(config.api.exception_handler); pages show `message` as a flash message.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class ApplicationError(Exception):
+    status = 400
+    code = "invalid"
+    default_message = _("The request could not be processed.")
+
+    def __init__(self, message=None, *, code: str | None = None, details: dict | list | None = None):
+        self.message = message or self.default_message
+        if code:
+            self.code = code
+        self.details = details or {}
+        super().__init__(str(self.message))
+
+
+class ValidationFailed(ApplicationError):
+    status = 400
+    code = "invalid"
+    default_message = _("Some fields are missing or not valid.")
+
+
+class TransitionNotAllowed(ApplicationError):
+    status = 409
+    code = "transition_not_allowed"
+    default_message = _("This step is not possible in the record's current state.")
+
+
+class PermissionDenied(ApplicationError):
+    status = 403
+    code = "forbidden"
+    default_message = _("You are not allowed to do this.")
+
+
+class Conflict(ApplicationError):
+    status = 409
+    code = "conflict"
+    default_message = _("The record was changed by someone else; reload and try again.")
+
+
+class NotFound(ApplicationError):
+    status = 404
+    code = "not_found"
+    default_message = _("Not found.")
+
+
+class RateLimited(ApplicationError):
+    status = 429
+    code = "rate_limited"
+    default_message = _("Too many requests; please wait a moment and try again.")

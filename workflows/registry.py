@@ -1,0 +1,87 @@
+"""Domain apps register their state machines here; the engine knows no domain app.
+
+    registry.register(Petition, api_name="petitions", notify=petition_events)
+
+`notify(record, move)` returns the outbox events a move produces:
+a list of dicts accepted by notifications.services.outbox_write(**event).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django_fsm import FSMFieldMixin
+
+
+@dataclass(frozen=True)
+class Move:
+    """What the transition service hands to a machine's `notify` hook."""
+
+    name: str
+    field: str
+    source: str
+    target: str
+    actor: Any
+    reason: str
+    payload: dict
+    audit_id: int
+
+
+@dataclass
+class Machine:
+    model: type
+    api_name: str
+    notify: Callable[[Any, Move], list[dict]] | None = None
+    title: Callable[[Any], str] = str
+    public_url: Callable[[Any], str] | None = None
+    visible_to: Callable[[Any, Any], bool] | None = None  # (record, user) -> may this user see it?
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return self.model._meta.label_lower  # "petitions.petition"
+
+    def fsm_fields(self) -> list[FSMFieldMixin]:
+        return [f for f in self.model._meta.concrete_fields if isinstance(f, FSMFieldMixin)]
+
+    def transitions(self) -> dict[str, Any]:
+        """name -> django_fsm FSMMeta, over every FSM field of the model."""
+        found = {}
+        for fsm_field in self.fsm_fields():
+            for t in fsm_field.get_all_transitions(self.model):
+                meta = getattr(self.model, t.name)._django_fsm
+                found[t.name] = meta
+        return found
+
+
+_machines: dict[type, Machine] = {}
+_by_api_name: dict[str, Machine] = {}
+
+
+def register(model: type, *, api_name: str, **options) -> Machine:
+    machine = Machine(model=model, api_name=api_name, **options)
+    _machines[model] = machine
+    _by_api_name[api_name] = machine
+    return machine
+
+
+def machine_for(model_or_record) -> Machine:
+    model = model_or_record if isinstance(model_or_record, type) else type(model_or_record)
+    try:
+        return _machines[model]
+    except KeyError:
+        raise LookupError(f"{model.__name__} has no registered workflow") from None
+
+
+def machine_by_api_name(api_name: str) -> Machine | None:
+    return _by_api_name.get(api_name)
+
+
+def machine_by_label(label: str) -> Machine | None:
+    return next((m for m in _machines.values() if m.label == label), None)
+
+
+def machines() -> list[Machine]:
+    return list(_machines.values())

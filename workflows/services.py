@@ -1,0 +1,210 @@
+"""The one write path for workflow records (see DESIGN.md, "The one write path").
+
+    transition(record, "open", actor=moderator, reason="…")
+
+BEGIN; lock the row; check the move exists, its conditions hold and the actor may make it;
+apply the @transition; save the changed fields; append the audit entry; write outbox
+events; COMMIT. Nothing else changes a state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.selectors import principal_role
+from notifications.services import outbox_write
+
+from . import registry
+from .errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
+from .models import AuditChainHead, AuditEntry, Deadline, payload_digest
+
+SYSTEM = None  # the actor for moves made by deadlines and other scheduled work
+
+
+def _field_values(record: models.Model) -> dict[str, Any]:
+    return {f.attname: getattr(record, f.attname) for f in record._meta.concrete_fields}
+
+
+def _unmet_conditions(meta, record, state) -> list[str]:
+    t = meta.get_transition(state)
+    unmet = []
+    for condition in t.conditions or []:
+        if not condition(record):
+            unmet.append(str(getattr(condition, "message", None) or condition.__name__))
+    return unmet
+
+
+def transition(
+    record: models.Model,
+    name: str,
+    *,
+    actor,
+    reason: str = "",
+    payload: dict | None = None,
+    expected_version: int | None = None,
+    expected_state: str | None = None,
+):
+    """Make move `name` on `record` as `actor` (None = the system). Returns the saved record.
+
+    Raises TransitionNotAllowed (no such move from here, or its conditions fail),
+    PermissionDenied (the actor may not make it), Conflict (the record moved since the
+    caller read it), ValidationFailed (a required reason or payload is missing).
+    """
+    machine = registry.machine_for(record)
+    metas = machine.transitions()
+    meta = metas.get(name)
+    if meta is None:
+        raise TransitionNotAllowed(_("There is no step called “%(name)s”.") % {"name": name}, code="unknown_transition")
+    reason = (reason or "").strip()
+    payload = payload or {}
+
+    with transaction.atomic():
+        locked = type(record)._default_manager.select_for_update().get(pk=record.pk)
+        field = meta.field
+        source = field.get_state(locked)
+        if expected_version is not None and locked.version != expected_version:
+            raise Conflict(details={"expected_version": expected_version, "version": locked.version})
+        if expected_state is not None and source != expected_state:
+            raise Conflict(details={"expected_state": expected_state, "state": source})
+        spec = meta.get_transition(source) if meta.has_transition(source) else None
+        if spec is None:
+            raise TransitionNotAllowed(
+                _("“%(name)s” is not possible while the record is “%(state)s”.") % {"name": name, "state": source},
+                details={"state": source, "transition": name},
+            )
+        if actor is not SYSTEM and not meta.has_transition_perm(locked, source, actor):
+            raise PermissionDenied(details={"transition": name})
+        unmet = _unmet_conditions(meta, locked, source)
+        if unmet:
+            raise TransitionNotAllowed(
+                _("“%(name)s” is not possible yet: %(why)s") % {"name": name, "why": "; ".join(unmet)},
+                details={"state": source, "transition": name, "conditions": unmet},
+            )
+        custom = spec.custom or {}
+        if custom.get("reason_required") and not reason:
+            raise ValidationFailed(_("A reason is required for this step."), details={"reason": [_("This field is required.")]})
+        clean = custom.get("clean_payload")
+        if clean is not None:
+            payload = clean(locked, payload)  # raises ValidationFailed
+
+        before = _field_values(locked)
+        getattr(locked, name)(actor=actor, reason=reason, payload=payload)
+        target = field.get_state(locked)
+        locked.version += 1
+        locked.updated_at = timezone.now()
+        after = _field_values(locked)
+        changed = [f.name for f in locked._meta.concrete_fields if before[f.attname] != after[f.attname]]
+        locked.save(update_fields=changed)
+
+        entry = audit_append(
+            record=locked,
+            action=AuditEntry.Action.TRANSITION,
+            name=name,
+            actor=actor,
+            from_state=source,
+            to_state=target,
+            reason=reason,
+            payload=payload,
+        )
+        if machine.notify is not None:
+            move = registry.Move(
+                name=name, field=field.name, source=source, target=target,
+                actor=actor, reason=reason, payload=payload, audit_id=entry.pk,
+            )  # fmt: skip
+            for event in machine.notify(locked, move) or []:
+                outbox_write(**event)
+    return locked
+
+
+def audit_append(
+    *,
+    action: str,
+    name: str,
+    actor,
+    record: models.Model | None = None,
+    record_type: str = "",
+    record_id: str | int = "",
+    organisation_id: int | None = None,
+    from_state: str = "",
+    to_state: str = "",
+    reason: str = "",
+    payload: dict | None = None,
+) -> AuditEntry:
+    """Append one entry to the chain. Must run inside the caller's transaction."""
+    if record is not None:
+        record_type = record._meta.label_lower
+        record_id = record.pk
+        organisation_id = getattr(record, "organisation_id", organisation_id)
+    head, _created = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+    entry = AuditEntry(
+        organisation_id=organisation_id,
+        record_type=record_type,
+        record_id=str(record_id),
+        action=action,
+        name=name,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_role=principal_role(actor, organisation_id),
+        created_at=timezone.now(),
+        from_state=from_state or "",
+        to_state=to_state or "",
+        reason=reason or "",
+        payload_digest=payload_digest(payload),
+        prev_hash=head.last_hash,
+    )
+    entry.hash = entry.compute_hash()
+    entry.save(force_insert=True)
+    head.last_hash = entry.hash
+    head.last_entry_id = entry.pk
+    head.save(update_fields=["last_hash", "last_entry_id"])
+    return entry
+
+
+def available_transitions(record: models.Model, user) -> list[dict]:
+    """The moves `user` may make on `record` now (conditions met, permission held)."""
+    machine = registry.machine_for(record)
+    found = []
+    for name, meta in machine.transitions().items():
+        state = meta.field.get_state(record)
+        if not meta.has_transition(state):
+            continue
+        if not meta.conditions_met(record, state):
+            continue
+        if not meta.has_transition_perm(record, state, user):
+            continue
+        spec = meta.get_transition(state)
+        custom = spec.custom or {}
+        found.append(
+            {
+                "name": name,
+                "label": str(custom.get("label", name)),
+                "field": meta.field.name,
+                "source": state,
+                "target": spec.target,
+                "reason_required": bool(custom.get("reason_required")),
+            }
+        )
+    return found
+
+
+def deadline_schedule(record: models.Model, *, transition: str, due_at: dt.datetime) -> Deadline:
+    """Schedule (or move) the pending deadline for one move of one record."""
+    deadline, _created = Deadline.objects.update_or_create(
+        record_type=record._meta.label_lower,
+        record_id=str(record.pk),
+        transition=transition,
+        done_at__isnull=True,
+        defaults={"due_at": due_at},
+    )
+    return deadline
+
+
+def deadline_cancel(record: models.Model, *, transition: str | None = None) -> int:
+    pending = Deadline.objects.filter(record_type=record._meta.label_lower, record_id=str(record.pk), done_at__isnull=True)
+    if transition:
+        pending = pending.filter(transition=transition)
+    return pending.update(done_at=timezone.now(), outcome="cancelled")
