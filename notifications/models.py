@@ -23,3 +23,21 @@ class OutboxEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.event}"
+
+
+class Subscription(models.Model):
+    """A person follows a record (a consultation, a petition). `auto` marks follows made
+    because they took part; the page says so and one click removes it."""
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="subscriptions")
+    record_type = models.CharField(max_length=100)
+    record_id = models.CharField(max_length=64)
+    auto = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "record_type", "record_id"], name="subscription_unique")]
+        indexes = [models.Index(fields=["record_type", "record_id"], name="subscription_record_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} follows {self.record_type}:{self.record_id}"

@@ -49,3 +49,34 @@ def _kick_relay() -> None:
         relay_outbox.delay()
     except Exception:  # broker down: nothing is lost, the row waits for the sweep
         log.warning("outbox relay kick failed; the periodic sweep will deliver", exc_info=True)
+
+
+def subscription_follow(*, user, record, auto: bool = False):
+    """Follow `record`. Taking part follows automatically (auto=True); an explicit follow
+    turns an automatic one into a chosen one. Idempotent."""
+    from .models import Subscription
+
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    sub, created = Subscription.objects.get_or_create(
+        user=user, record_type=record._meta.label_lower, record_id=str(record.pk), defaults={"auto": auto}
+    )
+    if not created and sub.auto and not auto:
+        Subscription.objects.filter(pk=sub.pk).update(auto=False)
+        sub.auto = False
+    return sub
+
+
+def subscription_unfollow(*, user, record) -> bool:
+    from .models import Subscription
+
+    deleted, _ = Subscription.objects.filter(user=user, record_type=record._meta.label_lower, record_id=str(record.pk)).delete()
+    return bool(deleted)
+
+
+def is_following(*, user, record) -> bool:
+    from .models import Subscription
+
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return Subscription.objects.filter(user=user, record_type=record._meta.label_lower, record_id=str(record.pk)).exists()
