@@ -13,6 +13,7 @@ from .env import env_bool, env_database, env_email, env_int, env_list, env_redis
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", False)
 _DEV_SECRET = "dev-insecure-ruamkid-secret-key-change-me-in-production-0123456789"
