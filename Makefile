@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt |
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint install migrate demo prod worker beat bench clean
+.PHONY: run test lint install migrate demo prod bench messages clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,13 +36,22 @@ test: lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # Production-like: gunicorn + Celery worker + beat on PostgreSQL and Redis (see README).
+# honcho gives the first Procfile entry (web) the port passed with -p.
 prod: install
+	@test -n "$$DATABASE_URL" -a -n "$$REDIS_URL" || { echo "make prod needs DATABASE_URL (PostgreSQL) and REDIS_URL (see README.md#production-like-mode)" >&2; exit 2; }
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py collectstatic --noinput
-	$(VENV)/bin/honcho start
+	$(PY) manage.py collectstatic --noinput -v0
+	HOST=$(HOST) $(VENV)/bin/honcho start -p $(PORT)
 
 bench: install
 	$(PY) -m bench $(BENCH_ARGS)
+
+# Project-level Thai strings (templates/, config/): extract, then fill msgstr in locale/th/LC_MESSAGES/django.po,
+# then compile. Each app keeps its own <app>/locale (same commands run inside the app folder).
+APPS := accounts workflows notifications petitions consultations
+messages: install
+	$(PY) manage.py makemessages -l th --no-obsolete $(addprefix -i ,$(APPS)) -i .venv -i tests -i bench -i var -i docs -i static
+	$(PY) manage.py compilemessages -l th $(addprefix -i ,$(APPS)) -i .venv
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis

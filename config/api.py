@@ -63,6 +63,8 @@ def exception_handler(exc, context):
             status=status.HTTP_500_INTERNAL_SERVER_ERROR,
         )
     code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "error")
+    if isinstance(exc, exceptions.PermissionDenied) and str(exc.detail).startswith("CSRF Failed"):
+        code = "csrf_failed"  # DRF's SessionAuthentication; the same code as config.views.csrf_failure
     if isinstance(exc, exceptions.ValidationError):
         message = _("Some fields are missing or not valid.")
         details = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}

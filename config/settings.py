@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "workflows",
     "petitions",
     "consultations",
+    "config",  # project-wide commands (seed_demo)
 ]
 
 MIDDLEWARE = [
@@ -114,6 +115,7 @@ USE_TZ = True
 # --- Static files: vendored under static/, served by whitenoise.
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns at start-up when it is missing
 STATICFILES_DIRS = [BASE_DIR / "static"]
 HTTPS = env_bool("HTTPS", False)
 STORAGES = {
@@ -154,6 +156,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {}  # each app adds its periodic tasks in its AppConfig.ready()
+NOTIFICATIONS_FOLLOWABLE = ["petitions.petition", "consultations.consultation"]
 
 # --- Email
 _email = env_email("EMAIL_URL", "console://")
@@ -164,8 +167,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- API
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first: an anonymous API call gets 401 + WWW-Authenticate, not a bare 403.
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "config.api.CursorPagination",
@@ -174,9 +178,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle", "rest_framework.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("THROTTLE_ANON", "600/min"),
         "user": env_str("THROTTLE_USER", "1200/min"),
+        "token": env_str("THROTTLE_TOKEN", "10/min"),  # config.api.TokenView: password guessing
     },
 }
 SPECTACULAR_SETTINGS = {
@@ -188,6 +194,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set shared across apps (petitions and consultations both have "state" and "kind").
+    "ENUM_NAME_OVERRIDES": {
+        "PetitionStateEnum": "petitions.models.State",
+        "PetitionKindEnum": "petitions.models.Kind",
+        "ConsultationStateEnum": "consultations.models.State",
+        "ReportKindEnum": "consultations.models.Report.Kind",
+    },
 }
 
 # --- Security (production: HTTPS=true)

@@ -5,3 +5,27 @@ from django.utils.translation import gettext_lazy as _
 class ConsultationsConfig(AppConfig):
     name = "consultations"
     verbose_name = _("Consultations")
+
+    def ready(self):
+        from celery.schedules import crontab
+        from django.conf import settings
+
+        from workflows import registry
+
+        from .models import Consultation
+        from .rules import may_see
+        from .services import consultation_on_move
+
+        registry.register(
+            Consultation,
+            api_name="consultations",
+            notify=consultation_on_move,
+            title=lambda c: c.title,
+            public_url=lambda c: c.get_absolute_url(),
+            visible_to=lambda c, user: may_see(user, c),
+        )
+        # "closing soon" reminders, two days (per policy) before a stage ends.
+        settings.CELERY_BEAT_SCHEDULE.setdefault(
+            "consultations-closing-soon",
+            {"task": "consultations.send_closing_soon", "schedule": crontab(minute="*/15")},
+        )

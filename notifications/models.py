@@ -1,8 +1,15 @@
 """Transactional outbox. Rows are written in the same transaction as the change they
 announce; the relay (notifications.tasks) claims and fans them out after commit."""
 
+import secrets
+
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def _new_secret() -> str:
+    return secrets.token_urlsafe(32)
 
 
 class OutboxEvent(models.Model):
@@ -41,3 +48,113 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} follows {self.record_type}:{self.record_id}"
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    INAPP = "inapp", _("In this site (inbox)")
+    WEBHOOK = "webhook", _("Webhook")
+
+
+class Mode(models.TextChoices):
+    IMMEDIATE = "immediate", _("Immediately")
+    DIGEST = "digest", _("Daily digest")
+    OFF = "off", _("Off")
+
+
+class Preference(models.Model):
+    """How one person wants one channel: immediately, in a daily digest, or not at all.
+    No row means the default (immediately). Transactional mail ignores it (see relay.TRANSACTIONAL)."""
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="notification_preferences")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.IMMEDIATE)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "channel"], name="preference_unique_channel")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.channel}={self.mode}"
+
+
+class Delivery(models.Model):
+    """One message of one event to one recipient on one channel. `key` (event + channel +
+    recipient) is unique, so a relay run twice, or two relays at once, create nothing twice.
+
+    pending → sending (claimed with a lease) → sent | failed; digest → sent by the daily digest.
+    A claim whose lease ran out (worker killed) is taken again by the sweep."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+        DIGEST = "digest", _("waiting for the daily digest")
+
+    event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    key = models.CharField(max_length=300, unique=True)
+    user = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    email = models.CharField(max_length=254, blank=True)  # for email: the address used
+    name = models.CharField(max_length=200, blank=True)
+    language = models.CharField(max_length=5, default="th")
+    endpoint = models.ForeignKey(
+        "notifications.WebhookEndpoint", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    claim = models.CharField(max_length=32, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "channel"], name="delivery_status_idx"),
+            models.Index(fields=["claim"], name="delivery_claim_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.status}"
+
+
+class Notification(models.Model):
+    """An in-app inbox entry. One per (event, user)."""
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="notifications")
+    source = models.ForeignKey(OutboxEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    event = models.CharField(max_length=100)
+    title = models.CharField(max_length=300)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["source", "user"], name="notification_unique_event_user")]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.title}"
+
+
+class WebhookEndpoint(models.Model):
+    """An integrator's URL for one organisation. Each POST carries
+    X-Ruamkid-Signature: sha256=HMAC(secret, "<timestamp>.<body>") and X-Ruamkid-Timestamp."""
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="webhook_endpoints")
+    url = models.URLField(max_length=500)
+    secret = models.CharField(max_length=100, default=_new_secret)
+    events = models.JSONField(default=list, blank=True)  # empty: every public event
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} → {self.url}"
+
+    def wants(self, event: str) -> bool:
+        return self.active and (not self.events or event in self.events)

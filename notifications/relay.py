@@ -1,5 +1,239 @@
-"""Claims outbox rows and fans them out to deliveries. (Completed by issue #4.)"""
+"""The relay: claims outbox rows, resolves who hears each event, applies their preferences
+and writes one Delivery per (event, channel, recipient), then queues delivery tasks by id.
+
+Safe to run twice or twice at once: a row is claimed with SELECT … FOR UPDATE SKIP LOCKED
+and marked relayed in the same transaction that writes its deliveries, and every delivery
+has a unique key, so nothing is created twice. Used by tasks.relay_outbox (kicked on
+commit) and tasks.sweep (beat, every conf.SWEEP_SECONDS).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+
+from accounts.models import Membership, User
+
+from . import conf
+from .models import Channel, Delivery, Mode, Notification, OutboxEvent, Preference, WebhookEndpoint
+
+log = logging.getLogger(__name__)
 
 
-def relay_pending() -> int:
-    return 0
+@dataclasses.dataclass(frozen=True)
+class Recipient:
+    user_id: int | None
+    email: str
+    name: str
+    language: str
+    email_confirmed: bool = True
+
+
+def resolve_audience(event: OutboxEvent) -> list[Recipient]:
+    """Everyone the event's audience names, each once (people by account, others by address)."""
+    audience = event.audience or {}
+    people: dict[int, Recipient] = {}
+    fields = ("id", "email", "full_name", "language", "email_confirmed_at")
+    querysets = []
+    if audience.get("followers") and event.record_type and event.record_id:
+        querysets.append(
+            User.objects.filter(
+                is_active=True, subscriptions__record_type=event.record_type, subscriptions__record_id=str(event.record_id)
+            )
+        )
+    user_ids = [int(x) for x in audience.get("users") or [] if str(x).isdigit()]
+    if user_ids:
+        querysets.append(User.objects.filter(is_active=True, pk__in=user_ids))
+    roles = [str(r) for r in audience.get("roles") or []]
+    if roles and event.organisation_id:
+        staff = Membership.objects.filter(organisation_id=event.organisation_id, role__in=roles).values("user_id")
+        querysets.append(User.objects.filter(is_active=True, pk__in=staff))
+    for qs in querysets:
+        for pk, email, name, language, confirmed_at in qs.values_list(*fields).iterator(chunk_size=5000):
+            people[pk] = Recipient(pk, email, name, language or "th", confirmed_at is not None)
+    found = list(people.values())
+    known = {r.email.lower() for r in found}
+    for entry in audience.get("emails") or []:
+        if isinstance(entry, str):
+            entry = {"email": entry}
+        email = str(entry.get("email") or "").strip().lower()
+        if not email or email in known:
+            continue
+        known.add(email)
+        language = str(entry.get("language") or "th")[:2]
+        found.append(Recipient(None, email, str(entry.get("name") or ""), language if language in ("th", "en") else "th"))
+    return found
+
+
+def preferences_for(user_ids: list[int]) -> dict[tuple[int, str], str]:
+    """(user_id, channel) → mode, only for people who changed a default."""
+    modes: dict[tuple[int, str], str] = {}
+    for start in range(0, len(user_ids), 2000):
+        chunk = user_ids[start : start + 2000]
+        for user_id, channel, mode in Preference.objects.filter(user_id__in=chunk).values_list("user_id", "channel", "mode"):
+            modes[(user_id, channel)] = mode
+    return modes
+
+
+def email_mode(event_name: str, recipient: Recipient, modes: dict) -> str:
+    """Immediate, digest or off for this person's email. Transactional mail ignores "off"
+    and the digest; other mail needs an account with a confirmed address."""
+    if event_name in conf.TRANSACTIONAL:
+        return Mode.IMMEDIATE
+    if recipient.user_id is None:
+        return Mode.IMMEDIATE
+    if not recipient.email_confirmed:
+        return Mode.OFF
+    return modes.get((recipient.user_id, Channel.EMAIL), Mode.IMMEDIATE)
+
+
+def inapp_mode(event_name: str, recipient: Recipient, modes: dict) -> str:
+    if recipient.user_id is None or event_name in conf.NO_INAPP:
+        return Mode.OFF
+    mode = modes.get((recipient.user_id, Channel.INAPP), Mode.IMMEDIATE)
+    return Mode.OFF if mode == Mode.OFF else Mode.IMMEDIATE  # the inbox has no digest
+
+
+def delivery_key(event_id: int, channel: str, recipient: str) -> str:
+    return f"{event_id}:{channel}:{recipient}"
+
+
+def fan_out(event: OutboxEvent) -> dict[str, int]:
+    """Write the deliveries and inbox entries of one event (inside the caller's transaction)."""
+    from .channels import inapp_title
+
+    recipients = resolve_audience(event)
+    modes = preferences_for([r.user_id for r in recipients if r.user_id is not None])
+    now = timezone.now()
+    deliveries, inbox = [], []
+    titles: dict[str, str] = {}
+    for r in recipients:
+        mode = email_mode(event.event, r, modes)
+        if mode != Mode.OFF and r.email:
+            who = f"u{r.user_id}" if r.user_id is not None else f"e{r.email}"
+            deliveries.append(
+                Delivery(
+                    event=event, channel=Channel.EMAIL, key=delivery_key(event.pk, Channel.EMAIL, who),
+                    user_id=r.user_id, email=r.email, name=r.name[:200], language=r.language, created_at=now,
+                    status=Delivery.Status.DIGEST if mode == Mode.DIGEST else Delivery.Status.PENDING,
+                )
+            )  # fmt: skip
+        if inapp_mode(event.event, r, modes) == Mode.IMMEDIATE:
+            if r.language not in titles:
+                with translation.override(r.language):
+                    titles[r.language] = inapp_title(event)
+            inbox.append(
+                Notification(
+                    user_id=r.user_id, source=event, event=event.event, title=titles[r.language][:300],
+                    url=str((event.data or {}).get("url") or "")[:500], created_at=now,
+                )
+            )  # fmt: skip
+    if event.organisation_id and event.event not in conf.PRIVATE:
+        for endpoint in WebhookEndpoint.objects.filter(organisation_id=event.organisation_id, active=True):
+            if endpoint.wants(event.event):
+                deliveries.append(
+                    Delivery(
+                        event=event, channel=Channel.WEBHOOK, key=delivery_key(event.pk, Channel.WEBHOOK, str(endpoint.pk)),
+                        endpoint=endpoint, created_at=now,
+                    )
+                )  # fmt: skip
+    Delivery.objects.bulk_create(deliveries, batch_size=2000, ignore_conflicts=True)
+    Notification.objects.bulk_create(inbox, batch_size=2000, ignore_conflicts=True)
+    return {"recipients": len(recipients), "deliveries": len(deliveries), "inbox": len(inbox)}
+
+
+def _claim_next(skip: set[int]) -> OutboxEvent | None:
+    return (
+        OutboxEvent.objects.select_for_update(skip_locked=True)
+        .filter(relayed_at__isnull=True, attempts__lt=conf.MAX_EVENT_ATTEMPTS)
+        .exclude(pk__in=skip)
+        .order_by("id")
+        .first()
+    )
+
+
+def relay_one(skip: set[int]) -> OutboxEvent | None:
+    """Claim and fan out the oldest unrelayed row; None when there is nothing left."""
+    with transaction.atomic():
+        event = _claim_next(skip)
+        if event is None:
+            return None
+        try:
+            with transaction.atomic():
+                fan_out(event)
+                event.relayed_at = timezone.now()
+                event.save(update_fields=["relayed_at"])
+        except Exception as exc:  # a bad row must not block the others; it is retried by the sweep
+            log.exception("outbox event %s could not be relayed", event.pk)
+            skip.add(event.pk)
+            event.attempts += 1
+            event.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            event.save(update_fields=["attempts", "last_error"])
+            return event
+    enqueue_deliveries(Delivery.objects.filter(event_id=event.pk))
+    return event
+
+
+def relay_pending(limit: int | None = None) -> int:
+    """Relay until no unrelayed row is left (or `limit` rows). Returns how many were relayed."""
+    done, skip = 0, set()
+    while limit is None or done < limit:
+        event = relay_one(skip)
+        if event is None:
+            break
+        if event.pk not in skip:
+            done += 1
+    return done
+
+
+def enqueue_deliveries(deliveries) -> int:
+    """Queue delivery tasks for the pending deliveries in `deliveries`, conf.CHUNK ids per task.
+    If the broker is down the rows stay pending and the sweep queues them later."""
+    from .tasks import deliver_email, deliver_webhooks
+
+    queued = 0
+    tasks = {Channel.EMAIL: deliver_email, Channel.WEBHOOK: deliver_webhooks}
+    for channel, task in tasks.items():
+        ids = list(deliveries.filter(channel=channel, status=Delivery.Status.PENDING).order_by("id").values_list("id", flat=True))
+        for start in range(0, len(ids), conf.CHUNK):
+            chunk = ids[start : start + conf.CHUNK]
+            try:
+                task.delay(chunk)
+            except Exception:
+                log.warning("could not queue %d %s deliveries; the sweep will", len(chunk), channel, exc_info=True)
+                return queued
+            Delivery.objects.filter(pk__in=chunk, status=Delivery.Status.PENDING).update(enqueued_at=timezone.now())
+            queued += len(chunk)
+    return queued
+
+
+def sweep() -> dict[str, int]:
+    """Beat task body: relay what the kicks missed, give back leases of killed workers,
+    queue again deliveries whose task was lost."""
+    relayed = relay_pending()
+    now = timezone.now()
+    # Digest claims whose worker died go back to the digest.
+    Delivery.objects.filter(status=Delivery.Status.SENDING, lease_until__lt=now, claim__startswith="d").update(
+        status=Delivery.Status.DIGEST, claim="", lease_until=None
+    )
+    given_up = Delivery.objects.filter(
+        Q(status=Delivery.Status.PENDING) | Q(status=Delivery.Status.SENDING, lease_until__lt=now),
+        attempts__gte=conf.MAX_ATTEMPTS,
+    ).update(status=Delivery.Status.FAILED, last_error="gave up after repeated temporary failures", lease_until=None)
+    stale = Delivery.objects.filter(
+        Q(status=Delivery.Status.PENDING, enqueued_at__isnull=True, created_at__lt=now - dt.timedelta(seconds=5))
+        | Q(status=Delivery.Status.PENDING, enqueued_at__lt=now - dt.timedelta(seconds=conf.REQUEUE_AFTER_SECONDS))
+        | Q(status=Delivery.Status.SENDING, lease_until__lt=now)
+    )
+    ids = list(stale.order_by("id").values_list("id", flat=True)[:100_000])
+    # enqueue_deliveries only queues pending rows: expired claims are made pending again first.
+    Delivery.objects.filter(pk__in=ids, status=Delivery.Status.SENDING, lease_until__lt=now).update(
+        status=Delivery.Status.PENDING, claim="", lease_until=None
+    )
+    requeued = enqueue_deliveries(Delivery.objects.filter(pk__in=ids)) if ids else 0
+    return {"relayed": relayed, "requeued": requeued, "given_up": given_up}

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import logging
+import time
 
+from django.apps import apps
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import transaction
+from django.http import Http404
 
 from .models import OutboxEvent
 
@@ -41,14 +46,45 @@ def outbox_write(
     return row
 
 
+KICK_KEY = "notifications:relay-kick"
+_broker_down_until = 0.0
+
+
 def _kick_relay() -> None:
-    """Ask a worker to relay now. If the broker is down the beat sweep sends it later."""
+    """Ask a worker to relay now, cheaply: within conf.KICK_SECONDS only the first commit of a
+    burst queues a relay task (a cache key is the window); the relay drains until empty, then
+    reopens the window and drains once more, so no row waits for the next kick. If the broker
+    is down, nothing is lost: the beat sweep relays the row later, and this process stops
+    trying for a few seconds so requests do not pay for a dead broker each time."""
+    global _broker_down_until
+    from django.core.cache import cache
+
+    from . import conf
     from .tasks import relay_outbox
 
+    if time.monotonic() < _broker_down_until:
+        return
+    try:
+        if not cache.add(KICK_KEY, 1, timeout=conf.KICK_SECONDS):
+            return
+    except Exception:  # cache down: kick anyway, the broker may still be up
+        log.debug("relay debounce key unavailable", exc_info=True)
     try:
         relay_outbox.delay()
     except Exception:  # broker down: nothing is lost, the row waits for the sweep
+        _broker_down_until = time.monotonic() + 5
+        kick_window_open()
         log.warning("outbox relay kick failed; the periodic sweep will deliver", exc_info=True)
+
+
+def kick_window_open() -> None:
+    """Let the next commit queue a relay again (called by the relay once it has drained)."""
+    from django.core.cache import cache
+
+    try:
+        cache.delete(KICK_KEY)
+    except Exception:
+        log.debug("relay debounce key unavailable", exc_info=True)
 
 
 def subscription_follow(*, user, record, auto: bool = False):
@@ -80,3 +116,61 @@ def is_following(*, user, record) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return Subscription.objects.filter(user=user, record_type=record._meta.label_lower, record_id=str(record.pk)).exists()
+
+
+def subscription_follow_ref(*, user, record_type: str, record_id: str, auto: bool = False):
+    """Follow a record named by type and id (pages and the API). Only types listed in
+    settings.NOTIFICATIONS_FOLLOWABLE; raises Http404 when there is no such record."""
+    record = followable_record(record_type, record_id)
+    return subscription_follow(user=user, record=record, auto=auto)
+
+
+def subscription_unfollow_ref(*, user, record_type: str, record_id: str) -> bool:
+    from .models import Subscription
+
+    if record_type not in followable_types():
+        raise Http404
+    deleted, _ = Subscription.objects.filter(user=user, record_type=record_type, record_id=str(record_id)).delete()
+    return bool(deleted)
+
+
+def followable_types() -> list[str]:
+    return list(getattr(settings, "NOTIFICATIONS_FOLLOWABLE", []))
+
+
+def followable_record(record_type: str, record_id):
+    if record_type not in followable_types():
+        raise Http404
+    try:
+        model = apps.get_model(record_type)
+        return model._default_manager.get(pk=record_id)
+    except (LookupError, ValueError, TypeError, ValidationError, ObjectDoesNotExist):
+        raise Http404 from None
+
+
+def notification_mark_read(*, user, ids: list[int] | None = None) -> int:
+    """Mark the person's inbox entries read (all of them when `ids` is None)."""
+    from django.utils import timezone
+
+    from .models import Notification
+
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=ids)
+    return unread.update(read_at=timezone.now())
+
+
+def preference_set(*, user, channel: str, mode: str):
+    """Set how `user` hears on `channel`. The inbox has no digest."""
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from .models import Channel, Mode, Preference
+
+    allowed = {Channel.EMAIL: {Mode.IMMEDIATE, Mode.DIGEST, Mode.OFF}, Channel.INAPP: {Mode.IMMEDIATE, Mode.OFF}}
+    if channel not in allowed or mode not in allowed[channel]:
+        raise ValidationError({"mode": [_("Choose one of the offered options.")]})
+    pref, _created = Preference.objects.update_or_create(
+        user=user, channel=channel, defaults={"mode": mode, "updated_at": timezone.now()}
+    )
+    return pref

@@ -5,3 +5,24 @@ from django.utils.translation import gettext_lazy as _
 class PetitionsConfig(AppConfig):
     name = "petitions"
     verbose_name = _("Petitions")
+
+    def ready(self):
+        from django.conf import settings
+
+        from workflows import registry
+
+        from . import machine
+        from .models import Petition
+
+        registry.register(
+            Petition,
+            api_name="petitions",
+            notify=machine.on_move,
+            title=machine.title,
+            public_url=machine.public_url,
+            visible_to=machine.visible_to,
+        )
+        # The periodic check: "deadline near" reminders and threshold reconciliation.
+        settings.CELERY_BEAT_SCHEDULE.setdefault(
+            "petitions-check", {"task": "petitions.check", "schedule": 300.0}
+        )

@@ -1,8 +1,17 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from . import views
 
 app_name = "petitions"
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="placeholder.html"), name="list"),
-    path("moderation/", TemplateView.as_view(template_name="placeholder.html"), name="moderation"),
+    path("", views.petition_list, name="list"),
+    path("new/", views.petition_create, name="create"),
+    path("moderation/", views.moderation_queue, name="moderation"),
+    path("<int:pk>/", views.petition_detail, name="detail"),
+    path("<int:pk>/sign/", views.petition_sign, name="sign"),
+    path("<int:pk>/sponsor/<str:token>/", views.petition_sponsor, name="sponsor"),
+    path("<int:pk>/act/<slug:name>/", views.petition_act, name="act"),
+    path("<int:pk>/signatures/", views.signature_review, name="signatures"),
+    path("signatures/confirm/<str:token>/", views.signature_confirm, name="confirm"),
+    path("signatures/withdraw/<str:token>/", views.signature_withdraw, name="withdraw"),
 ]

@@ -5,14 +5,17 @@ POST /api/v1/<records>/<id>/transitions/<name>/   {"reason": "...", "payload": {
 """
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
+from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import registry
 from .errors import NotFound, PermissionDenied
+from .models import AuditEntry
+from .selectors import actor_display, audit_entries, audit_verify
 from .services import available_transitions, transition
 
 
@@ -98,12 +101,79 @@ class TransitionApplyView(APIView):
             expected_version=data.get("expected_version"),
             expected_state=data.get("expected_state"),
         )
-        from .models import AuditEntry
+        return Response({"state": _state_of(machine, updated), "audit_id": updated.last_audit_entry.pk})
 
-        last = (
-            AuditEntry.objects.filter(record_type=machine.label, record_id=str(record.pk))
-            .order_by("-id")
-            .values_list("id", flat=True)
-            .first()
+
+# --- The public audit trail ----------------------------------------------------------------
+
+
+class AuditEntrySerializer(serializers.ModelSerializer):
+    actor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AuditEntry
+        fields = [
+            "id", "organisation", "record_type", "record_id", "action", "name", "actor", "actor_role",
+            "created_at", "from_state", "to_state", "reason", "payload_digest", "prev_hash", "hash",
+        ]  # fmt: skip
+
+    @extend_schema_field(
+        inline_serializer(
+            "AuditActor",
+            {"role": serializers.CharField(), "role_label": serializers.CharField(), "name": serializers.CharField()},
         )
-        return Response({"state": _state_of(machine, updated), "audit_id": last})
+    )
+    def get_actor(self, entry) -> dict:
+        return actor_display(entry)
+
+
+class AuditListView(ListAPIView):
+    """The public audit trail, newest first. Filter with ?record_type=&record_id=&organisation= (id or slug)."""
+
+    permission_classes = [AllowAny]
+    serializer_class = AuditEntrySerializer
+    # the default pagination: config.api.CursorPagination, newest (highest id) first
+    filter_backends: list = []
+
+    @extend_schema(
+        summary="The public audit trail (hash-chained)",
+        parameters=[
+            OpenApiParameter("record_type", str, description="app_label.model, e.g. petitions.petition"),
+            OpenApiParameter("record_id", str),
+            OpenApiParameter("organisation", str, description="organisation id or slug"),
+        ],
+        tags=["audit"],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        q = self.request.query_params
+        return audit_entries(
+            record_type=q.get("record_type", "")[:100],
+            record_id=q.get("record_id", "")[:64],
+            organisation=q.get("organisation", "")[:50] or None,
+        )
+
+
+class AuditVerifyView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="Recompute the audit chain and report OK or the first broken entry",
+        responses={
+            200: inline_serializer(
+                "AuditVerify",
+                {
+                    "ok": serializers.BooleanField(),
+                    "entries": serializers.IntegerField(),
+                    "first_broken": serializers.DictField(required=False),
+                    "problem": serializers.CharField(required=False),
+                    "code": serializers.CharField(required=False),
+                },
+            )
+        },  # fmt: skip
+        tags=["audit"],
+    )
+    def get(self, request):
+        return Response(audit_verify().as_dict())

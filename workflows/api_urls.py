@@ -10,3 +10,7 @@ urlpatterns = [
         name="transition-apply",
     ),
 ]
+urlpatterns += [
+    path("audit/", api.AuditListView.as_view(), name="audit-list"),
+    path("audit/verify/", api.AuditVerifyView.as_view(), name="audit-verify"),
+]

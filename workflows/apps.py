@@ -1,7 +1,17 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+ADVANCE_EVERY_SECONDS = 60.0
+
 
 class WorkflowsConfig(AppConfig):
     name = "workflows"
     verbose_name = _("Workflow engine")
+
+    def ready(self):
+        from django.conf import settings
+
+        # Celery beat: apply due deadlines (also `manage.py advance_workflows`).
+        settings.CELERY_BEAT_SCHEDULE.setdefault(
+            "workflows-advance", {"task": "workflows.advance_workflows", "schedule": ADVANCE_EVERY_SECONDS}
+        )

@@ -10,6 +10,7 @@ events; COMMIT. Nothing else changes a state.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from django.db import models, transaction
@@ -20,8 +21,10 @@ from accounts.selectors import principal_role
 from notifications.services import outbox_write
 
 from . import registry
-from .errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
+from .errors import ApplicationError, Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from .models import AuditChainHead, AuditEntry, Deadline, payload_digest
+
+log = logging.getLogger(__name__)
 
 SYSTEM = None  # the actor for moves made by deadlines and other scheduled work
 
@@ -54,6 +57,8 @@ def transition(
     Raises TransitionNotAllowed (no such move from here, or its conditions fail),
     PermissionDenied (the actor may not make it), Conflict (the record moved since the
     caller read it), ValidationFailed (a required reason or payload is missing).
+
+    The returned record carries the new audit entry as `record.last_audit_entry`.
     """
     machine = registry.machine_for(record)
     metas = machine.transitions()
@@ -77,6 +82,8 @@ def transition(
                 _("“%(name)s” is not possible while the record is “%(state)s”.") % {"name": name, "state": source},
                 details={"state": source, "transition": name},
             )
+        if actor is not SYSTEM and not getattr(actor, "is_authenticated", False):
+            raise PermissionDenied(_("Sign in to do this."), code="not_authenticated", details={"transition": name})
         if actor is not SYSTEM and not meta.has_transition_perm(locked, source, actor):
             raise PermissionDenied(details={"transition": name})
         unmet = _unmet_conditions(meta, locked, source)
@@ -118,6 +125,7 @@ def transition(
             )  # fmt: skip
             for event in machine.notify(locked, move) or []:
                 outbox_write(**event)
+    locked.last_audit_entry = entry
     return locked
 
 
@@ -208,3 +216,123 @@ def deadline_cancel(record: models.Model, *, transition: str | None = None) -> i
     if transition:
         pending = pending.filter(transition=transition)
     return pending.update(done_at=timezone.now(), outcome="cancelled")
+
+
+# --- Deadlines -------------------------------------------------------------------------------
+
+OUTCOME_APPLIED = "applied"
+OUTCOME_NOT_ALLOWED = "skipped: not allowed now"
+
+
+def deadlines_advance(*, now: dt.datetime | None = None, limit: int | None = None) -> dict[str, int]:
+    """Apply every due Deadline once, as the system. Returns {"applied": n, "skipped": m}.
+
+    Each row is claimed with SELECT … FOR UPDATE SKIP LOCKED in its own transaction, so two
+    workers (beat + a manual `manage.py advance_workflows`) never apply the same row, and a
+    row is marked done with its outcome in the same transaction as the move it made. A row
+    whose move is no longer possible is marked "skipped: …" and never tried again; running
+    this twice changes nothing the second time.
+    """
+    from django.conf import settings
+    from django.utils import translation
+
+    now = now or timezone.now()
+    counts = {"applied": 0, "skipped": 0}
+    done = 0
+    while limit is None or done < limit:
+        with transaction.atomic():
+            row = (
+                Deadline.objects.select_for_update(skip_locked=True)
+                .filter(done_at__isnull=True, due_at__lte=now)
+                .order_by("due_at", "id")
+                .first()
+            )
+            if row is None:
+                break
+            outcome = _deadline_apply(row, language=settings.LANGUAGE_CODE, translation=translation)
+            # Conditional: a row another worker finished meanwhile is left as that worker wrote it.
+            Deadline.objects.filter(pk=row.pk, done_at__isnull=True).update(done_at=timezone.now(), outcome=outcome[:200])
+        counts["applied" if outcome == OUTCOME_APPLIED else "skipped"] += 1
+        done += 1
+    return counts
+
+
+def _deadline_apply(row: Deadline, *, language: str, translation) -> str:
+    machine = registry.machine_by_label(row.record_type)
+    if machine is None:
+        return "skipped: no workflow registered"
+    record = machine.model._default_manager.filter(pk=row.record_id).first()
+    if record is None:
+        return "skipped: record not found"
+    with translation.override(language):  # the audit reason is stored in the site's language
+        reason = _("Deadline reached")
+    try:
+        with transaction.atomic():  # a savepoint: a failed move leaves nothing behind
+            transition(record, row.transition, actor=SYSTEM, reason=reason, payload={"deadline": row.pk})
+    except TransitionNotAllowed:
+        return OUTCOME_NOT_ALLOWED
+    except ApplicationError as exc:
+        return f"skipped: {exc.code}"
+    except Exception as exc:  # a broken row must not block every later deadline
+        log.exception("deadline %s failed", row.pk)
+        return f"failed: {type(exc).__name__}"
+    return OUTCOME_APPLIED
+
+
+# --- Roles -----------------------------------------------------------------------------------
+
+
+def membership_grant(*, admin, user, organisation, role: str):
+    """Give `user` a role in `organisation`. Staff roles are granted only by an admin of that
+    organisation (or a superuser; admin=None is the operator's command line). Audited.
+    Idempotent: granting a role the user already holds returns the existing membership."""
+    from accounts.models import Membership, Role
+    from accounts.selectors import forget_roles, has_role
+
+    if role not in Role.values:
+        raise ValidationFailed(_("Unknown role “%(role)s”.") % {"role": role}, details={"role": [role]})
+    if admin is not SYSTEM and not (getattr(admin, "is_superuser", False) or has_role(admin, organisation, Role.ADMIN)):
+        raise PermissionDenied(_("Only an administrator of this organisation can grant roles."))
+    with transaction.atomic():
+        membership, created = Membership.objects.get_or_create(
+            user=user, organisation=organisation, role=role, defaults={"granted_by": admin if admin is not SYSTEM else None}
+        )
+        if created:
+            audit_append(
+                action=AuditEntry.Action.MODERATION,
+                name="membership_grant",
+                actor=admin,
+                record_type="accounts.membership",
+                record_id=membership.pk,
+                organisation_id=organisation.pk,
+                to_state=role,
+                payload={"user": user.pk, "role": role},
+            )
+    forget_roles(user)
+    return membership
+
+
+def membership_revoke(*, admin, user, organisation, role: str) -> bool:
+    """Take a role away (same rules as membership_grant). Returns whether one was removed."""
+    from accounts.models import Membership, Role
+    from accounts.selectors import forget_roles, has_role
+
+    if admin is not SYSTEM and not (getattr(admin, "is_superuser", False) or has_role(admin, organisation, Role.ADMIN)):
+        raise PermissionDenied(_("Only an administrator of this organisation can change roles."))
+    with transaction.atomic():
+        membership = Membership.objects.filter(user=user, organisation=organisation, role=role).first()
+        if membership is None:
+            return False
+        audit_append(
+            action=AuditEntry.Action.MODERATION,
+            name="membership_revoke",
+            actor=admin,
+            record_type="accounts.membership",
+            record_id=membership.pk,
+            organisation_id=organisation.pk,
+            from_state=role,
+            payload={"user": user.pk, "role": role},
+        )
+        membership.delete()
+    forget_roles(user)
+    return True

@@ -1,5 +1,6 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from . import views
 
 app_name = "workflows"
-urlpatterns = [path("", TemplateView.as_view(template_name="placeholder.html"), name="audit")]
+urlpatterns = [path("", views.audit_list, name="audit")]

@@ -1,0 +1,62 @@
+"""Pages: register, confirm the email (a GET shows a button, only the POST confirms), sign in/out."""
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from .forms import RegistrationForm
+from .services import TokenExpired, TokenInvalid, user_confirm_email, user_for_confirm_token, user_register
+
+
+@require_http_methods(["GET", "POST"])
+def register(request):
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = RegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        user_register(
+            email=data["email"],
+            password=data["password1"],
+            full_name=data["full_name"],
+            organisation=data["organisation"],
+            village=data.get("village"),
+            language=data["language"],
+        )
+        request.session["registered_email"] = data["email"]
+        return redirect("accounts:register_sent")
+    return render(request, "accounts/register.html", {"form": form})
+
+
+def register_sent(request):
+    return render(request, "accounts/register_sent.html", {"email": request.session.get("registered_email", "")})
+
+
+@require_http_methods(["GET", "POST"])
+def confirm(request, token: str):
+    """GET shows what will be confirmed and a button; mail scanners that follow links confirm nothing."""
+    try:
+        user = user_for_confirm_token(token)
+    except TokenExpired:
+        return render(request, "accounts/confirm_invalid.html", {"expired": True}, status=400)
+    except TokenInvalid:
+        return render(request, "accounts/confirm_invalid.html", {"expired": False}, status=400)
+    if request.method == "POST":
+        user_confirm_email(user=user)
+        messages.success(request, _("Thank you: your email address is confirmed."))
+        if request.user.is_authenticated:
+            return redirect("home")
+        return redirect(reverse("accounts:login"))
+    return render(request, "accounts/confirm.html", {"confirm_user": user, "already": user.email_confirmed})
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    pass

@@ -1,0 +1,440 @@
+"""/api/v1/consultations/: consultations with nested problems, alternatives, comments, the
+voter's own ballot, results, the decision and the participation record.
+
+State moves use the engine's generic endpoint /api/v1/consultations/<id>/transitions/<name>/.
+Every error is the one JSON shape; bad input changes nothing (each service is one transaction).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Organisation
+from workflows.errors import NotFound, PermissionDenied, ValidationFailed
+
+from . import rules, selectors, services
+from .models import Consultation, Level, Problem, ReasonCode, Report, State, Visibility
+
+
+def _signed_in(request):
+    if not request.user.is_authenticated:
+        raise PermissionDenied(_("Sign in to do this."), code="not_authenticated")
+    return request.user
+
+
+def _valid(serializer_class, request) -> dict:
+    s = serializer_class(data=request.data)
+    s.is_valid(raise_exception=True)
+    return s.validated_data
+
+
+# --- output --------------------------------------------------------------------------------------------
+
+
+class StageOut(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    starts_at = serializers.DateTimeField(allow_null=True)
+    ends_at = serializers.DateTimeField(allow_null=True)
+    current = serializers.BooleanField()
+
+
+class ConsultationOut(serializers.ModelSerializer):
+    url = serializers.CharField(source="get_absolute_url")
+    organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    schedule = serializers.SerializerMethodField()
+    village_ids = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Consultation
+        fields = ["id", "title", "summary", "body", "level", "state", "moderation", "voting", "show_tallies_during_voting",
+                  "village_ids", "channels", "organisation", "url", "version", "created_at", "schedule"]  # fmt: skip
+
+    def get_schedule(self, c) -> list[dict]:
+        return StageOut(selectors.schedule(c), many=True).data
+
+    def get_village_ids(self, c) -> list[int]:
+        return [v.pk for v in c.villages.all()]
+
+
+class ProblemOut(serializers.ModelSerializer):
+    supporters = serializers.IntegerField(source="n_supports", default=0)
+    village = serializers.StringRelatedField()
+
+    class Meta:
+        model = Problem
+        fields = ["id", "title", "body", "visibility", "supporters", "merged_into", "village", "response", "created_at"]
+
+
+class AlternativeOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    body = serializers.CharField()
+    visibility = serializers.CharField()
+    by_staff = serializers.BooleanField()
+    problem_ids = serializers.SerializerMethodField()
+    adopted = serializers.BooleanField()
+    response = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+    def get_problem_ids(self, a) -> list[int]:
+        return [p.pk for p in a.problems.all()]
+
+
+class CommentOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    body = serializers.CharField()
+    visibility = serializers.CharField()
+    parent_id = serializers.IntegerField(allow_null=True)
+    problem_id = serializers.IntegerField(allow_null=True)
+    alternative_id = serializers.IntegerField(allow_null=True)
+    by_staff = serializers.BooleanField()
+    author = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+
+    def get_author(self, cm) -> str:
+        return (cm.author.full_name or _("resident")) if cm.author_id else ""
+
+
+# --- input ---------------------------------------------------------------------------------------------
+
+
+class ConsultationIn(serializers.Serializer):
+    organisation = serializers.SlugField()
+    title = serializers.CharField(max_length=300)
+    level = serializers.ChoiceField(choices=Level.choices)
+    summary = serializers.CharField(required=False, allow_blank=True, default="")
+    body = serializers.CharField(required=False, allow_blank=True, default="")
+    moderation = serializers.ChoiceField(choices=Consultation.Moderation.choices, default=Consultation.Moderation.POST)
+    voting = serializers.ChoiceField(choices=Consultation.Voting.choices, default=Consultation.Voting.SINGLE)
+    show_tallies_during_voting = serializers.BooleanField(default=False)
+    village_ids = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    channels = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class StageIn(serializers.Serializer):
+    name = serializers.ChoiceField(choices=State.choices)
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+
+
+class ScheduleIn(serializers.Serializer):
+    stages = StageIn(many=True, allow_empty=False)
+
+
+class ProblemIn(serializers.Serializer):
+    title = serializers.CharField(max_length=300)
+    body = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
+
+
+class MergeIn(serializers.Serializer):
+    into = serializers.IntegerField()
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
+
+
+class AlternativeIn(serializers.Serializer):
+    title = serializers.CharField(max_length=300)
+    body = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
+    problem_ids = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+
+
+class CommentIn(serializers.Serializer):
+    body = serializers.CharField(max_length=4000)
+    parent_id = serializers.IntegerField(required=False, allow_null=True)
+    problem_id = serializers.IntegerField(required=False, allow_null=True)
+    alternative_id = serializers.IntegerField(required=False, allow_null=True)
+
+
+class ReportIn(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Report.Kind.choices)
+    object_id = serializers.IntegerField(min_value=1)
+    reason_code = serializers.ChoiceField(choices=ReasonCode.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
+
+
+class ModerationIn(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Report.Kind.choices)
+    object_id = serializers.IntegerField(min_value=1)
+    outcome = serializers.ChoiceField(choices=["publish", "remove"])
+    reason_code = serializers.ChoiceField(choices=ReasonCode.choices, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class BallotIn(serializers.Serializer):
+    alternative_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False, max_length=100)
+
+
+class DecisionIn(serializers.Serializer):
+    chosen_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=True)
+    rationale = serializers.CharField(max_length=20000)
+    council_resolution = serializers.CharField(max_length=200)
+    alternative_answers = serializers.DictField(child=serializers.CharField(allow_blank=True, max_length=4000), required=False, default=dict)
+    problem_answers = serializers.DictField(child=serializers.CharField(allow_blank=True, max_length=4000), required=False, default=dict)
+
+
+class ProgressIn(serializers.Serializer):
+    body = serializers.CharField(max_length=4000)
+    percent_complete = serializers.IntegerField(min_value=0, max_value=100, required=False, allow_null=True)
+
+
+# --- views ---------------------------------------------------------------------------------------------
+
+
+class Base(APIView):
+    permission_classes = [AllowAny]  # the rules decide; anonymous writes get 403 from _signed_in
+
+    def consultation(self, request, pk) -> Consultation:
+        return selectors.consultation_get(pk, request.user)
+
+
+class ConsultationList(Base):
+    @extend_schema(responses=ConsultationOut(many=True), tags=["consultations"])
+    def get(self, request):
+        qs = selectors.consultation_list(request.user, state=request.query_params.get("state") or None).prefetch_related("villages")
+        from config.api import CursorPagination
+
+        paginator = CursorPagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(ConsultationOut(page, many=True).data)
+
+    @extend_schema(request=ConsultationIn, responses={201: ConsultationOut}, tags=["consultations"])
+    def post(self, request):
+        user = _signed_in(request)
+        data = _valid(ConsultationIn, request)
+        organisation = Organisation.objects.filter(slug=data.pop("organisation")).first()
+        if organisation is None:
+            raise ValidationFailed(details={"organisation": [_("Unknown organisation.")]})
+        c = services.consultation_create(organisation=organisation, actor=user, **data)
+        return Response(ConsultationOut(c).data, status=201)
+
+
+class ConsultationDetail(Base):
+    @extend_schema(responses=ConsultationOut, tags=["consultations"])
+    def get(self, request, pk):
+        c = self.consultation(request, pk)
+        body = ConsultationOut(c).data
+        body["can"] = rules.allowed_actions(request.user, c)
+        return Response(body)
+
+
+class ScheduleView(Base):
+    @extend_schema(request=ScheduleIn, responses=StageOut(many=True), tags=["consultations"])
+    def put(self, request, pk):
+        user = _signed_in(request)
+        c = self.consultation(request, pk)
+        data = _valid(ScheduleIn, request)
+        stages = {}
+        for row in data["stages"]:
+            if row["name"] in stages:
+                raise ValidationFailed(details={"stages": [_("Each stage once.")]})
+            stages[row["name"]] = (row["starts_at"], row["ends_at"])
+        services.consultation_schedule_set(consultation=c, actor=user, stages=stages)
+        c = self.consultation(request, pk)
+        return Response(StageOut(selectors.schedule(c), many=True).data)
+
+
+class ProblemList(Base):
+    @extend_schema(responses=ProblemOut(many=True), tags=["consultations"])
+    def get(self, request, pk):
+        c = self.consultation(request, pk)
+        problems = selectors.problems_for(c, request.user, moderator=rules.can("moderate", request.user, c))
+        return Response({"results": ProblemOut(problems, many=True).data})
+
+    @extend_schema(request=ProblemIn, responses={201: ProblemOut}, tags=["consultations"])
+    def post(self, request, pk):
+        user = _signed_in(request)
+        c = self.consultation(request, pk)
+        data = _valid(ProblemIn, request)
+        problem = services.problem_submit(consultation=c, actor=user, **data)
+        return Response(ProblemOut(problem).data, status=201)
+
+
+class ProblemSupport(Base):
+    @extend_schema(request=None, responses={200: None}, tags=["consultations"])
+    def post(self, request, pk, problem_pk):
+        return self._set(request, pk, problem_pk, True)
+
+    @extend_schema(request=None, responses={200: None}, tags=["consultations"])
+    def delete(self, request, pk, problem_pk):
+        return self._set(request, pk, problem_pk, False)
+
+    def _set(self, request, pk, problem_pk, support):
+        user = _signed_in(request)
+        c = self.consultation(request, pk)
+        problem = Problem.objects.filter(consultation=c, pk=problem_pk, visibility=Visibility.PUBLISHED).first()
+        if problem is None:
+            raise NotFound()
+        services.problem_support(problem=problem, actor=user, support=support)
+        return Response({"problem": problem.pk, "supported": support, "supporters": problem.supports.count()})
+
+
+class ProblemMerge(Base):
+    @extend_schema(request=MergeIn, responses={200: ProblemOut}, tags=["consultations"])
+    def post(self, request, pk, problem_pk):
+        user = _signed_in(request)
+        c = self.consultation(request, pk)
+        data = _valid(MergeIn, request)
+        problem = Problem.objects.filter(consultation=c, pk=problem_pk).first()
+        into = Problem.objects.filter(consultation=c, pk=data["into"]).first()
+        if problem is None or into is None:
+            raise NotFound()
+        into = services.problem_merge(problem=problem, into=into, actor=user, reason=data["reason"])
+        return Response(ProblemOut(selectors.problems_for(c, user, moderator=True).get(pk=into.pk)).data)
+
+
+class AlternativeList(Base):
+    @extend_schema(responses=AlternativeOut(many=True), tags=["consultations"])
+    def get(self, request, pk):
+        c = self.consultation(request, pk)
+        alts = selectors.alternatives_for(c, request.user, moderator=rules.can("moderate", request.user, c))
+        return Response({"results": AlternativeOut(alts, many=True).data})
+
+    @extend_schema(request=AlternativeIn, responses={201: AlternativeOut}, tags=["consultations"])
+    def post(self, request, pk):
+        user = _signed_in(request)
+        c = self.consultation(request, pk)
+        alt = services.alternative_create(consultation=c, actor=user, **_valid(AlternativeIn, request))
+        return Response(AlternativeOut(alt).data, status=201)
+
+
+class CommentList(Base):
+    @extend_schema(responses=CommentOut(many=True), tags=["consultations"])
+    def get(self, request, pk):
+        c = self.consultation(request, pk)
+        comments = selectors.comments_for(c, request.user, moderator=rules.can("moderate", request.user, c))
+        return Response({"results": CommentOut(comments, many=True).data})
+
+    @extend_schema(request=CommentIn, responses={201: CommentOut}, tags=["consultations"])
+    def post(self, request, pk):
+        user = _signed_in(request)
+        c = self.consultation(request, pk)
+        comment = services.comment_post(consultation=c, actor=user, **_valid(CommentIn, request))
+        return Response(CommentOut(comment).data, status=201)
+
+
+class ReportCreate(Base):
+    @extend_schema(request=ReportIn, responses={201: None}, tags=["consultations"])
+    def post(self, request, pk):
+        user = _signed_in(request)
+        c = self.consultation(request, pk)
+        report = services.report_file(consultation=c, actor=user, **_valid(ReportIn, request))
+        return Response({"id": report.pk}, status=201)
+
+
+class ModerationView(Base):
+    @extend_schema(responses=None, tags=["consultations"])
+    def get(self, request, pk):
+        user = _signed_in(request)
+        c = self.consultation(request, pk)
+        rules.check("moderate", user, c)
+        items = selectors.moderation_queue(c)
+        return Response({"results": [
+            {"kind": i.kind, "id": i.pk, "title": getattr(i, "title", ""), "body": i.body, "visibility": i.visibility,
+             "reports": i.open_reports, "reason_code": i.reason_code, "created_at": i.created_at}
+            for i in items
+        ]})  # fmt: skip
+
+    @extend_schema(request=ModerationIn, responses=None, tags=["consultations"])
+    def post(self, request, pk):
+        user = _signed_in(request)
+        c = self.consultation(request, pk)
+        item = services.moderation_decide(consultation=c, actor=user, **_valid(ModerationIn, request))
+        return Response({"kind": request.data.get("kind"), "id": item.pk, "visibility": item.visibility})
+
+
+class BallotView(Base):
+    @extend_schema(responses=None, tags=["consultations"])
+    def get(self, request, pk):
+        user = _signed_in(request)
+        c = self.consultation(request, pk)
+        detail = selectors.detail_ballot(c, user)
+        return Response(detail)
+
+    @extend_schema(request=BallotIn, responses=None, tags=["consultations"])
+    def put(self, request, pk):
+        user = _signed_in(request)
+        c = self.consultation(request, pk)
+        services.ballot_cast(consultation=c, actor=user, **_valid(BallotIn, request))
+        return Response(selectors.detail_ballot(c, user))
+
+
+class ResultsView(Base):
+    @extend_schema(responses=None, tags=["consultations"])
+    def get(self, request, pk):
+        return Response(selectors.results(self.consultation(request, pk)))
+
+
+class DecisionView(Base):
+    @extend_schema(responses=None, tags=["consultations"])
+    def get(self, request, pk):
+        c = self.consultation(request, pk)
+        body = selectors.decision_public(c, request.user)
+        if body is None:
+            raise NotFound(_("No decision has been published yet."))
+        return Response(body)
+
+    @extend_schema(request=DecisionIn, responses=None, tags=["consultations"])
+    def put(self, request, pk):
+        user = _signed_in(request)
+        c = self.consultation(request, pk)
+        services.decision_record(consultation=c, actor=user, **_valid(DecisionIn, request))
+        return Response(selectors.decision_public(c, user))
+
+
+class ProgressView(Base):
+    @extend_schema(responses=None, tags=["consultations"])
+    def get(self, request, pk):
+        c = self.consultation(request, pk)
+        return Response({"results": [{"id": u.pk, "body": u.body, "percent_complete": u.percent_complete,
+                                      "created_at": u.created_at} for u in c.progress_updates.all()]})  # fmt: skip
+
+    @extend_schema(request=ProgressIn, responses=None, tags=["consultations"])
+    def post(self, request, pk):
+        user = _signed_in(request)
+        c = self.consultation(request, pk)
+        u = services.progress_update_post(consultation=c, actor=user, **_valid(ProgressIn, request))
+        return Response({"id": u.pk, "body": u.body, "percent_complete": u.percent_complete, "created_at": u.created_at}, status=201)
+
+
+class RecordView(Base):
+    @extend_schema(responses=None, tags=["consultations"])
+    def get(self, request, pk):
+        c = self.consultation(request, pk)
+        record = selectors.participation_record(c)
+        if request.query_params.get("format") == "csv":
+            return record_csv_response(record)
+        return Response(record)
+
+
+def record_csv_response(record: dict) -> HttpResponse:
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow([_("Topic"), record["topic"]])
+    w.writerow([_("Participation level"), record["level_label"]])
+    w.writerow([_("Channels"), "; ".join(record["channels"])])
+    for s in record["dates"]["stages"]:
+        w.writerow([s["label"], s["scheduled_start"] or "", s["scheduled_end"] or "", s["opened_at"] or "", s["closed_at"] or "",
+                    s["early_reason"]])  # fmt: skip
+    w.writerow([_("Unique participants"), record["participants"]["total"]])
+    for row in record["participants"]["by_village"]:
+        w.writerow([_("Participants"), row["village"], row["count"]])
+    if record["decision"]:
+        w.writerow([_("Decision"), record["decision"]["rationale"], record["decision"]["council_resolution"]])
+    w.writerow([])
+    w.writerow(["type", "id", "title", "supporters", "votes", "proposed_by", "adopted", "answer"])
+    for i in record["inputs"]:
+        w.writerow([i["type"], i["id"], i["title"], i.get("supporters", ""), i.get("votes", "") if i.get("votes") is not None else "",
+                    i.get("proposed_by", ""), i.get("adopted", ""), i["answer"]])  # fmt: skip
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="consultation-{record["id"]}-record.csv"'
+    return response
+

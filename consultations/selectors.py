@@ -1,0 +1,459 @@
+"""Reads of the consultations app, shared by the API and the pages so the two never disagree."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections import Counter, defaultdict
+
+from django.db.models import Count, Prefetch, Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts import thai
+from accounts.models import Village
+from workflows.errors import NotFound, PermissionDenied
+from workflows.models import AuditEntry
+
+from . import rules
+from .models import (
+    HEARING_STAGES,
+    Alternative,
+    Ballot,
+    BallotChoice,
+    Comment,
+    Consultation,
+    Decision,
+    Level,
+    Problem,
+    Report,
+    Stage,
+    State,
+    Support,
+    Visibility,
+    path_for_level,
+)
+
+VOTING_OR_BEFORE = (State.DRAFT, *HEARING_STAGES)
+
+
+def visible_consultations(user):
+    return Consultation.objects.filter(~Q(state=State.DRAFT) | Q(organisation_id__in=_staff_org_ids(user)))
+
+
+def _staff_org_ids(user) -> list[int]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    from accounts.models import STAFF_ROLES, Membership
+
+    return list(Membership.objects.filter(user=user, role__in=STAFF_ROLES).values_list("organisation_id", flat=True))
+
+
+def consultation_list(user, *, state: str | None = None):
+    qs = visible_consultations(user).select_related("organisation").prefetch_related("stages")
+    if state:
+        qs = qs.filter(state=state)
+    return qs.order_by("-created_at", "-id")
+
+
+def consultation_get(pk, user) -> Consultation:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    c = (
+        Consultation.objects.select_related("organisation", "decision")
+        .prefetch_related("stages", "documents", "villages")
+        .filter(pk=pk)
+        .first()
+    )
+    if c is None or not rules.may_see(user, c):
+        raise NotFound()
+    return c
+
+
+# --- tallies and decisions -----------------------------------------------------------------------------
+
+
+def tally(c: Consultation) -> dict:
+    """{"ballots": n, "counts": {alternative_id: votes}}: exact, straight from the ballots."""
+    counts = dict(
+        BallotChoice.objects.filter(ballot__consultation=c).values_list("alternative_id").annotate(n=Count("id")).values_list("alternative_id", "n")
+    )
+    return {"ballots": Ballot.objects.filter(consultation=c).count(), "counts": counts}
+
+
+def winners(c: Consultation, counts: dict | None = None) -> set[int]:
+    counts = tally(c)["counts"] if counts is None else counts
+    if not counts or max(counts.values()) == 0:
+        return set()
+    top = max(counts.values())
+    return {a for a, n in counts.items() if n == top}
+
+
+def results_visible(c: Consultation) -> bool:
+    if c.state in VOTING_OR_BEFORE[:-1]:
+        return False
+    if c.state == State.DELIBERATION:
+        return c.show_tallies_during_voting
+    return c.state != State.CANCELLED or Ballot.objects.filter(consultation=c).exists()
+
+
+def results(c: Consultation) -> dict:
+    if not results_visible(c):
+        raise PermissionDenied(_("The results are published when voting closes."), code="results_hidden")
+    t = tally(c)
+    alts = list(Alternative.objects.filter(consultation=c, visibility=Visibility.PUBLISHED).order_by("id"))
+    win = winners(c, t["counts"])
+    rows = [{"id": a.pk, "title": a.title, "votes": t["counts"].get(a.pk, 0), "winner": a.pk in win} for a in alts]
+    return {"final": c.state not in VOTING_OR_BEFORE, "voting": c.voting, "ballots": t["ballots"], "alternatives": rows}
+
+
+def supported_problems(c: Consultation):
+    return (
+        Problem.objects.filter(consultation=c, visibility=Visibility.PUBLISHED)
+        .annotate(n_supports=Count("supports"))
+        .filter(n_supports__gt=0)
+    )
+
+
+def decision_missing_answers(c: Consultation) -> list[str]:
+    if not Decision.objects.filter(consultation=c).exists():
+        return ["decision"]
+    missing = [f"alternative:{pk}" for pk in Alternative.objects.filter(consultation=c, visibility=Visibility.PUBLISHED, response="").values_list("pk", flat=True)]
+    missing += [f"problem:{pk}" for pk in supported_problems(c).filter(response="").values_list("pk", flat=True)]
+    return missing
+
+
+def decision_ignores_winner(c: Consultation) -> bool:
+    if c.level != Level.EMPOWER:
+        return False
+    win = winners(c)
+    if not win:
+        return False
+    chosen = set(Decision.chosen.through.objects.filter(decision__consultation=c).values_list("alternative_id", flat=True))
+    return not (chosen & win)
+
+
+# --- the detail page and its API ---------------------------------------------------------------------
+
+
+def _visible_filter(user, c: Consultation, moderator: bool) -> Q:
+    if moderator:
+        return Q()
+    q = Q(visibility=Visibility.PUBLISHED)
+    if getattr(user, "is_authenticated", False):
+        q |= Q(author=user) & ~Q(visibility=Visibility.MERGED)
+    return q
+
+
+def problems_for(c: Consultation, user, *, moderator: bool = False):
+    return (
+        Problem.objects.filter(consultation=c)
+        .filter(_visible_filter(user, c, moderator) | Q(visibility=Visibility.MERGED))
+        .select_related("village", "merged_into")
+        .annotate(n_supports=Count("supports"))
+        .order_by("-n_supports", "id")
+    )
+
+
+def alternatives_for(c: Consultation, user, *, moderator: bool = False):
+    return (
+        Alternative.objects.filter(consultation=c)
+        .filter(_visible_filter(user, c, moderator))
+        .prefetch_related(Prefetch("problems", queryset=Problem.objects.only("id", "title", "consultation_id")))
+        .order_by("id")
+    )
+
+
+def comments_for(c: Consultation, user, *, moderator: bool = False) -> list[Comment]:
+    return list(
+        Comment.objects.filter(consultation=c).filter(_visible_filter(user, c, moderator)).select_related("author").order_by("id")
+    )
+
+
+def comment_threads(comments: list[Comment]) -> dict:
+    """{"consultation": [roots], ("problem", id): [roots], ("alternative", id): [roots]}; each has .children."""
+    by_id = {cm.pk: cm for cm in comments}
+    threads: dict = defaultdict(list)
+    for cm in comments:
+        cm.children = []
+    for cm in comments:
+        if cm.parent_id and cm.parent_id in by_id:
+            by_id[cm.parent_id].children.append(cm)
+        elif cm.problem_id:
+            threads[("problem", cm.problem_id)].append(cm)
+        elif cm.alternative_id:
+            threads[("alternative", cm.alternative_id)].append(cm)
+        else:
+            threads["consultation"].append(cm)
+    return threads
+
+
+def detail(c: Consultation, user) -> dict:
+    """Everything the detail page shows, in a bounded number of queries."""
+    can = rules.allowed_actions(user, c)
+    moderator = can["moderate"]
+    problems = list(problems_for(c, user, moderator=moderator))
+    alternatives = list(alternatives_for(c, user, moderator=moderator))
+    comments = comments_for(c, user, moderator=moderator)
+    threads = comment_threads(comments)
+    for p in problems:
+        p.thread = threads.get(("problem", p.pk), [])
+    for a in alternatives:
+        a.thread = threads.get(("alternative", a.pk), [])
+    supported, my_choices = set(), set()
+    if getattr(user, "is_authenticated", False):
+        supported = set(Support.objects.filter(problem__consultation=c, user=user).values_list("problem_id", flat=True))
+        my_choices = set(BallotChoice.objects.filter(ballot__consultation=c, ballot__voter=user).values_list("alternative_id", flat=True))
+    decision = getattr(c, "decision", None) if c.state in (State.DECIDING, State.DECIDED, State.IMPLEMENTING, State.CLOSED) else None
+    res = results(c) if results_visible(c) else None
+    eligible_villages = list(c.villages.all())
+    can_vote = can["vote"] and (not eligible_villages or getattr(user, "village_id", None) in {v.pk for v in eligible_villages})
+    return {
+        "consultation": c,
+        "can": can | {"vote": can_vote},
+        "problems": problems,
+        "alternatives": alternatives,
+        "public_alternatives": [a for a in alternatives if a.visibility == Visibility.PUBLISHED],
+        "comments": threads.get("consultation", []),
+        "supported": supported,
+        "my_choices": my_choices,
+        "decision": decision,
+        "chosen": list(decision.chosen.all()) if decision else [],
+        "results": res,
+        "stages": schedule(c),
+        "documents": list(c.documents.all()),
+        "progress": list(c.progress_updates.all()) if c.state in (State.IMPLEMENTING, State.CLOSED) else [],
+        "eligible_villages": eligible_villages,
+    }
+
+
+def schedule(c: Consultation) -> list[dict]:
+    by_name = {s.name: s for s in c.stages.all()}
+    path = path_for_level(c.level)
+    current = path.index(c.state) if c.state in path else -1
+    rows = []
+    for i, name in enumerate(path[1:-1], start=1):
+        s = by_name.get(name)
+        rows.append({"name": name, "label": State(name).label, "starts_at": s.starts_at if s else None,
+                     "ends_at": s.ends_at if s else None, "current": i == current, "done": 0 <= current and i < current})  # fmt: skip
+    return rows
+
+
+def moderation_queue(c: Consultation) -> list:
+    items = []
+    for kind, model in (("problem", Problem), ("alternative", Alternative), ("comment", Comment)):
+        for item in model.objects.filter(consultation=c, visibility__in=[Visibility.PENDING, Visibility.HIDDEN]).select_related("author"):
+            item.kind = kind
+            items.append(item)
+    open_reports = Counter(
+        (r["kind"], r["object_id"]) for r in Report.objects.filter(consultation=c, resolved_at__isnull=True).values("kind", "object_id")
+    )
+    for kind, model in (("problem", Problem), ("alternative", Alternative), ("comment", Comment)):
+        ids = [oid for (k, oid) in open_reports if k == kind]
+        for item in model.objects.filter(pk__in=ids, visibility=Visibility.PUBLISHED).select_related("author"):
+            item.kind = kind
+            items.append(item)
+    for item in items:
+        item.open_reports = open_reports.get((item.kind, item.pk), 0)
+    return sorted(items, key=lambda i: i.created_at)
+
+
+# --- the participation record ("you said, we did") -----------------------------------------------------
+
+
+def _moves(c: Consultation) -> list[dict]:
+    return list(
+        AuditEntry.objects.filter(record_type=c._meta.label_lower, record_id=str(c.pk), action=AuditEntry.Action.TRANSITION)
+        .order_by("id")
+        .values("name", "from_state", "to_state", "created_at", "reason")
+    )
+
+
+def participation_record(c: Consultation) -> dict:
+    moves = _moves(c)
+    opened = {m["to_state"]: m for m in moves}
+    closed = {m["from_state"]: m for m in moves}
+    stages = []
+    for row in schedule(c):
+        leave = closed.get(row["name"])
+        stages.append({
+            "stage": row["name"], "label": str(row["label"]),
+            "scheduled_start": row["starts_at"], "scheduled_end": row["ends_at"],
+            "opened_at": opened[row["name"]]["created_at"] if row["name"] in opened else None,
+            "closed_at": leave["created_at"] if leave else None,
+            "closed_early": bool(leave and leave["name"].endswith("_early")),
+            "early_reason": leave["reason"] if leave and leave["name"].endswith("_early") else "",
+        })  # fmt: skip
+
+    public = Q(visibility=Visibility.PUBLISHED)
+    problems = list(Problem.objects.filter(consultation=c).filter(public | Q(visibility=Visibility.MERGED))
+                    .select_related("merged_into").annotate(n_supports=Count("supports")).order_by("id"))  # fmt: skip
+    alternatives = list(Alternative.objects.filter(consultation=c).filter(public).prefetch_related("problems").order_by("id"))
+    comments = Comment.objects.filter(consultation=c).filter(public)
+    counts = tally(c)["counts"] if results_visible(c) else {}
+
+    people: dict[int, int | None] = {}
+    sources = [
+        Problem.objects.filter(consultation=c).exclude(author=None).values_list("author_id", "village_id"),
+        Alternative.objects.filter(consultation=c, by_staff=False).exclude(author=None).values_list("author_id", "village_id"),
+        comments.filter(by_staff=False).exclude(author=None).values_list("author_id", "village_id"),
+        Support.objects.filter(problem__consultation=c).values_list("user_id", "village_id"),
+        Ballot.objects.filter(consultation=c).values_list("voter_id", "village_id"),
+    ]
+    for source in sources:
+        for user_id, village_id in source:
+            if people.get(user_id) is None:
+                people[user_id] = village_id
+    villages = {v.pk: str(v) for v in Village.objects.filter(pk__in={v for v in people.values() if v})}
+    by_village = Counter(people.values())
+    decision = Decision.objects.filter(consultation=c).first() if c.state in (State.DECIDED, State.IMPLEMENTING, State.CLOSED) else None
+    chosen = set(decision.chosen.values_list("pk", flat=True)) if decision else set()
+
+    inputs = []
+    for p in problems:
+        inputs.append({
+            "type": "problem", "id": p.pk, "title": p.title, "text": p.body, "supporters": p.n_supports,
+            "merged_into": p.merged_into.title if p.merged_into_id else None,
+            "answer": p.response if decision else "",
+        })  # fmt: skip
+    for a in alternatives:
+        inputs.append({
+            "type": "alternative", "id": a.pk, "title": a.title, "text": a.body,
+            "proposed_by": "staff" if a.by_staff else "resident", "votes": counts.get(a.pk, 0) if counts else None,
+            "addresses": [p.title for p in a.problems.all()], "adopted": a.pk in chosen,
+            "answer": a.response if decision else "",
+        })  # fmt: skip
+    channels = [_("Online on Ruamkid")] + [line.strip() for line in c.channels.splitlines() if line.strip()]
+    return {
+        "id": c.pk,
+        "topic": c.title,
+        "summary": c.summary,
+        "level": c.level,
+        "level_label": str(Level(c.level).label),
+        "state": c.state,
+        "dates": {
+            "published_at": opened[State.INFORMING]["created_at"] if State.INFORMING in opened else None,
+            "decided_at": opened[State.DECIDED]["created_at"] if State.DECIDED in opened else None,
+            "closed_at": opened[State.CLOSED]["created_at"] if State.CLOSED in opened else None,
+            "stages": stages,
+        },
+        "channels": channels,
+        "participants": {
+            "total": len(people),
+            "by_village": sorted(
+                [{"village": villages.get(v, _("Village not given")), "count": n} for v, n in by_village.items()],
+                key=lambda r: r["village"],
+            ),
+        },
+        "said": {
+            "problems": sum(1 for p in problems if p.visibility == Visibility.PUBLISHED),
+            "supports": sum(p.n_supports for p in problems),
+            "alternatives": len(alternatives),
+            "alternatives_by_residents": sum(1 for a in alternatives if not a.by_staff),
+            "comments": comments.count(),
+            "ballots": Ballot.objects.filter(consultation=c).count() if counts or results_visible(c) else None,
+            "top_problems": [p.title for p in sorted(problems, key=lambda p: -p.n_supports)[:5] if p.n_supports],
+        },
+        "decision": {
+            "rationale": decision.rationale,
+            "council_resolution": decision.council_resolution,
+            "recorded_at": decision.recorded_at,
+            "chosen": [a.title for a in alternatives if a.pk in chosen],
+            "resident_alternatives_adopted": [a.title for a in alternatives if a.pk in chosen and not a.by_staff],
+            "problems_addressed": sorted({p.title for a in alternatives if a.pk in chosen for p in a.problems.all()}),
+        }
+        if decision
+        else None,
+        "inputs": inputs,
+        "progress": [
+            {"at": u.created_at, "text": u.body, "percent_complete": u.percent_complete} for u in c.progress_updates.all()
+        ],
+    }
+
+
+# --- the activity calendar ------------------------------------------------------------------------------
+
+
+def month_calendar(user, year: int, month: int) -> dict:
+    """A Sunday-first month grid (as on the municipality's "ปฏิทินกิจกรรม") with each day's stages."""
+    language = (translation.get_language() or "th")[:2]
+    cal = calendar.Calendar(firstweekday=6)
+    weeks = cal.monthdatescalendar(year, month)
+    first, last = weeks[0][0], weeks[-1][-1]
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(first, dt.time.min, tzinfo=tz)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    stages = (
+        Stage.objects.filter(starts_at__lt=end, ends_at__gt=start, consultation__in=visible_consultations(user).exclude(state=State.DRAFT))
+        .select_related("consultation")
+        .order_by("starts_at")
+    )
+    marks = defaultdict(list)
+    for s in stages:
+        day = max(timezone.localtime(s.starts_at).date(), first)
+        stop = min(timezone.localtime(s.ends_at).date(), last)
+        while day <= stop:
+            marks[day].append({"consultation": s.consultation, "stage": s.name, "label": State(s.name).label})
+            day += dt.timedelta(days=1)
+    today = timezone.localdate()
+    if language == "th":
+        heading = f"{thai.THAI_MONTHS[month - 1]} {year + thai.BE_OFFSET}"
+        weekdays = ["อา", "จ", "อ", "พ", "พฤ", "ศ", "ส"]
+    else:
+        heading = f"{thai.ENGLISH_MONTHS[month - 1]} {year}"
+        weekdays = ["Su", "Mo", "Tu", "We", "Th", "Fr", "Sa"]
+    prev_month = (dt.date(year, month, 1) - dt.timedelta(days=1)).replace(day=1)
+    next_month = (dt.date(year, month, 28) + dt.timedelta(days=7)).replace(day=1)
+    return {
+        "heading": heading,
+        "weekdays": weekdays,
+        "weeks": [[{"date": d, "in_month": d.month == month, "today": d == today, "marks": marks.get(d, [])} for d in w] for w in weeks],
+        "prev": prev_month.strftime("%Y-%m"),
+        "next": next_month.strftime("%Y-%m"),
+        "today_label": thai.format_date(today, language),
+    }
+
+
+def home_summary(user) -> dict:
+    qs = visible_consultations(user).exclude(state__in=[State.DRAFT, State.CANCELLED])
+    open_now = qs.filter(state__in=HEARING_STAGES)
+    return {
+        "stats": [{"label": _("open now"), "value": open_now.count()}, {"label": _("in total"), "value": qs.count()}],
+        "latest": [
+            {"title": c.title, "url": c.get_absolute_url(), "badge": str(State(c.state).label), "date": c.created_at}
+            for c in qs.order_by("-created_at")[:5]
+        ],
+    }
+
+
+def detail_ballot(c: Consultation, user) -> dict:
+    """The voter's own ballot (never anyone else's)."""
+    ballot = Ballot.objects.filter(consultation=c, voter=user).first()
+    return {
+        "voted": ballot is not None,
+        "alternative_ids": sorted(BallotChoice.objects.filter(ballot=ballot).values_list("alternative_id", flat=True)) if ballot else [],
+        "updated_at": ballot.updated_at if ballot else None,
+        "can_change": rules.can("vote", user, c),
+    }
+
+
+def decision_public(c: Consultation, user) -> dict | None:
+    """The published decision; while deciding, staff also see the draft."""
+    decision = Decision.objects.filter(consultation=c).first()
+    if decision is None:
+        return None
+    if c.state == State.DECIDING and not rules.can("record_decision", user, c):
+        return None
+    alternatives = Alternative.objects.filter(consultation=c, visibility=Visibility.PUBLISHED).order_by("id")
+    return {
+        "published": c.state != State.DECIDING,
+        "chosen_ids": sorted(decision.chosen.values_list("pk", flat=True)),
+        "rationale": decision.rationale,
+        "council_resolution": decision.council_resolution,
+        "recorded_at": decision.recorded_at,
+        "alternative_answers": {str(a.pk): a.response for a in alternatives},
+        "problem_answers": {str(p.pk): p.response for p in supported_problems(c)},
+        "missing_answers": decision_missing_answers(c),
+    }

@@ -1,0 +1,613 @@
+"""Writes of the consultations app. Keyword-only, atomic, named <entity>_<action>.
+
+State moves go through workflows.services.transition (the one write path); the machine's hook
+`consultation_on_move` (registered in apps.py) keeps the stage deadlines in step and announces
+each move. Everything a resident writes is checked by consultations.rules first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.selectors import is_staff_of
+from notifications.services import outbox_write, subscription_follow
+from workflows.errors import Conflict, NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
+from workflows.models import AuditEntry
+from workflows.services import audit_append, deadline_schedule
+
+from . import rules
+from .models import (
+    HEARING_STAGES,
+    Alternative,
+    Ballot,
+    BallotChoice,
+    Comment,
+    Consultation,
+    ConsultationPolicy,
+    Decision,
+    Document,
+    Level,
+    Problem,
+    ProgressUpdate,
+    ReasonCode,
+    Report,
+    Stage,
+    State,
+    Support,
+    Visibility,
+    on_time_move,
+    stages_for_level,
+)
+
+MAX_TEXT = 4000
+MAX_TITLE = 300
+
+
+def _text(value, field: str, *, required: bool = True, max_length: int = MAX_TEXT) -> str:
+    value = (value if isinstance(value, str) else "" if value is None else str(value)).strip()
+    if required and not value:
+        raise ValidationFailed(details={field: [_("This field is required.")]})
+    if len(value) > max_length:
+        raise ValidationFailed(details={field: [_("At most %(n)d characters.") % {"n": max_length}]})
+    return value
+
+
+def _url(c: Consultation) -> str:
+    return reverse("consultations:detail", args=[c.pk])
+
+
+def _fresh(consultation: Consultation, *, share: bool = False) -> Consultation:
+    """Re-read the consultation inside the caller's transaction. `share` takes a FOR SHARE lock
+    on PostgreSQL: many voters hold it at once, and a stage move (FOR UPDATE) waits for them,
+    so no ballot lands after the stage closed."""
+    if share and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM consultations_consultation WHERE id = %s FOR SHARE", [consultation.pk])
+    return Consultation.objects.select_related("organisation").get(pk=consultation.pk)
+
+
+# --- consultations, schedules, documents ------------------------------------------------------------
+
+
+def consultation_create(*, organisation, actor, title: str, level: str, summary: str = "", body: str = "",
+                        moderation: str = Consultation.Moderation.POST, voting: str = Consultation.Voting.SINGLE,
+                        show_tallies_during_voting: bool = False, village_ids=(), channels: str = "") -> Consultation:  # fmt: skip
+    if not is_staff_of(actor, organisation):
+        raise PermissionDenied(_("Only staff of this municipality can start a consultation."))
+    errors = {}
+    if level not in Level.values:
+        errors["level"] = [_("Choose one of: %(values)s.") % {"values": ", ".join(Level.values)}]
+    if moderation not in Consultation.Moderation.values:
+        errors["moderation"] = [_("Choose pre or post.")]
+    if voting not in Consultation.Voting.values:
+        errors["voting"] = [_("Choose single or approval.")]
+    if errors:
+        raise ValidationFailed(details=errors)
+    title = _text(title, "title", max_length=MAX_TITLE)
+    villages = list(organisation.villages.filter(pk__in=list(village_ids or [])))
+    if len(villages) != len(set(village_ids or [])):
+        raise ValidationFailed(details={"village_ids": [_("Unknown village.")]})
+    with transaction.atomic():
+        c = Consultation.objects.create(
+            organisation=organisation, title=title, level=level, summary=_text(summary, "summary", required=False),
+            body=_text(body, "body", required=False, max_length=20000), moderation=moderation, voting=voting,
+            show_tallies_during_voting=bool(show_tallies_during_voting), channels=_text(channels, "channels", required=False),
+            created_by=actor,
+        )  # fmt: skip
+        if villages:
+            c.villages.set(villages)
+    return c
+
+
+def schedule_problems(c: Consultation, *, stages: dict | None, from_now: bool = False, now=None) -> list[str]:
+    """What is wrong with a schedule (empty when it is fine). `stages` maps stage name to
+    (starts_at, ends_at); None reads the consultation's saved schedule."""
+    if stages is None:
+        stages = {s.name: (s.starts_at, s.ends_at) for s in c.stages.all()}
+    needed = stages_for_level(c.level)
+    problems = []
+    missing = [s for s in needed if s not in stages]
+    extra = [s for s in stages if s not in needed]
+    if missing:
+        problems.append(_("Missing stages: %(names)s.") % {"names": ", ".join(str(State(s).label) for s in missing)})
+    if extra:
+        problems.append(_("Not visited at this level: %(names)s.") % {"names": ", ".join(extra)})
+    if problems:
+        return problems
+    previous_end = None
+    for name in needed:
+        start, end = stages[name]
+        if end <= start:
+            problems.append(_("%(stage)s must end after it starts.") % {"stage": State(name).label})
+        if previous_end is not None and start != previous_end:
+            problems.append(_("%(stage)s must start when the stage before it ends.") % {"stage": State(name).label})
+        previous_end = end
+    if problems:
+        return problems
+    first_start, last_end = stages[needed[0]][0], stages[needed[-1]][1]
+    if from_now:
+        first_start = max(first_start, now or timezone.now())
+    minimum = ConsultationPolicy.for_organisation(c.organisation_id).min_hearing_days
+    if last_end - first_start < dt.timedelta(days=minimum):
+        problems.append(
+            _("The hearing stages together must last at least %(days)d days; this schedule gives %(have).1f.")
+            % {"days": minimum, "have": max((last_end - first_start).total_seconds(), 0) / 86400}
+        )
+    return problems
+
+
+def consultation_schedule_set(*, consultation: Consultation, actor, stages: dict) -> list[Stage]:
+    """Replace the stage schedule (draft only). `stages`: {name: (starts_at, ends_at)}, aware datetimes."""
+    for name, (start, end) in stages.items():
+        if timezone.is_naive(start) or timezone.is_naive(end):
+            raise ValidationFailed(details={name: [_("Dates need a time zone.")]})
+    with transaction.atomic():
+        c = _fresh(consultation)
+        rules.check("edit_schedule", actor, c)
+        problems = schedule_problems(c, stages=stages)
+        if problems:
+            raise ValidationFailed(problems[0], code="schedule_invalid", details={"schedule": problems})
+        Stage.objects.filter(consultation=c).delete()
+        rows = Stage.objects.bulk_create(
+            [Stage(consultation=c, name=name, starts_at=stages[name][0], ends_at=stages[name][1]) for name in stages_for_level(c.level)]
+        )
+    return rows
+
+
+def document_add(*, consultation: Consultation, actor, title: str, url: str = "", text: str = "") -> Document:
+    title = _text(title, "title", max_length=MAX_TITLE)
+    url = _text(url, "url", required=False, max_length=500)
+    text = _text(text, "text", required=False, max_length=20000)
+    if url and not url.startswith(("https://", "http://", "/")):
+        raise ValidationFailed(details={"url": [_("Enter a web address starting with https://.")]})
+    if not url and not text:
+        raise ValidationFailed(details={"url": [_("Give a link or the text of the document.")]})
+    with transaction.atomic():
+        c = _fresh(consultation)
+        rules.check("add_document", actor, c)
+        return Document.objects.create(consultation=c, title=title, url=url, text=text)
+
+
+# --- contributions ----------------------------------------------------------------------------------
+
+
+def _initial_visibility(c: Consultation, actor) -> str:
+    if c.moderation == Consultation.Moderation.PRE and not is_staff_of(actor, c.organisation_id):
+        return Visibility.PENDING
+    return Visibility.PUBLISHED
+
+
+def problem_submit(*, consultation: Consultation, actor, title: str, body: str = "") -> Problem:
+    title = _text(title, "title", max_length=MAX_TITLE)
+    body = _text(body, "body", required=False)
+    with transaction.atomic():
+        c = _fresh(consultation)
+        rules.check("submit_problem", actor, c)
+        problem = Problem.objects.create(consultation=c, author=actor, village_id=actor.village_id, title=title, body=body,
+                                         visibility=_initial_visibility(c, actor))  # fmt: skip
+        subscription_follow(user=actor, record=c, auto=True)
+    return problem
+
+
+def _published_problem(c: Consultation, problem_id) -> Problem:
+    problem = Problem.objects.filter(consultation=c, pk=problem_id, visibility=Visibility.PUBLISHED).first()
+    if problem is None:
+        raise NotFound(_("No such problem in this consultation."))
+    return problem
+
+
+def problem_support(*, problem: Problem, actor, support: bool = True) -> bool:
+    """Support (or withdraw support from) a problem. Idempotent; returns whether it is supported now."""
+    with transaction.atomic():
+        c = _fresh(problem.consultation)
+        rules.check("support_problem", actor, c)
+        problem = _published_problem(c, problem.pk)
+        if support:
+            try:
+                with transaction.atomic():
+                    Support.objects.create(problem=problem, user=actor, village_id=actor.village_id)
+            except IntegrityError:
+                pass
+            subscription_follow(user=actor, record=c, auto=True)
+        else:
+            Support.objects.filter(problem=problem, user=actor).delete()
+    return support
+
+
+def problem_merge(*, problem: Problem, into: Problem, actor, reason: str = "") -> Problem:
+    """Merge a duplicate into another problem: its supporters move over, it shows as merged."""
+    reason = _text(reason, "reason", required=False)
+    with transaction.atomic():
+        c = _fresh(problem.consultation)
+        rules.check("merge_problems", actor, c)
+        problem = Problem.objects.select_for_update().filter(consultation=c, pk=problem.pk).first()
+        into = Problem.objects.select_for_update().filter(consultation=c, pk=getattr(into, "pk", None)).first()
+        if problem is None or into is None:
+            raise NotFound(_("No such problem in this consultation."))
+        if problem.pk == into.pk:
+            raise ValidationFailed(_("A problem cannot be merged into itself."), details={"into": [_("Choose another problem.")]})
+        if problem.visibility == Visibility.MERGED or into.visibility != Visibility.PUBLISHED:
+            raise Conflict(_("Only a problem that is not merged can be merged into a published one."))
+        already = set(Support.objects.filter(problem=into).values_list("user_id", flat=True))
+        moving = [s for s in Support.objects.filter(problem=problem) if s.user_id not in already]
+        if problem.author_id and problem.author_id not in already | {s.user_id for s in moving}:
+            moving.append(Support(problem=into, user_id=problem.author_id, village_id=problem.village_id))
+        Support.objects.bulk_create([Support(problem=into, user_id=s.user_id, village_id=s.village_id) for s in moving])
+        Support.objects.filter(problem=problem).delete()
+        before = problem.visibility
+        problem.visibility, problem.merged_into, problem.reason_code = Visibility.MERGED, into, ReasonCode.DUPLICATE
+        problem.moderation_note = reason
+        problem.save(update_fields=["visibility", "merged_into", "reason_code", "moderation_note"])
+        audit_append(action=AuditEntry.Action.MODERATION, name="problem_merge", actor=actor, record=problem,
+                     organisation_id=c.organisation_id, from_state=before, to_state=Visibility.MERGED, reason=reason,
+                     payload={"into": into.pk})  # fmt: skip
+        _tell_author(c, problem, outcome="merged", reason_code=ReasonCode.DUPLICATE, reason=reason or into.title)
+    return into
+
+
+def alternative_create(*, consultation: Consultation, actor, title: str, body: str = "", problem_ids=()) -> Alternative:
+    """Staff draft alternatives; from `collaborate` up residents propose them in the alternatives stage."""
+    title = _text(title, "title", max_length=MAX_TITLE)
+    body = _text(body, "body", required=False)
+    try:
+        problem_ids = {int(p) for p in (problem_ids or [])}
+    except (TypeError, ValueError):
+        raise ValidationFailed(details={"problem_ids": [_("Give problem numbers.")]}) from None
+    with transaction.atomic():
+        c = _fresh(consultation)
+        staff = is_staff_of(actor, c.organisation_id)
+        rules.check("draft_alternative" if staff else "propose_alternative", actor, c)
+        problems = list(Problem.objects.filter(consultation=c, pk__in=problem_ids, visibility=Visibility.PUBLISHED))
+        if len(problems) != len(problem_ids):
+            raise ValidationFailed(details={"problem_ids": [_("Unknown problem.")]})
+        alternative = Alternative.objects.create(consultation=c, author=actor, village_id=actor.village_id, title=title,
+                                                 body=body, by_staff=staff, visibility=_initial_visibility(c, actor))  # fmt: skip
+        if problems:
+            alternative.problems.set(problems)
+        if not staff:
+            subscription_follow(user=actor, record=c, auto=True)
+    return alternative
+
+
+def comment_post(*, consultation: Consultation, actor, body: str, parent_id=None, problem_id=None,
+                 alternative_id=None) -> Comment:  # fmt: skip
+    body = _text(body, "body")
+    with transaction.atomic():
+        c = _fresh(consultation)
+        rules.check("comment", actor, c)
+        problem = alternative = parent = None
+        if parent_id:
+            parent = Comment.objects.filter(consultation=c, pk=parent_id, visibility=Visibility.PUBLISHED).first()
+            if parent is None:
+                raise ValidationFailed(details={"parent_id": [_("Unknown comment.")]})
+            problem, alternative = parent.problem, parent.alternative
+        else:
+            if problem_id:
+                problem = Problem.objects.filter(consultation=c, pk=problem_id, visibility=Visibility.PUBLISHED).first()
+                if problem is None:
+                    raise ValidationFailed(details={"problem_id": [_("Unknown problem.")]})
+            if alternative_id:
+                alternative = Alternative.objects.filter(consultation=c, pk=alternative_id, visibility=Visibility.PUBLISHED).first()
+                if alternative is None:
+                    raise ValidationFailed(details={"alternative_id": [_("Unknown alternative.")]})
+            if problem and alternative:
+                raise ValidationFailed(details={"problem_id": [_("A comment is on a problem or an alternative, not both.")]})
+        comment = Comment.objects.create(
+            consultation=c, author=actor, village_id=actor.village_id, body=body, parent=parent, problem=problem,
+            alternative=alternative, by_staff=is_staff_of(actor, c.organisation_id), visibility=_initial_visibility(c, actor),
+        )  # fmt: skip
+        subscription_follow(user=actor, record=c, auto=True)
+    return comment
+
+
+# --- moderation -------------------------------------------------------------------------------------
+
+KINDS = {Report.Kind.PROBLEM: Problem, Report.Kind.ALTERNATIVE: Alternative, Report.Kind.COMMENT: Comment}
+
+
+def contribution_get(c: Consultation, kind: str, object_id, *, lock: bool = False):
+    model = KINDS.get(kind)
+    if model is None:
+        raise ValidationFailed(details={"kind": [_("Choose problem, alternative or comment.")]})
+    try:
+        object_id = int(object_id)
+    except (TypeError, ValueError):
+        raise ValidationFailed(details={"object_id": [_("Give a number.")]}) from None
+    qs = model.objects.select_for_update() if lock else model.objects
+    item = qs.filter(consultation=c, pk=object_id).first()
+    if item is None:
+        raise NotFound()
+    return item
+
+
+def _excerpt(item) -> str:
+    return getattr(item, "title", "") or item.body[:80]
+
+
+def _tell_author(c: Consultation, item, *, outcome: str, reason_code: str, reason: str) -> None:
+    if not item.author_id:
+        return
+    outbox_write(
+        event="moderation.outcome",
+        data={"title": c.title, "url": _url(c), "item": _excerpt(item), "kind": type(item).__name__.lower(),
+              "outcome": outcome, "reason_code": reason_code,
+              "reason_label": str(ReasonCode(reason_code).label) if reason_code in ReasonCode.values else "",
+              "reason": reason},  # fmt: skip
+        audience={"users": [item.author_id]},
+        organisation_id=c.organisation_id,
+        record_type=c._meta.label_lower,
+        record_id=c.pk,
+    )
+
+
+def report_file(*, consultation: Consultation, actor, kind: str, object_id, reason_code: str, note: str = "") -> Report:
+    """A resident reports a contribution. At the policy's count it is hidden pending review."""
+    if reason_code not in ReasonCode.values:
+        raise ValidationFailed(details={"reason_code": [_("Choose one of: %(values)s.") % {"values": ", ".join(ReasonCode.values)}]})
+    note = _text(note, "note", required=False, max_length=1000)
+    with transaction.atomic():
+        c = _fresh(consultation)
+        rules.check("report", actor, c)
+        item = contribution_get(c, kind, object_id, lock=True)
+        if item.visibility != Visibility.PUBLISHED:
+            raise Conflict(_("This is not shown publicly, so it cannot be reported."), code="not_published")
+        if item.author_id == actor.pk:
+            raise ValidationFailed(_("You cannot report what you wrote yourself."), code="own_contribution")
+        try:
+            with transaction.atomic():
+                report = Report.objects.create(consultation=c, kind=kind, object_id=item.pk, reporter=actor,
+                                               reason_code=reason_code, note=note)  # fmt: skip
+        except IntegrityError:
+            raise Conflict(_("You have already reported this."), code="already_reported") from None
+        type(item).objects.filter(pk=item.pk).update(report_count=F("report_count") + 1)
+        item.report_count += 1
+        threshold = ConsultationPolicy.for_organisation(c.organisation_id).auto_hide_reports
+        if threshold and item.report_count >= threshold:
+            item.visibility = Visibility.HIDDEN
+            item.reason_code = reason_code
+            item.save(update_fields=["visibility", "reason_code"])
+            audit_append(action=AuditEntry.Action.MODERATION, name="auto_hide", actor=None, record=item,
+                         organisation_id=c.organisation_id, from_state=Visibility.PUBLISHED, to_state=Visibility.HIDDEN,
+                         reason=_("Hidden after %(n)d reports, pending review.") % {"n": item.report_count},
+                         payload={"reports": item.report_count})  # fmt: skip
+            _tell_author(c, item, outcome="hidden", reason_code=reason_code,
+                         reason=_("Hidden after several reports until a moderator reviews it."))  # fmt: skip
+    return report
+
+
+def moderation_decide(*, consultation: Consultation, actor, kind: str, object_id, outcome: str, reason_code: str = "",
+                      reason: str = ""):  # fmt: skip
+    """A moderator publishes (approve / restore) or removes a contribution. Audited; the author is told why."""
+    if outcome not in ("publish", "remove"):
+        raise ValidationFailed(details={"outcome": [_("Choose publish or remove.")]})
+    if outcome == "remove" and reason_code not in ReasonCode.values:
+        raise ValidationFailed(_("Removing needs a reason code."), details={"reason_code": [_("This field is required.")]})
+    if reason_code and reason_code not in ReasonCode.values:
+        raise ValidationFailed(details={"reason_code": [_("Unknown reason code.")]})
+    reason = _text(reason, "reason", required=False, max_length=2000)
+    with transaction.atomic():
+        c = _fresh(consultation)
+        rules.check("moderate", actor, c)
+        item = contribution_get(c, kind, object_id, lock=True)
+        target = Visibility.PUBLISHED if outcome == "publish" else Visibility.REMOVED
+        if item.visibility == Visibility.MERGED:
+            raise Conflict(_("A merged problem cannot be moderated."), code="merged")
+        if item.visibility == target:
+            raise Conflict(_("It is already in that state."), code="no_change")
+        before = item.visibility
+        item.visibility, item.reason_code, item.moderation_note = target, reason_code, reason
+        item.save(update_fields=["visibility", "reason_code", "moderation_note"])
+        Report.objects.filter(kind=kind, object_id=item.pk, resolved_at__isnull=True).update(resolved_at=timezone.now())
+        audit_append(action=AuditEntry.Action.MODERATION, name=f"moderation_{outcome}", actor=actor, record=item,
+                     organisation_id=c.organisation_id, from_state=before, to_state=target, reason=reason,
+                     payload={"reason_code": reason_code, "kind": kind})  # fmt: skip
+        _tell_author(c, item, outcome="published" if outcome == "publish" else "removed", reason_code=reason_code,
+                     reason=reason)  # fmt: skip
+    return item
+
+
+# --- ballots ----------------------------------------------------------------------------------------
+
+
+def ballot_cast(*, consultation: Consultation, actor, alternative_ids) -> Ballot:
+    """Cast or change the actor's ballot. One per voter; the choices are replaced."""
+    if not isinstance(alternative_ids, list | tuple | set) or not alternative_ids:
+        raise ValidationFailed(details={"alternative_ids": [_("Choose at least one alternative.")]})
+    try:
+        wanted = [int(a) for a in alternative_ids]
+    except (TypeError, ValueError):
+        raise ValidationFailed(details={"alternative_ids": [_("Give alternative numbers.")]}) from None
+    if len(set(wanted)) != len(wanted):
+        raise ValidationFailed(details={"alternative_ids": [_("Each alternative at most once.")]})
+    with transaction.atomic():
+        c = _fresh(consultation, share=True)
+        rules.check("vote", actor, c)
+        village_ids = set(c.villages.values_list("pk", flat=True))
+        if village_ids and actor.village_id not in village_ids:
+            raise PermissionDenied(_("This vote is open to residents of certain villages only."), code="not_eligible")
+        if c.voting == Consultation.Voting.SINGLE and len(wanted) != 1:
+            raise ValidationFailed(details={"alternative_ids": [_("Choose exactly one alternative.")]})
+        valid = set(Alternative.objects.filter(consultation=c, pk__in=wanted, visibility=Visibility.PUBLISHED).values_list("pk", flat=True))
+        if valid != set(wanted):
+            raise ValidationFailed(details={"alternative_ids": [_("Unknown alternative.")]})
+        now = timezone.now()
+        ballot = Ballot.objects.select_for_update().filter(consultation=c, voter=actor).first()
+        if ballot is None:
+            try:
+                with transaction.atomic():
+                    ballot = Ballot.objects.create(consultation=c, voter=actor, village_id=actor.village_id)
+            except IntegrityError:  # the same voter's other request won the race
+                ballot = Ballot.objects.select_for_update().get(consultation=c, voter=actor)
+                ballot.changes += 1
+        else:
+            ballot.changes += 1
+        ballot.updated_at = now
+        ballot.save(update_fields=["updated_at", "changes"])
+        BallotChoice.objects.filter(ballot=ballot).delete()
+        BallotChoice.objects.bulk_create([BallotChoice(ballot=ballot, alternative_id=a) for a in wanted])
+        subscription_follow(user=actor, record=c, auto=True)
+    return ballot
+
+
+# --- decision and follow-through ---------------------------------------------------------------------
+
+
+def _id_map(raw, field: str) -> dict[int, str]:
+    if raw in (None, ""):
+        return {}
+    if not isinstance(raw, dict):
+        raise ValidationFailed(details={field: [_("Give an object: {id: answer}.")]})
+    try:
+        return {int(k): _text(v, field, required=False) for k, v in raw.items()}
+    except ValueError:
+        raise ValidationFailed(details={field: [_("Keys must be numbers.")]}) from None
+
+
+def decision_record(*, consultation: Consultation, actor, chosen_ids, rationale: str, council_resolution: str,
+                    alternative_answers=None, problem_answers=None) -> Decision:  # fmt: skip
+    """The clerk records (or corrects) the decision while deciding. Publishing it is the `decide` move."""
+    rationale = _text(rationale, "rationale", max_length=20000)
+    council_resolution = _text(council_resolution, "council_resolution", max_length=200)
+    if not isinstance(chosen_ids, list | tuple | set):
+        raise ValidationFailed(details={"chosen_ids": [_("Give a list of alternative numbers.")]})
+    try:
+        chosen = {int(a) for a in chosen_ids}
+    except (TypeError, ValueError):
+        raise ValidationFailed(details={"chosen_ids": [_("Give alternative numbers.")]}) from None
+    alt_answers = _id_map(alternative_answers, "alternative_answers")
+    prob_answers = _id_map(problem_answers, "problem_answers")
+    with transaction.atomic():
+        c = _fresh(consultation)
+        rules.check("record_decision", actor, c)
+        alternatives = {a.pk: a for a in Alternative.objects.filter(consultation=c, visibility=Visibility.PUBLISHED)}
+        problems = {p.pk: p for p in Problem.objects.filter(consultation=c, visibility=Visibility.PUBLISHED)}
+        errors = {}
+        if not chosen <= set(alternatives):
+            errors["chosen_ids"] = [_("Unknown alternative.")]
+        if not set(alt_answers) <= set(alternatives):
+            errors["alternative_answers"] = [_("Unknown alternative.")]
+        if not set(prob_answers) <= set(problems):
+            errors["problem_answers"] = [_("Unknown problem.")]
+        if errors:
+            raise ValidationFailed(details=errors)
+        decision, _created = Decision.objects.update_or_create(
+            consultation=c,
+            defaults={"rationale": rationale, "council_resolution": council_resolution, "recorded_by": actor,
+                      "recorded_at": timezone.now()},
+        )  # fmt: skip
+        decision.chosen.set([alternatives[a] for a in chosen])
+        for pk, alt in alternatives.items():
+            alt.adopted = pk in chosen
+            if pk in alt_answers:
+                alt.response = alt_answers[pk]
+            alt.save(update_fields=["adopted", "response"])
+        for pk, answer in prob_answers.items():
+            problems[pk].response = answer
+            problems[pk].save(update_fields=["response"])
+    return decision
+
+
+def progress_update_post(*, consultation: Consultation, actor, body: str, percent_complete=None) -> ProgressUpdate:
+    body = _text(body, "body")
+    if percent_complete not in (None, ""):
+        try:
+            percent_complete = int(percent_complete)
+        except (TypeError, ValueError):
+            raise ValidationFailed(details={"percent_complete": [_("Give a number from 0 to 100.")]}) from None
+        if not 0 <= percent_complete <= 100:
+            raise ValidationFailed(details={"percent_complete": [_("Give a number from 0 to 100.")]})
+    else:
+        percent_complete = None
+    with transaction.atomic():
+        c = _fresh(consultation)
+        rules.check("progress_update", actor, c)
+        update = ProgressUpdate.objects.create(consultation=c, author=actor, body=body, percent_complete=percent_complete)
+        outbox_write(
+            event="consultation.progress_update",
+            data={"title": c.title, "url": _url(c), "body": body[:500], "percent_complete": percent_complete},
+            audience={"followers": True}, organisation_id=c.organisation_id, record_type=c._meta.label_lower, record_id=c.pk,
+        )  # fmt: skip
+    return update
+
+
+# --- the machine's hook: deadlines and events for every move ------------------------------------------
+
+
+def consultation_on_move(c: Consultation, move) -> list[dict]:
+    """Called by workflows.services.transition inside its transaction after each move.
+
+    Keeps the one pending deadline equal to the current stage's on-time move, and returns the
+    events the move produces."""
+    from workflows.models import Deadline
+
+    pending = Deadline.objects.filter(record_type=c._meta.label_lower, record_id=str(c.pk), done_at__isnull=True)
+    if (move.payload or {}).get("deadline"):  # the engine is applying that deadline and records its outcome itself
+        pending = pending.exclude(pk=move.payload["deadline"])
+    pending.update(done_at=timezone.now(), outcome="cancelled: the stage moved")
+    stage = Stage.objects.filter(consultation=c, name=c.state).first()
+    name = on_time_move(c)
+    if name and stage is not None:
+        deadline_schedule(c, transition=name, due_at=stage.ends_at)
+    base = {"title": c.title, "url": _url(c), "state": c.state, "state_label": str(State(c.state).label),
+            "from_state": move.source, "reason": move.reason}  # fmt: skip
+    common = {"audience": {"followers": True}, "organisation_id": c.organisation_id,
+              "record_type": c._meta.label_lower, "record_id": c.pk}  # fmt: skip
+    events = []
+    if move.target in (*HEARING_STAGES, State.DECIDING, State.IMPLEMENTING):
+        data = base | {"stage": c.state, "ends_at": stage.ends_at.isoformat() if stage else None,
+                       "early": move.name.endswith("_early")}  # fmt: skip
+        events.append({"event": "consultation.stage_opened", "data": data, **common})
+    if move.target == State.DECIDED:
+        decision = Decision.objects.filter(consultation=c).first()
+        data = base | {"rationale": decision.rationale[:500] if decision else "",
+                       "council_resolution": decision.council_resolution if decision else ""}  # fmt: skip
+        events.append({"event": "consultation.decision_published", "data": data, **common})
+    if move.target in (State.CLOSED, State.CANCELLED):
+        events.append({"event": "consultation.closed", "data": base | {"cancelled": move.target == State.CANCELLED}, **common})
+    return events
+
+
+def closing_soon_send(*, now=None) -> int:
+    """Announce every open stage that ends within its organisation's reminder window. Once per stage."""
+    now = now or timezone.now()
+    sent = 0
+    candidates = (
+        Stage.objects.select_related("consultation")
+        .filter(closing_soon_sent_at__isnull=True, ends_at__gt=now, consultation__state__in=HEARING_STAGES)
+        .order_by("ends_at")
+    )
+    for stage in candidates:
+        c = stage.consultation
+        if c.state != stage.name:
+            continue
+        days = ConsultationPolicy.for_organisation(c.organisation_id).closing_soon_days
+        if stage.ends_at - now > dt.timedelta(days=days):
+            continue
+        with transaction.atomic():
+            claimed = Stage.objects.filter(pk=stage.pk, closing_soon_sent_at__isnull=True).update(closing_soon_sent_at=now)
+            if not claimed:
+                continue
+            outbox_write(
+                event="consultation.closing_soon",
+                data={"title": c.title, "url": _url(c), "stage": stage.name, "stage_label": str(State(stage.name).label),
+                      "due_date": stage.ends_at.isoformat()},
+                audience={"followers": True}, organisation_id=c.organisation_id, record_type=c._meta.label_lower,
+                record_id=c.pk,
+            )  # fmt: skip
+        sent += 1
+    return sent
+
+
+def consultation_move(*, consultation: Consultation, actor, name: str, reason: str = "") -> Consultation:
+    """A staff stage control from the pages: the engine's transition, nothing else."""
+    from workflows.services import transition
+
+    if not name:
+        raise TransitionNotAllowed()
+    return transition(consultation, name, actor=actor, reason=reason)

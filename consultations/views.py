@@ -1,0 +1,336 @@
+"""Pages of the consultations app. Every form posts to a small view that calls one service and
+redirects back; domain errors become messages. Pages work without JS; htmx swaps sections in
+place where it helps (support, vote)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import wraps
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from accounts.selectors import staff_organisations
+from workflows.errors import ApplicationError, NotFound
+from workflows.services import available_transitions
+
+from . import api, rules, selectors, services
+from .models import Consultation, Level, Problem, ReasonCode, State, stages_for_level
+
+
+def _consultation(request, pk) -> Consultation:
+    try:
+        return selectors.consultation_get(pk, request.user)
+    except NotFound:
+        raise Http404 from None
+
+
+def _error_text(exc: ApplicationError) -> str:
+    text = str(exc.message)
+    details = exc.details if isinstance(exc.details, dict) else {}
+    extra = []
+    for key, value in details.items():
+        if key in ("action", "state", "level", "transition", "conditions"):
+            continue
+        if isinstance(value, list):
+            extra.append("; ".join(str(v) for v in value))
+    return f"{text} {' '.join(extra)}".strip()
+
+
+def action(anchor: str = ""):
+    """Wrap a POST handler: it calls a service; errors become a message; then back to the page."""
+
+    def decorate(fn):
+        @wraps(fn)
+        @login_required
+        @require_POST
+        def view(request, pk, *args, **kwargs):
+            c = _consultation(request, pk)
+            try:
+                done = fn(request, c, *args, **kwargs)
+            except ApplicationError as exc:
+                messages.error(request, _error_text(exc))
+            else:
+                if done:
+                    messages.success(request, done)
+            target = request.POST.get("next") or reverse("consultations:detail", args=[c.pk])
+            if not target.startswith("/"):
+                target = reverse("consultations:detail", args=[c.pk])
+            return redirect(target + (f"#{anchor}" if anchor and "#" not in target else ""))
+
+        return view
+
+    return decorate
+
+
+# --- list and calendar ---------------------------------------------------------------------------
+
+
+def consultation_list(request):
+    today = timezone.localdate()
+    year, month = today.year, today.month
+    raw = request.GET.get("month", "")
+    try:
+        if raw:
+            year, month = (int(x) for x in raw.split("-"))
+            dt.date(year, month, 1)
+    except ValueError:
+        year, month = today.year, today.month
+    if not 1900 <= year <= 2200:
+        year, month = today.year, today.month
+    context = {
+        "consultations": list(selectors.consultation_list(request.user)),
+        "calendar": selectors.month_calendar(request.user, year, month),
+        "can_create": bool(staff_organisations(request.user)),
+    }
+    return render(request, "consultations/list.html", context)
+
+
+class ConsultationForm(forms.Form):
+    title = forms.CharField(label=gettext_lazy("Topic"), max_length=300)
+    summary = forms.CharField(label=gettext_lazy("Summary"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    body = forms.CharField(label=gettext_lazy("Details"), widget=forms.Textarea(attrs={"rows": 6}), required=False)
+    level = forms.ChoiceField(label=gettext_lazy("Participation level"), choices=Level.choices, initial=Level.CONSULT)
+    moderation = forms.ChoiceField(label=gettext_lazy("Moderation"), choices=Consultation.Moderation.choices)
+    voting = forms.ChoiceField(label=gettext_lazy("Voting method"), choices=Consultation.Voting.choices)
+    show_tallies_during_voting = forms.BooleanField(label=gettext_lazy("Show the running tally while voting is open"), required=False)
+    channels = forms.CharField(label=gettext_lazy("Other channels (one a line)"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+@login_required
+def consultation_new(request):
+    orgs = staff_organisations(request.user)
+    if not orgs:
+        raise Http404
+    form = ConsultationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        organisation = next((o for o in orgs if str(o.pk) == request.POST.get("organisation")), orgs[0])
+        try:
+            c = services.consultation_create(organisation=organisation, actor=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("Consultation created. Set its schedule, then publish it."))
+            return redirect("consultations:detail", c.pk)
+    return render(request, "consultations/form.html", {"form": form, "organisations": orgs})
+
+
+# --- detail ----------------------------------------------------------------------------------------
+
+
+def _results_chart(results: dict | None) -> dict | None:
+    if not results:
+        return None
+    rows = results["alternatives"]
+    top = max([r["votes"] for r in rows] + [1])
+    bar_h, gap, label_w, width = 22, 14, 0, 320
+    bars = []
+    for i, r in enumerate(rows):
+        y = i * (bar_h + gap + 14)
+        bars.append(r | {"y": y, "label_y": y + 10, "bar_y": y + 14, "w": round(width * r["votes"] / top),
+                         "text_x": round(width * r["votes"] / top) + 6, "text_y": y + 14 + 16})  # fmt: skip
+    return {"bars": bars, "height": len(rows) * (bar_h + gap + 14) + 4, "width": width + 60, "bar_h": bar_h, "label_w": label_w}
+
+
+def consultation_detail(request, pk):
+    c = _consultation(request, pk)
+    context = selectors.detail(c, request.user)
+    staff = rules.can("add_document", request.user, c) or rules.can("moderate", request.user, c) or rules.effective_roles(
+        request.user, c.organisation_id
+    ) & rules.STAFF
+    moves = available_transitions(c, request.user) if request.user.is_authenticated and staff else []
+    context.update({
+        "moves": moves,
+        "staff": bool(staff),
+        "chart": _results_chart(context["results"]),
+        "reason_codes": ReasonCode.choices,
+        "level_stages": stages_for_level(c.level),
+        "stage_end": c.stage_end(),
+        "schedule_fields": _schedule_fields(c) if c.state == State.DRAFT and staff else None,
+        "is_draft": c.state == State.DRAFT,
+    })  # fmt: skip
+    return render(request, "consultations/detail.html", context)
+
+
+def _schedule_fields(c: Consultation) -> dict:
+    saved = {s.name: s for s in c.stages.all()}
+    names = stages_for_level(c.level)
+    first = saved.get(names[0])
+    fmt = "%Y-%m-%dT%H:%M"
+    return {
+        "start": timezone.localtime(first.starts_at).strftime(fmt) if first else "",
+        "ends": [
+            {"name": n, "label": State(n).label, "value": timezone.localtime(saved[n].ends_at).strftime(fmt) if n in saved else ""}
+            for n in names
+        ],
+    }
+
+
+def _parse_local(value: str) -> dt.datetime | None:
+    try:
+        naive = dt.datetime.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+    return timezone.make_aware(naive) if timezone.is_naive(naive) else naive
+
+
+@action("staff")
+def schedule_set(request, c):
+    start = _parse_local(request.POST.get("start", ""))
+    if start is None:
+        from workflows.errors import ValidationFailed
+
+        raise ValidationFailed(_("Give the date and time the first stage starts."))
+    stages, previous = {}, start
+    for name in stages_for_level(c.level):
+        end = _parse_local(request.POST.get(f"end_{name}", ""))
+        if end is None:
+            from workflows.errors import ValidationFailed
+
+            raise ValidationFailed(_("Give the end of every stage."))
+        stages[name] = (previous, end)
+        previous = end
+    services.consultation_schedule_set(consultation=c, actor=request.user, stages=stages)
+    return _("Schedule saved.")
+
+
+@action("staff")
+def move(request, c):
+    name = request.POST.get("name", "")
+    services.consultation_move(consultation=c, actor=request.user, name=name, reason=request.POST.get("reason", ""))
+    return _("Done: the consultation is now “%(state)s”.") % {"state": Consultation.objects.get(pk=c.pk).get_state_display()}
+
+
+@action("documents")
+def document_add(request, c):
+    services.document_add(consultation=c, actor=request.user, title=request.POST.get("title", ""),
+                          url=request.POST.get("url", ""), text=request.POST.get("text", ""))  # fmt: skip
+    return _("Document added.")
+
+
+@action("problems")
+def problem_submit(request, c):
+    p = services.problem_submit(consultation=c, actor=request.user, title=request.POST.get("title", ""), body=request.POST.get("body", ""))
+    return _("Thank you. Your problem is waiting for moderation.") if p.visibility == "pending" else _("Thank you. Your problem was added.")
+
+
+@action("problems")
+def problem_support(request, c, problem_pk):
+    problem = Problem.objects.filter(consultation=c, pk=problem_pk).first()
+    if problem is None:
+        raise NotFound()
+    support = request.POST.get("support", "1") == "1"
+    services.problem_support(problem=problem, actor=request.user, support=support)
+    return ""
+
+
+@action("problems")
+def problem_merge(request, c, problem_pk):
+    problem = Problem.objects.filter(consultation=c, pk=problem_pk).first()
+    into = Problem.objects.filter(consultation=c, pk=request.POST.get("into") or 0).first() if (request.POST.get("into") or "").isdigit() else None
+    if problem is None or into is None:
+        raise NotFound(_("Choose the problem to merge into."))
+    services.problem_merge(problem=problem, into=into, actor=request.user, reason=request.POST.get("reason", ""))
+    return _("Merged.")
+
+
+@action("alternatives")
+def alternative_create(request, c):
+    a = services.alternative_create(consultation=c, actor=request.user, title=request.POST.get("title", ""),
+                                    body=request.POST.get("body", ""), problem_ids=request.POST.getlist("problem_ids"))  # fmt: skip
+    return _("Your alternative is waiting for moderation.") if a.visibility == "pending" else _("Alternative added.")
+
+
+@action("comments")
+def comment_post(request, c):
+    def num(key):
+        value = request.POST.get(key) or ""
+        return int(value) if value.isdigit() else None
+
+    services.comment_post(consultation=c, actor=request.user, body=request.POST.get("body", ""), parent_id=num("parent_id"),
+                          problem_id=num("problem_id"), alternative_id=num("alternative_id"))  # fmt: skip
+    return _("Comment posted.")
+
+
+@action("comments")
+def report_file(request, c):
+    services.report_file(consultation=c, actor=request.user, kind=request.POST.get("kind", ""), object_id=request.POST.get("object_id"),
+                         reason_code=request.POST.get("reason_code", ""), note=request.POST.get("note", ""))  # fmt: skip
+    return _("Thank you. A moderator will look at it.")
+
+
+@action("ballot")
+def ballot_cast(request, c):
+    services.ballot_cast(consultation=c, actor=request.user, alternative_ids=request.POST.getlist("alternative_ids"))
+    return _("Your vote is recorded. You can change it until voting closes.")
+
+
+@action("progress")
+def progress_post(request, c):
+    services.progress_update_post(consultation=c, actor=request.user, body=request.POST.get("body", ""),
+                                  percent_complete=request.POST.get("percent_complete") or None)  # fmt: skip
+    return _("Progress update published.")
+
+
+# --- staff pages -------------------------------------------------------------------------------------
+
+
+@login_required
+def moderation(request, pk):
+    c = _consultation(request, pk)
+    if request.method == "POST":
+        try:
+            services.moderation_decide(consultation=c, actor=request.user, kind=request.POST.get("kind", ""),
+                                       object_id=request.POST.get("object_id"), outcome=request.POST.get("outcome", ""),
+                                       reason_code=request.POST.get("reason_code", ""), reason=request.POST.get("reason", ""))  # fmt: skip
+            messages.success(request, _("Moderation saved; the author has been told."))
+        except ApplicationError as exc:
+            messages.error(request, _error_text(exc))
+        return redirect("consultations:moderation", c.pk)
+    if not rules.can("moderate", request.user, c):
+        raise Http404
+    return render(request, "consultations/moderation.html", {"consultation": c, "items": selectors.moderation_queue(c),
+                                                             "reason_codes": ReasonCode.choices})  # fmt: skip
+
+
+@login_required
+def decision_form(request, pk):
+    c = _consultation(request, pk)
+    if not rules.can("record_decision", request.user, c):
+        raise Http404
+    if request.method == "POST":
+        answers_alt = {k.removeprefix("alt_"): v for k, v in request.POST.items() if k.startswith("alt_")}
+        answers_prob = {k.removeprefix("prob_"): v for k, v in request.POST.items() if k.startswith("prob_")}
+        try:
+            services.decision_record(consultation=c, actor=request.user, chosen_ids=request.POST.getlist("chosen_ids"),
+                                     rationale=request.POST.get("rationale", ""),
+                                     council_resolution=request.POST.get("council_resolution", ""),
+                                     alternative_answers=answers_alt, problem_answers=answers_prob)  # fmt: skip
+        except ApplicationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("Decision saved. Publish it with “Publish the decision”."))
+            return redirect(reverse("consultations:detail", args=[c.pk]) + "#staff")
+    context = selectors.detail(c, request.user)
+    context["decision_draft"] = selectors.decision_public(c, request.user)
+    context["supported_problems"] = list(selectors.supported_problems(c))
+    return render(request, "consultations/decision_form.html", context)
+
+
+def record(request, pk):
+    c = _consultation(request, pk)
+    return render(request, "consultations/record.html", {"consultation": c, "record": selectors.participation_record(c)})
+
+
+def record_csv(request, pk):
+    c = _consultation(request, pk)
+    return api.record_csv_response(selectors.participation_record(c))
+

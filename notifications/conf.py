@@ -1,0 +1,41 @@
+"""Knobs of the notifications app. Each has a safe default; the environment may tune it
+(tests shorten the lease and the sweep so a killed worker is replaced within seconds)."""
+
+import os
+
+from django.conf import settings
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return int(getattr(settings, name, default))
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+# Recipients per delivery task (one SMTP connection per task).
+CHUNK = _int("NOTIFICATIONS_CHUNK", 500)
+# How long a worker owns the deliveries it claimed; a killed worker's claims come back after this.
+LEASE_SECONDS = _int("NOTIFICATIONS_LEASE_SECONDS", 600)
+# Beat: relay anything left behind (broker down at commit, killed workers) this often.
+SWEEP_SECONDS = _int("NOTIFICATIONS_SWEEP_SECONDS", 15)
+# A pending delivery queued this long ago without being claimed is queued again.
+REQUEUE_AFTER_SECONDS = _int("NOTIFICATIONS_REQUEUE_AFTER_SECONDS", 300)
+# After this many claims a delivery is given up (recorded as failed).
+MAX_ATTEMPTS = _int("NOTIFICATIONS_MAX_ATTEMPTS", 10)
+# An outbox row whose fan-out raised this many times is left for a person to look at.
+MAX_EVENT_ATTEMPTS = _int("NOTIFICATIONS_MAX_EVENT_ATTEMPTS", 5)
+# The daily digest goes out at this hour (settings.TIME_ZONE, i.e. Bangkok).
+DIGEST_HOUR = _int("NOTIFICATIONS_DIGEST_HOUR", 7)
+# Debounce window of the on-commit kick: a burst of events enqueues about one relay task.
+KICK_SECONDS = _int("NOTIFICATIONS_KICK_SECONDS", 10)
+WEBHOOK_TIMEOUT = _int("NOTIFICATIONS_WEBHOOK_TIMEOUT", 10)
+
+# Mail a person asked for or must get: sent immediately whatever their preference says.
+TRANSACTIONAL = frozenset({"account.confirm_email", "signature.confirm_requested", "moderation.outcome"})
+# Links with secrets inside: never in the inbox, never to integrators.
+NO_INAPP = frozenset({"account.confirm_email", "signature.confirm_requested"})
+PRIVATE = TRANSACTIONAL

@@ -1,0 +1,47 @@
+"""Reads of the notifications app, shared by the pages and the API."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from .models import Channel, Mode, Notification, Preference, Subscription
+
+DEFAULT_MODES = {Channel.EMAIL: Mode.IMMEDIATE, Channel.INAPP: Mode.IMMEDIATE}
+
+
+def inbox(*, user) -> QuerySet[Notification]:
+    return Notification.objects.filter(user=user).order_by("-id")
+
+
+def unread_count(*, user) -> int:
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def preferences_of(*, user) -> dict[str, str]:
+    modes = dict(DEFAULT_MODES)
+    modes.update(dict(Preference.objects.filter(user=user).values_list("channel", "mode")))
+    return {str(k): str(v) for k, v in modes.items()}
+
+
+def follow_state(*, user, record) -> dict:
+    """What the follow button shows for `record`: following or not, and whether the follow
+    was automatic (the person took part)."""
+    record_type, record_id = record._meta.label_lower, str(record.pk)
+    state = {
+        "record_type": record_type,
+        "record_id": record_id,
+        "dom_id": f"{record_type.replace('.', '-')}-{record_id}",
+        "following": False,
+        "auto": False,
+    }
+    if getattr(user, "is_authenticated", False):
+        sub = Subscription.objects.filter(user=user, record_type=record_type, record_id=record_id).only("auto").first()
+        if sub is not None:
+            state.update(following=True, auto=sub.auto)
+    return state
+
+
+def subscriptions_of(*, user) -> QuerySet[Subscription]:
+    return Subscription.objects.filter(user=user).order_by("-id")

@@ -1,0 +1,130 @@
+"""Pages: the inbox, the unread badge, notification settings, follow/unfollow, unsubscribe."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from . import selectors, services
+from .channels import read_unsubscribe_token
+from .models import Channel, Mode, Notification
+
+
+def _back(request, default: str = "notifications:inbox"):
+    target = request.POST.get("next") or request.headers.get("referer") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(target)
+    return redirect(default)
+
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+@login_required
+@require_GET
+def inbox(request):
+    page = Paginator(selectors.inbox(user=request.user), 25).get_page(request.GET.get("page"))
+    return render(request, "notifications/inbox.html", {"page_obj": page, "unread": selectors.unread_count(user=request.user)})
+
+
+@require_GET
+def badge(request):
+    """The unread badge alone, for htmx to refresh."""
+    return render(request, "notifications/unread_badge.html")
+
+
+@login_required
+@require_POST
+def mark_read(request, pk: int):
+    notification = get_object_or_404(Notification, pk=pk, user=request.user)
+    services.notification_mark_read(user=request.user, ids=[notification.pk])
+    if _is_htmx(request):
+        notification.refresh_from_db()
+        response = render(request, "notifications/_item.html", {"n": notification})
+        response["HX-Trigger"] = "notifications-changed"
+        return response
+    return _back(request)
+
+
+@login_required
+@require_POST
+def mark_read_all(request):
+    services.notification_mark_read(user=request.user)
+    return redirect("notifications:inbox")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preferences(request):
+    if request.method == "POST":
+        try:
+            for channel in (Channel.EMAIL, Channel.INAPP):
+                if channel in request.POST:
+                    services.preference_set(user=request.user, channel=channel, mode=request.POST[channel])
+        except services.ValidationError:
+            from django.contrib import messages
+
+            messages.error(request, _("Choose one of the offered options."))
+            return redirect("notifications:preferences")
+        from django.contrib import messages
+
+        messages.success(request, _("Your notification settings are saved."))
+        return redirect("notifications:preferences")
+    context = {
+        "modes": selectors.preferences_of(user=request.user),
+        "email_choices": Mode.choices,
+        "inapp_choices": [(Mode.IMMEDIATE.value, Mode.IMMEDIATE.label), (Mode.OFF.value, Mode.OFF.label)],
+        "subscriptions": selectors.subscriptions_of(user=request.user)[:200],
+    }
+    return render(request, "notifications/preferences.html", context)
+
+
+def _follow_response(request, record_type: str, record_id: str):
+    if _is_htmx(request):
+        record = services.followable_record(record_type, record_id)
+        return render(request, "notifications/follow_button.html", {"record": record})
+    return _back(request, default="home")
+
+
+@login_required
+@require_POST
+def follow(request, record_type: str, record_id: str):
+    services.subscription_follow_ref(user=request.user, record_type=record_type, record_id=record_id)
+    return _follow_response(request, record_type, record_id)
+
+
+@login_required
+@require_POST
+def unfollow(request, record_type: str, record_id: str):
+    services.subscription_unfollow_ref(user=request.user, record_type=record_type, record_id=record_id)
+    if not _is_htmx(request):
+        from django.contrib import messages
+
+        messages.success(request, _("You no longer follow this."))
+    return _follow_response(request, record_type, record_id)
+
+
+def _masked(email: str) -> str:
+    local, _sep, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}" if domain else "***"
+
+
+@csrf_exempt  # the signed token is the credential; mail clients POST here for one-click unsubscribe (RFC 8058)
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token: str):
+    value = read_unsubscribe_token(token)
+    user = get_user_model().objects.filter(pk=value["u"]).first() if value else None
+    if user is None:
+        return render(request, "notifications/unsubscribe.html", {"invalid": True}, status=400)
+    if request.method == "POST":
+        services.preference_set(user=user, channel=value.get("c") or Channel.EMAIL, mode=Mode.OFF)
+        if request.POST.get("List-Unsubscribe") == "One-Click":
+            return HttpResponse(status=200)
+        return render(request, "notifications/unsubscribe.html", {"done": True})
+    return render(request, "notifications/unsubscribe.html", {"email": _masked(user.email)})

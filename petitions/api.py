@@ -1,0 +1,280 @@
+"""Petitions API (/api/v1/). Moves use the engine's generic endpoint
+/api/v1/petitions/<id>/transitions/<name>/ (open, reject, hide, respond, submit, consider, decide …).
+
+Signing answers (documented in docs/API.md via the schema):
+  201 {"outcome": "created"}      a pending signature; the confirmation mail is on its way
+  200 {"outcome": "resent"}       the email already had a pending signature; its mail was sent again
+  200 {"outcome": "pending"}      the same, mailed moments ago (nothing sent, nothing created)
+  409 already_signed              a confirmed signature exists for this email or national ID
+  429 rate_limited                per-IP or per-petition limit (details.retry_after_seconds)
+Confirming is idempotent: 200 with "already_confirmed": true the second time.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import generics, serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Organisation
+from workflows.errors import NotFound, PermissionDenied, ValidationFailed
+
+from . import rules, selectors, services
+from .models import Petition, RejectionCode
+
+
+def _body(request) -> dict:
+    data = request.data
+    if not hasattr(data, "get"):
+        raise ValidationFailed(_("Send a JSON object."), code="malformed_request")
+    return data
+
+
+def client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "") or ""
+
+
+def _visible_petition(pk: int, user) -> Petition:
+    petition = Petition.objects.select_related("author", "organisation").filter(pk=pk).first()
+    if petition is None or not rules.can_see(petition, user):
+        raise NotFound(_("There is no such petition."))
+    return petition
+
+
+class PetitionSerializer(serializers.ModelSerializer):
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    response_state_label = serializers.CharField(source="get_response_state_display", read_only=True)
+    author_name = serializers.SerializerMethodField()
+    signatures = serializers.SerializerMethodField()
+    rejection = serializers.SerializerMethodField()
+    response = serializers.SerializerMethodField()
+    council_outcome = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Petition
+        fields = [
+            "id", "organisation", "kind", "title", "body", "background", "state", "state_label", "response_state",
+            "response_state_label", "author_name", "sponsors_required", "response_threshold", "council_threshold",
+            "opened_at", "closes_at", "closed_at", "response_threshold_reached_at", "council_threshold_reached_at",
+            "report_due_at", "submitted_at", "council_due_at", "signatures", "rejection", "response", "council_outcome",
+            "version",
+        ]  # fmt: skip
+
+    def get_author_name(self, obj) -> str:
+        return obj.author.full_name or _("a resident")
+
+    def get_signatures(self, obj) -> dict:
+        totals = self.context.get("totals")
+        if totals is not None:
+            return {"confirmed": totals.get(obj.pk, 0)}
+        counts = selectors.petition_counts(obj.pk)
+        return {
+            "confirmed": counts.total,
+            "by_village": [{"village": n, "count": c} for n, c in sorted(counts.villages.items())],
+            "by_hour": [{"hour": h.isoformat(), "count": c} for h, c in counts.hours],
+        }
+
+    def get_rejection(self, obj) -> dict | None:
+        if not obj.rejection_code:
+            return None
+        return {
+            "code": obj.rejection_code,
+            "label": str(RejectionCode(obj.rejection_code).label),
+            "reason": obj.rejection_reason,
+        }
+
+    def get_response(self, obj) -> dict | None:
+        response = getattr(obj, "response", None) if obj.response_state == "responded" else None
+        return {"text": response.text, "published_at": response.published_at} if response else None
+
+    def get_council_outcome(self, obj) -> dict | None:
+        outcome = getattr(obj, "council_outcome", None) if obj.state == "decided" else None
+        if outcome is None:
+            return None
+        return {
+            "decision": outcome.decision,
+            "decision_label": outcome.get_decision_display(),
+            "summary": outcome.summary,
+            "meeting": outcome.meeting,
+            "decided_on": outcome.decided_on,
+        }
+
+
+class PetitionCreateRequest(serializers.Serializer):
+    organisation = serializers.SlugField(required=False, help_text="organisation slug; default: the only/first one")
+    kind = serializers.CharField(max_length=20)
+    title = serializers.CharField(max_length=200)
+    body = serializers.CharField(max_length=5000)
+    background = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
+class PetitionList(generics.ListCreateAPIView):
+    """Petitions the caller may see (public ones, their own, and all of their organisations)."""
+
+    serializer_class = PetitionSerializer
+    permission_classes = [AllowAny]
+
+    def get_queryset(self):
+        qs = selectors.petitions_visible_to(self.request.user)
+        state = self.request.query_params.get("state")
+        if state:
+            qs = qs.filter(state=state)
+        return qs
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        totals = selectors.totals_for([p.pk for p in page])
+        data = PetitionSerializer(page, many=True, context={"request": request, "totals": totals}).data
+        return self.get_paginated_response(data)
+
+    @extend_schema(request=PetitionCreateRequest, responses={201: PetitionSerializer})
+    def post(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            raise PermissionDenied(_("Sign in to do this."), code="not_authenticated")
+        body = PetitionCreateRequest(data=_body(request))
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        slug = data.get("organisation")
+        organisation = (
+            Organisation.objects.filter(slug=slug).first() if slug else Organisation.objects.order_by("pk").first()
+        )
+        if organisation is None:
+            raise ValidationFailed(details={"organisation": [_("Unknown organisation.")]})
+        petition = services.petition_create(
+            organisation=organisation, author=request.user, kind=data["kind"], title=data["title"],
+            body=data["body"], background=data.get("background", ""),
+        )  # fmt: skip
+        return Response(PetitionSerializer(petition, context={"request": request}).data, status=201)
+
+
+class PetitionDetail(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: PetitionSerializer})
+    def get(self, request, pk: int):
+        petition = _visible_petition(pk, request.user)
+        return Response(PetitionSerializer(petition, context={"request": request}).data)
+
+
+class SignRequest(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    email = serializers.EmailField()
+    village = serializers.IntegerField(help_text="village number (หมู่ที่)")
+    consent = serializers.BooleanField()
+    national_id = serializers.CharField(required=False, help_text="13 digits; local ordinance initiatives only")
+
+
+class SignView(APIView):
+    """The hot path: no session, no authentication lookup, one INSERT."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request=SignRequest,
+        responses={
+            201: inline_serializer("SignResult", {"outcome": serializers.CharField(), "state": serializers.CharField()}),
+            200: OpenApiResponse(description="already pending: mail re-sent (or sent moments ago)"),
+            400: OpenApiResponse(description="invalid"),
+            404: OpenApiResponse(description="not_found"),
+            409: OpenApiResponse(description="already_signed or signing_closed"),
+            429: OpenApiResponse(description="rate_limited"),
+        },
+        tags=["petitions"],
+    )
+    def post(self, request, pk: int):
+        data = _body(request)
+        signature, outcome = services.signature_sign(
+            petition_id=pk,
+            name=data.get("name"),
+            email=data.get("email"),
+            village_number=data.get("village"),
+            consent=data.get("consent"),
+            national_id=data.get("national_id") or "",
+            ip=client_ip(request),
+            language=getattr(request, "LANGUAGE_CODE", "th"),
+        )
+        message = {
+            "created": _("Check your email and press the button in our message to confirm your signature."),
+            "resent": _("You have already started signing; we sent the confirmation email again."),
+            "pending": _("You have already started signing; check your email to confirm."),
+        }[outcome]
+        return Response({"outcome": outcome, "state": signature.state, "message": message}, status=201 if outcome == "created" else 200)
+
+
+class TokenRequest(serializers.Serializer):
+    token = serializers.CharField(max_length=200)
+
+
+def _token(request) -> str:
+    token = _body(request).get("token")
+    if not isinstance(token, str) or not token.strip() or len(token) > 200:
+        raise ValidationFailed(details={"token": [_("This field is required.")]})
+    return token
+
+
+class ConfirmView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request=TokenRequest,
+        responses={200: inline_serializer("ConfirmResult", {"state": serializers.CharField(), "already_confirmed": serializers.BooleanField()})},
+        tags=["petitions"],
+    )  # fmt: skip
+    def post(self, request):
+        signature, already = services.signature_confirm(token=_token(request))
+        message = _("You had already confirmed this signature.") if already else _("Thank you: your signature is confirmed.")
+        return Response(
+            {"state": signature.state, "already_confirmed": already, "petition": signature.petition_id, "message": message}
+        )
+
+
+class WithdrawView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=TokenRequest, responses={200: inline_serializer("WithdrawResult", {"state": serializers.CharField()})}, tags=["petitions"])
+    def post(self, request):
+        signature = services.signature_withdraw(token=_token(request))
+        return Response({"state": signature.state, "petition": signature.petition_id, "message": _("Your signature is withdrawn.")})
+
+
+class SponsorView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=TokenRequest, responses={200: inline_serializer("SponsorResult", {"sponsors": serializers.IntegerField()})}, tags=["petitions"])
+    def post(self, request, pk: int):
+        _sponsor, created = services.sponsor_add(petition_id=pk, user=request.user, token=_token(request))
+        petition = Petition.objects.get(pk=pk)
+        return Response(
+            {"created": created, "sponsors": petition.sponsor_count(), "sponsors_required": petition.sponsors_required, "state": petition.state},
+            status=201 if created else 200,
+        )  # fmt: skip
+
+
+class InvalidateRequest(serializers.Serializer):
+    reason = serializers.CharField(max_length=4000)
+    email_domain = serializers.CharField(max_length=253, required=False, allow_blank=True, default="")
+    ip_hash = serializers.RegexField(r"^[0-9a-fA-F]{64}$", required=False, allow_blank=True, default="")
+    created_from = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    created_to = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class InvalidateView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=InvalidateRequest, responses={200: inline_serializer("InvalidateResult", {"invalidated": serializers.IntegerField(), "confirmed": serializers.IntegerField()})}, tags=["petitions"])  # fmt: skip
+    def post(self, request, pk: int):
+        petition = _visible_petition(pk, request.user)
+        if not rules.can_review_signatures(petition, request.user):
+            raise PermissionDenied()
+        body = InvalidateRequest(data=_body(request))
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        result = services.signatures_invalidate(petition=petition, actor=request.user, **data)
+        return Response(result | {"signatures": selectors.petition_counts(pk, fresh=True).total})
+

@@ -1,0 +1,70 @@
+"""Page forms. They shape the input; the services hold the rules and their messages, which
+views.apply_errors puts back on the form in the page's language."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import CouncilDecision, Kind, RejectionCode
+
+
+class PetitionForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=Kind.choices, widget=forms.RadioSelect, initial=Kind.GENERAL,
+        help_text=_("A local ordinance initiative asks the council to pass a local law; signers give their national ID."),
+    )  # fmt: skip
+    title = forms.CharField(label=_("Title"), max_length=200, help_text=_("What do you want the municipality to do?"))
+    body = forms.CharField(label=_("What we ask for"), max_length=5000, widget=forms.Textarea(attrs={"rows": 6}))
+    background = forms.CharField(
+        label=_("Background (optional)"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+class SignForm(forms.Form):
+    name = forms.CharField(label=_("Full name"), max_length=200)
+    email = forms.EmailField(label=_("Email"), max_length=254, help_text=_("We send you a link to confirm. It is never published."))
+    village = forms.TypedChoiceField(label=_("Village (หมู่ที่)"), coerce=int, choices=())
+    national_id = forms.CharField(
+        label=_("National ID number"), max_length=17, required=False,
+        help_text=_("13 digits. We keep only a protected fingerprint and the last 4 digits."),
+    )  # fmt: skip
+    consent = forms.BooleanField(
+        label=_("I agree that the municipality keeps my name, village and email to count and verify my signature."),
+    )
+
+    def __init__(self, *args, villages=(), ordinance=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].choices = [("", _("Choose your village"))] + list(villages)
+        if ordinance:
+            self.fields["national_id"].required = True
+        else:
+            del self.fields["national_id"]
+
+
+class RejectForm(forms.Form):
+    reason_code = forms.ChoiceField(label=_("Reason code"), choices=RejectionCode.choices)
+    reason = forms.CharField(label=_("Reason shown to the author"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ResponseForm(forms.Form):
+    text = forms.CharField(label=_("The municipality's response"), max_length=10000, widget=forms.Textarea(attrs={"rows": 6}))
+
+
+class OutcomeForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Council decision"), choices=CouncilDecision.choices)
+    summary = forms.CharField(label=_("Summary of the decision"), max_length=10000, widget=forms.Textarea(attrs={"rows": 4}))
+    meeting = forms.CharField(label=_("Council meeting"), max_length=200, required=False)
+    decided_on = forms.DateField(
+        label=_("Date of the decision"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
+
+
+class InvalidateForm(forms.Form):
+    email_domain = forms.CharField(label=_("Email domain"), max_length=253, required=False)
+    ip_hash = forms.CharField(label=_("IP hash"), max_length=64, required=False)
+    created_from = forms.DateTimeField(
+        label=_("Signed from"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    created_to = forms.DateTimeField(
+        label=_("Signed before"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    reason = forms.CharField(label=_("Reason (kept in the audit trail)"), max_length=4000)

@@ -1,0 +1,203 @@
+"""The petition machine's hook into the engine (registered in PetitionsConfig.ready()).
+
+`on_move(petition, move)` runs inside the transition's transaction after every move, whoever made
+it (a page, the generic API, a deadline). It keeps what hangs off a move in step with the state
+(the deadlines, the published Response and CouncilOutcome rows) and returns the catalogue events
+for the outbox. Because it runs for every path, the generic transition endpoint and the pages
+cannot disagree.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from workflows.registry import Move
+from workflows.services import deadline_cancel, deadline_schedule
+
+from .models import CouncilDecision, CouncilOutcome, Kind, Petition, RejectionCode, Response
+from .selectors import petition_total
+
+STAFF = ["moderator", "admin"]
+COUNCIL_STAFF = ["clerk", "moderator", "admin"]
+
+
+def _iso(value) -> str:
+    return value.isoformat() if value else ""
+
+
+def base_data(petition: Petition) -> dict:
+    return {
+        "title": petition.title,
+        "url": petition.get_absolute_url(),
+        "petition_id": petition.pk,
+        "kind": petition.kind,
+        "state": petition.state,
+    }
+
+
+def event(petition: Petition, name: str, audience: dict, **data) -> dict:
+    return {
+        "event": name,
+        "data": base_data(petition) | data,
+        "audience": audience,
+        "organisation_id": petition.organisation_id,
+        "record_type": "petitions.petition",
+        "record_id": petition.pk,
+    }
+
+
+def on_move(petition: Petition, move: Move) -> list[dict]:
+    handler = _HANDLERS.get(move.name)
+    return handler(petition, move) if handler else []
+
+
+def _request_sponsors(p: Petition, move: Move) -> list[dict]:
+    return [
+        event(
+            p, "petition.sponsor_requested", {"users": [p.author_id]},
+            sponsor_url=f"/petitions/{p.pk}/sponsor/{p.sponsor_token}/", sponsors_required=p.sponsors_required,
+        )  # fmt: skip
+    ]
+
+
+def _sponsors_complete(p: Petition, move: Move) -> list[dict]:
+    deadline_schedule(p, transition="moderation_overdue", due_at=p.moderation_due_at())
+    return []
+
+
+def _open(p: Petition, move: Move) -> list[dict]:
+    deadline_cancel(p, transition="moderation_overdue")
+    deadline_schedule(p, transition="close", due_at=p.closes_at)
+    return [event(p, "petition.opened", {"followers": True, "users": [p.author_id]}, closes_at=_iso(p.closes_at))]
+
+
+def _rejected(p: Petition, move: Move) -> list[dict]:
+    deadline_cancel(p)
+    hidden = move.name == "hide"
+    audience = {"users": [p.author_id]} if hidden else {"followers": True, "users": [p.author_id]}
+    return [
+        event(
+            p, "petition.rejected", audience, reason_code=p.rejection_code, reason=p.rejection_reason,
+            reason_label=str(RejectionCode(p.rejection_code).label), hidden=hidden,
+        )  # fmt: skip
+    ]
+
+
+def _withdrawn(p: Petition, move: Move) -> list[dict]:
+    deadline_cancel(p)
+    return []
+
+
+def _moderation_overdue(p: Petition, move: Move) -> list[dict]:
+    return [event(p, "petition.moderation_overdue", {"roles": STAFF}, due_date=_iso(p.moderation_due_at()), overdue=True)]
+
+
+def _council_threshold(p: Petition, move: Move) -> list[dict]:
+    # A general petition keeps collecting until its window ends; it then goes to the council.
+    deadline_cancel(p, transition="close")
+    deadline_schedule(p, transition="submit", due_at=p.closes_at or timezone.now())
+    return [
+        event(
+            p, "petition.council_threshold_reached", {"followers": True, "roles": COUNCIL_STAFF},
+            count=petition_total(p.pk), threshold=p.council_threshold,
+        )  # fmt: skip
+    ]
+
+
+def _closed(p: Petition, move: Move) -> list[dict]:
+    deadline_cancel(p, transition="close")
+    if p.kind == Kind.ORDINANCE and p.report_due_at and move.name == "close" and p.council_threshold_reached_at:
+        deadline_schedule(p, transition="report_overdue", due_at=p.report_due_at)
+        return [
+            event(
+                p, "petition.council_threshold_reached", {"followers": True, "roles": COUNCIL_STAFF},
+                count=petition_total(p.pk), threshold=p.council_threshold, report_due_date=_iso(p.report_due_at),
+            )  # fmt: skip
+        ]
+    return []
+
+
+def _submitted(p: Petition, move: Move) -> list[dict]:
+    for name in ("close", "submit", "report_overdue"):
+        deadline_cancel(p, transition=name)
+    if p.council_due_at:
+        deadline_schedule(p, transition="council_overdue", due_at=p.council_due_at)
+    return []
+
+
+def _report_overdue(p: Petition, move: Move) -> list[dict]:
+    return [event(p, "petition.ordinance_report_due", {"roles": COUNCIL_STAFF}, due_date=_iso(p.report_due_at), overdue=True)]
+
+
+def _council_overdue(p: Petition, move: Move) -> list[dict]:
+    return [event(p, "petition.ordinance_council_due", {"roles": COUNCIL_STAFF}, due_date=_iso(p.council_due_at), overdue=True)]
+
+
+def _decided(p: Petition, move: Move) -> list[dict]:
+    deadline_cancel(p, transition="council_overdue")
+    data = move.payload
+    outcome = CouncilOutcome.objects.create(
+        petition=p,
+        decision=data["decision"],
+        summary=data["summary"],
+        meeting=data.get("meeting", ""),
+        decided_on=data["decided_on"],
+        recorded_by=move.actor if getattr(move.actor, "pk", None) else None,
+    )
+    return [
+        event(
+            p, "petition.council_outcome", {"followers": True, "users": [p.author_id]},
+            decision=outcome.decision, decision_label=str(CouncilDecision(outcome.decision).label),
+            summary=outcome.summary, decided_on=data["decided_on"],
+        )  # fmt: skip
+    ]
+
+
+def _require_response(p: Petition, move: Move) -> list[dict]:
+    return [
+        event(
+            p, "petition.response_threshold_reached", {"followers": True, "roles": STAFF},
+            count=petition_total(p.pk), threshold=p.response_threshold,
+        )  # fmt: skip
+    ]
+
+
+def _respond(p: Petition, move: Move) -> list[dict]:
+    response = Response.objects.create(
+        petition=p, text=move.payload["text"], published_by=move.actor if getattr(move.actor, "pk", None) else None
+    )
+    return [event(p, "petition.responded", {"followers": True, "users": [p.author_id]}, response=response.text[:2000])]
+
+
+_HANDLERS = {
+    "request_sponsors": _request_sponsors,
+    "sponsors_complete": _sponsors_complete,
+    "open": _open,
+    "reject": _rejected,
+    "hide": _rejected,
+    "withdraw": _withdrawn,
+    "moderation_overdue": _moderation_overdue,
+    "reach_council_threshold": _council_threshold,
+    "close": _closed,
+    "close_early": _closed,
+    "submit": _submitted,
+    "report_overdue": _report_overdue,
+    "council_overdue": _council_overdue,
+    "decide": _decided,
+    "require_response": _require_response,
+    "respond": _respond,
+}
+
+
+def title(petition: Petition) -> str:
+    return petition.title
+
+
+def public_url(petition: Petition) -> str:
+    return petition.get_absolute_url()
+
+
+def visible_to(petition: Petition, user) -> bool:
+    from . import rules
+
+    return rules.can_see(petition, user)

@@ -1,0 +1,452 @@
+"""Petitions: the record, its sponsors and signatures, the answers it gets.
+
+State changes of a Petition go through workflows.services.transition only (FSMField is
+protected). Signatures are a per-signer hot path with their own lean service
+(petitions.services.signature_sign / signature_confirm) and are counted in sharded tally rows
+(SignatureTally), never by COUNT(*) on page views and never in one hot counter row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, transition
+
+from workflows.models import WorkflowRecord
+
+from . import rules
+
+
+class Kind(models.TextChoices):
+    GENERAL = "general", _("Petition")
+    ORDINANCE = "ordinance", _("Local ordinance initiative")
+
+
+class State(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    COLLECTING_SPONSORS = "collecting_sponsors", _("Collecting sponsors")
+    AWAITING_MODERATION = "awaiting_moderation", _("Awaiting moderation")
+    OPEN = "open", _("Open for signatures")
+    CLOSED = "closed", _("Closed")
+    SUBMITTED = "submitted", _("Submitted to the council")
+    UNDER_CONSIDERATION = "under_consideration", _("Under consideration by the council")
+    DECIDED = "decided", _("Decided by the council")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    HIDDEN = "hidden", _("Hidden")
+
+
+class ResponseState(models.TextChoices):
+    NOT_REQUIRED = "not_required", _("No response required yet")
+    AWAITING_RESPONSE = "awaiting_response", _("Awaiting the municipality's response")
+    RESPONDED = "responded", _("Responded")
+
+
+class RejectionCode(models.TextChoices):
+    DUPLICATE = "duplicate", _("Duplicates an existing petition")
+    OUTSIDE_POWERS = "outside_powers", _("Outside the municipality's powers")
+    OFFENSIVE = "offensive", _("Offensive or abusive")
+    LIBELLOUS = "libellous", _("Libellous or defamatory")
+    ADVERTISING = "advertising", _("Advertising or spam")
+    UNCLEAR = "unclear", _("Unclear what is asked")
+    PERSONAL_DATA = "personal_data", _("Contains personal data")
+
+
+class CouncilDecision(models.TextChoices):
+    ADOPTED = "adopted", _("Adopted")
+    AMENDED = "amended", _("Adopted with amendments")
+    REJECTED = "rejected", _("Not adopted")
+    NOTED = "noted", _("Noted; referred to the administration")
+
+
+# States in which the public sees a petition; the others are seen by its author and staff.
+PUBLIC_STATES = frozenset(
+    {State.OPEN, State.CLOSED, State.SUBMITTED, State.UNDER_CONSIDERATION, State.DECIDED, State.REJECTED}
+)
+# States before submission: an ordinance signer may still withdraw.
+WITHDRAWABLE_STATES = frozenset({State.OPEN, State.CLOSED})
+# Where a municipal response makes sense (the petition was public).
+RESPONDABLE_STATES = frozenset({State.OPEN, State.CLOSED, State.SUBMITTED, State.UNDER_CONSIDERATION, State.DECIDED})
+
+
+class PetitionPolicy(models.Model):
+    """Every number of the petition rules, per organisation. Missing row = these defaults."""
+
+    organisation = models.OneToOneField("accounts.Organisation", on_delete=models.CASCADE, related_name="petition_policy")
+    sponsors_required = models.PositiveSmallIntegerField(_("sponsors required"), default=5)
+    signing_days = models.PositiveSmallIntegerField(_("signing window (days)"), default=90)
+    response_threshold = models.PositiveIntegerField(_("signatures for a municipal response"), default=500)
+    council_threshold = models.PositiveIntegerField(_("signatures for council consideration"), default=2000)
+    ordinance_threshold = models.PositiveIntegerField(_("signatures for a local ordinance initiative"), default=1000)
+    report_days = models.PositiveSmallIntegerField(_("days to report an ordinance initiative"), default=15)
+    council_days = models.PositiveSmallIntegerField(_("days for the council to decide"), default=60)
+    moderation_overdue_days = models.PositiveSmallIntegerField(_("days before moderation is overdue"), default=14)
+    reminder_days = models.PositiveSmallIntegerField(_("days before a deadline to remind staff"), default=3)
+    # Rate limits (fixed windows in the cache, Redis in production).
+    ip_limit = models.PositiveIntegerField(_("sign requests per IP address and window"), default=20)
+    ip_window_seconds = models.PositiveIntegerField(_("IP window (seconds)"), default=3600)
+    petition_limit = models.PositiveIntegerField(_("sign requests per petition and window"), default=6000)
+    petition_window_seconds = models.PositiveIntegerField(_("petition window (seconds)"), default=60)
+
+    class Meta:
+        verbose_name = _("petition policy")
+        verbose_name_plural = _("petition policies")
+
+    def __str__(self) -> str:
+        return f"petition policy of {self.organisation_id}"
+
+    @classmethod
+    def for_organisation(cls, organisation_id: int) -> PetitionPolicy:
+        return cls.objects.filter(organisation_id=organisation_id).first() or cls(organisation_id=organisation_id)
+
+
+def _system_only(instance, user) -> bool:
+    """Moves the system makes (deadlines, thresholds): no person may make them."""
+    return False
+
+
+class Petition(WorkflowRecord):
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.GENERAL)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("what we ask for"), max_length=5000)
+    background = models.TextField(_("background"), max_length=5000, blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="petitions")
+    state = FSMField(default=State.DRAFT, choices=State.choices, protected=True, db_index=True)
+    response_state = FSMField(default=ResponseState.NOT_REQUIRED, choices=ResponseState.choices, protected=True)
+    sponsor_token = models.CharField(max_length=64, editable=False)
+    # Thresholds copied from the policy when the petition is created: a policy change later does
+    # not move the goalposts of a running petition. Ordinance petitions have no response threshold.
+    sponsors_required = models.PositiveSmallIntegerField(default=5)
+    response_threshold = models.PositiveIntegerField(null=True, blank=True)
+    council_threshold = models.PositiveIntegerField()
+    moderation_requested_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    closes_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    response_threshold_reached_at = models.DateTimeField(null=True, blank=True)
+    council_threshold_reached_at = models.DateTimeField(null=True, blank=True)
+    report_due_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    council_due_at = models.DateTimeField(null=True, blank=True)
+    rejection_code = models.CharField(max_length=30, choices=RejectionCode.choices, blank=True)
+    rejection_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        indexes = [models.Index(fields=["organisation", "state"], name="petition_org_state_idx")]
+        verbose_name = _("petition")
+        verbose_name_plural = _("petitions")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return f"/petitions/{self.pk}/"
+
+    @property
+    def is_ordinance(self) -> bool:
+        return self.kind == Kind.ORDINANCE
+
+    @property
+    def is_public(self) -> bool:
+        return self.state in PUBLIC_STATES
+
+    @property
+    def accepting_signatures(self) -> bool:
+        return self.state == State.OPEN and (self.closes_at is None or timezone.now() < self.closes_at)
+
+    def policy(self) -> PetitionPolicy:
+        return PetitionPolicy.for_organisation(self.organisation_id)
+
+    def confirmed_count(self) -> int:
+        from .selectors import petition_total
+
+        return petition_total(self.pk)
+
+    def sponsor_count(self) -> int:
+        return self.sponsors.count()
+
+    def moderation_due_at(self) -> dt.datetime | None:
+        if self.moderation_requested_at is None:
+            return None
+        return self.moderation_requested_at + dt.timedelta(days=self.policy().moderation_overdue_days)
+
+    # --- state: the author's moves -------------------------------------------------------------
+    @transition(
+        field=state, source=State.DRAFT, target=State.COLLECTING_SPONSORS,
+        conditions=[rules.has_content], permission=rules.is_author,
+        custom={"label": _("Ask for sponsors")},
+    )  # fmt: skip
+    def request_sponsors(self, *, actor=None, reason="", payload=None):
+        pass
+
+    @transition(
+        field=state, source=State.COLLECTING_SPONSORS, target=State.AWAITING_MODERATION,
+        conditions=[rules.enough_sponsors], permission=_system_only,
+        custom={"label": _("Enough sponsors")},
+    )  # fmt: skip
+    def sponsors_complete(self, *, actor=None, reason="", payload=None):
+        self.moderation_requested_at = timezone.now()
+
+    @transition(
+        field=state, source=[State.DRAFT, State.COLLECTING_SPONSORS, State.AWAITING_MODERATION], target=State.WITHDRAWN,
+        permission=rules.is_author, custom={"label": _("Withdraw the petition")},
+    )  # fmt: skip
+    def withdraw(self, *, actor=None, reason="", payload=None):
+        pass
+
+    # --- state: moderation ---------------------------------------------------------------------
+    @transition(
+        field=state, source=State.AWAITING_MODERATION, target=State.OPEN,
+        permission=rules.is_moderator, custom={"label": _("Open for signing")},
+    )  # fmt: skip
+    def open(self, *, actor=None, reason="", payload=None):
+        now = timezone.now()
+        self.opened_at = now
+        self.closes_at = now + dt.timedelta(days=self.policy().signing_days)
+
+    @transition(
+        field=state, source=State.AWAITING_MODERATION, target=State.REJECTED, permission=rules.is_moderator,
+        custom={"label": _("Reject (public)"), "reason_required": True, "clean_payload": rules.clean_rejection},
+    )  # fmt: skip
+    def reject(self, *, actor=None, reason="", payload=None):
+        self.rejection_code = payload["reason_code"]
+        self.rejection_reason = reason
+
+    @transition(
+        field=state, source=[State.AWAITING_MODERATION, State.OPEN, State.CLOSED, State.REJECTED], target=State.HIDDEN,
+        permission=rules.is_moderator,
+        custom={"label": _("Hide"), "reason_required": True, "clean_payload": rules.clean_rejection},
+    )  # fmt: skip
+    def hide(self, *, actor=None, reason="", payload=None):
+        self.rejection_code = payload["reason_code"]
+        self.rejection_reason = reason
+        if self.closed_at is None:
+            self.closed_at = timezone.now()
+
+    @transition(field=state, source=State.AWAITING_MODERATION, target=None, permission=_system_only)
+    def moderation_overdue(self, *, actor=None, reason="", payload=None):
+        """A deadline move: the audit shows the moderation went past the policy's days."""
+
+    # --- state: signing ends -------------------------------------------------------------------
+    @transition(
+        field=state, source=State.OPEN, target=None,
+        conditions=[rules.general_kind, rules.council_threshold_newly_met], permission=_system_only,
+    )  # fmt: skip
+    def reach_council_threshold(self, *, actor=None, reason="", payload=None):
+        self.council_threshold_reached_at = timezone.now()
+
+    @transition(
+        field=state, source=State.OPEN, target=State.CLOSED, conditions=[rules.not_due_for_council],
+        permission=_system_only,
+    )  # fmt: skip
+    def close(self, *, actor=None, reason="", payload=None):
+        """Signing ends: the window's deadline, or an ordinance initiative reaching its threshold
+        (collection closes and the report clock starts)."""
+        self._end_signing()
+
+    @transition(
+        field=state, source=State.OPEN, target=State.CLOSED, conditions=[rules.not_due_for_council],
+        permission=rules.is_moderator, custom={"label": _("Close signing early"), "reason_required": True},
+    )  # fmt: skip
+    def close_early(self, *, actor=None, reason="", payload=None):
+        self._end_signing()
+
+    def _end_signing(self) -> None:
+        now = timezone.now()
+        self.closed_at = now
+        if self.is_ordinance and self.council_threshold_reached_at is None and self.confirmed_count() >= self.council_threshold:
+            self.council_threshold_reached_at = now
+            self.report_due_at = now + dt.timedelta(days=self.policy().report_days)
+
+    @transition(
+        field=state, source=[State.OPEN, State.CLOSED], target=State.SUBMITTED,
+        conditions=[rules.threshold_met_for_submission], permission=rules.is_clerk_or_moderator,
+        custom={"label": _("Submit to the council")},
+    )  # fmt: skip
+    def submit(self, *, actor=None, reason="", payload=None):
+        now = timezone.now()
+        self.submitted_at = now
+        self.closed_at = self.closed_at or now
+        if self.is_ordinance:  # the law gives the council a deadline for ordinance initiatives
+            self.council_due_at = now + dt.timedelta(days=self.policy().council_days)
+
+    @transition(field=state, source=State.CLOSED, target=None, conditions=[rules.report_pending], permission=_system_only)
+    def report_overdue(self, *, actor=None, reason="", payload=None):
+        """A deadline move: the ordinance initiative was not reported within the policy's days."""
+
+    # --- state: the council --------------------------------------------------------------------
+    @transition(
+        field=state, source=State.SUBMITTED, target=State.UNDER_CONSIDERATION,
+        permission=rules.is_clerk, custom={"label": _("Council is considering it")},
+    )  # fmt: skip
+    def consider(self, *, actor=None, reason="", payload=None):
+        pass
+
+    @transition(
+        field=state, source=State.UNDER_CONSIDERATION, target=State.DECIDED, permission=rules.is_clerk,
+        custom={"label": _("Record the council's decision"), "clean_payload": rules.clean_outcome},
+    )  # fmt: skip
+    def decide(self, *, actor=None, reason="", payload=None):
+        pass
+
+    @transition(
+        field=state, source=[State.SUBMITTED, State.UNDER_CONSIDERATION], target=None,
+        conditions=[rules.council_due_pending], permission=_system_only,
+    )  # fmt: skip
+    def council_overdue(self, *, actor=None, reason="", payload=None):
+        """A deadline move: the council did not decide within the policy's days."""
+
+    # --- response_state ------------------------------------------------------------------------
+    @transition(
+        field=response_state, source=ResponseState.NOT_REQUIRED, target=ResponseState.AWAITING_RESPONSE,
+        conditions=[rules.response_threshold_met], permission=_system_only,
+    )  # fmt: skip
+    def require_response(self, *, actor=None, reason="", payload=None):
+        self.response_threshold_reached_at = timezone.now()
+
+    @transition(
+        field=response_state, source=[ResponseState.NOT_REQUIRED, ResponseState.AWAITING_RESPONSE],
+        target=ResponseState.RESPONDED, conditions=[rules.respondable], permission=rules.is_moderator,
+        custom={"label": _("Publish the municipality's response"), "clean_payload": rules.clean_response},
+    )  # fmt: skip
+    def respond(self, *, actor=None, reason="", payload=None):
+        pass
+
+
+class Sponsor(models.Model):
+    """A resident who backs a petition before moderation (via the sponsor link)."""
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="sponsors")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["petition", "user"], name="sponsor_once_per_petition")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} sponsors {self.petition_id}"
+
+
+class SignatureState(models.TextChoices):
+    PENDING = "pending", _("Waiting for email confirmation")
+    CONFIRMED = "confirmed", _("Confirmed")
+    INVALIDATED = "invalidated", _("Invalidated by staff")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the signer")
+    FRAUDULENT = "fraudulent", _("Flagged by the rate limits")
+
+
+class Signature(models.Model):
+    """One person's signature. PDPA: the national ID is kept only as a keyed hash plus its last
+    four digits; the IP address only as a keyed hash. Emails and IDs are never published.
+
+    The partial unique indexes are the real guarantee of "one signature per person":
+    - one pending-or-confirmed signature per (petition, normalised email), so a repeat or a
+      concurrent duplicate creates nothing new (and therefore one confirmed per email);
+    - one confirmed signature per (petition, national ID hash).
+    """
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="signatures")
+    state = models.CharField(max_length=20, choices=SignatureState.choices, default=SignatureState.PENDING)
+    name = models.CharField(max_length=200)
+    email = models.EmailField(max_length=254)
+    village_number = models.PositiveSmallIntegerField()
+    national_id_hash = models.CharField(max_length=64, null=True, blank=True)
+    national_id_last4 = models.CharField(max_length=4, blank=True)
+    ip_hash = models.CharField(max_length=64, blank=True)
+    language = models.CharField(max_length=5, default="th")
+    salt = models.CharField(max_length=32)  # part of the confirmation token (see services.signature_token)
+    consented_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+    last_sent_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)  # invalidated, withdrawn or flagged
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["petition", "email"],
+                condition=models.Q(state__in=["pending", "confirmed"]),
+                name="signature_one_active_per_email",
+            ),
+            models.UniqueConstraint(
+                fields=["petition", "national_id_hash"],
+                condition=models.Q(state="confirmed", national_id_hash__isnull=False),
+                name="signature_one_confirmed_per_national_id",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["petition", "ip_hash"], name="signature_petition_ip_idx"),
+            models.Index(fields=["petition", "created_at"], name="signature_petition_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"signature {self.pk} on {self.petition_id} ({self.state})"
+
+
+class SignatureTally(models.Model):
+    """Sharded counters of confirmed signatures: bucket "t" (total), "v<N>" (หมู่ที่ N) and
+    "h<YYYYMMDDHH>" (the UTC hour of confirmation). A confirmation adds 1 to the three buckets of
+    one random shard in one upsert, so concurrent signers rarely touch the same row; a page reads
+    the small sums (cached briefly)."""
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="+")
+    bucket = models.CharField(max_length=16)
+    shard = models.PositiveSmallIntegerField()
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["petition", "bucket", "shard"], name="tally_one_row_per_bucket_shard")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.petition_id}:{self.bucket}:{self.shard}={self.count}"
+
+
+class Response(models.Model):
+    """The municipality's published answer (one per petition)."""
+
+    petition = models.OneToOneField(Petition, on_delete=models.CASCADE, related_name="response")
+    text = models.TextField(max_length=10000)
+    published_at = models.DateTimeField(default=timezone.now)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    def __str__(self) -> str:
+        return f"response to {self.petition_id}"
+
+
+class CouncilOutcome(models.Model):
+    """What the council decided, recorded by the clerk."""
+
+    petition = models.OneToOneField(Petition, on_delete=models.CASCADE, related_name="council_outcome")
+    decision = models.CharField(max_length=20, choices=CouncilDecision.choices)
+    summary = models.TextField(max_length=10000)
+    meeting = models.CharField(max_length=200, blank=True)
+    decided_on = models.DateField()
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    def __str__(self) -> str:
+        return f"council outcome of {self.petition_id}: {self.decision}"
+
+
+class Reminder(models.Model):
+    """A "deadline near" reminder sent once (petitions_check): unique per petition, kind and due date."""
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=40)
+    due_at = models.DateTimeField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["petition", "kind", "due_at"], name="reminder_once")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} reminder for {self.petition_id}"

@@ -1,0 +1,155 @@
+"""Reads shared by the API and the pages. Counts come from the sharded tally rows
+(models.SignatureTally): a page reads a few small sums, cached for COUNTS_TTL seconds."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.db.models import Q, Sum
+
+from accounts.models import Village
+from accounts.selectors import staff_organisations
+
+from .models import PUBLIC_STATES, Petition, PetitionPolicy, SignatureTally, State
+
+COUNTS_TTL = 5  # seconds a page may show a count behind the truth
+
+
+@dataclass
+class Counts:
+    total: int = 0
+    villages: dict[int, int] = field(default_factory=dict)  # หมู่ที่ N -> confirmed signatures
+    hours: list[tuple[dt.datetime, int]] = field(default_factory=list)  # UTC hour -> confirmed that hour
+
+
+def petition_total(petition_id: int) -> int:
+    """The exact confirmed count, uncached (rules and threshold checks use this)."""
+    value = SignatureTally.objects.filter(petition_id=petition_id, bucket="t").aggregate(n=Sum("count"))["n"]
+    return int(value or 0)
+
+
+def counts_key(petition_id: int) -> str:
+    return f"petition-counts:{petition_id}"
+
+
+def petition_counts(petition_id: int, *, fresh: bool = False) -> Counts:
+    """Total, by village and by hour in one GROUP BY over the tally rows; cached briefly."""
+    key = counts_key(petition_id)
+    if not fresh:
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+    counts = Counts()
+    rows = (
+        SignatureTally.objects.filter(petition_id=petition_id)
+        .values_list("bucket")
+        .annotate(n=Sum("count"))
+        .order_by("bucket")
+    )
+    for bucket, n in rows:
+        if bucket == "t":
+            counts.total = int(n)
+        elif bucket.startswith("v") and n:
+            counts.villages[int(bucket[1:])] = int(n)
+        elif bucket.startswith("h") and n:
+            hour = dt.datetime.strptime(bucket[1:], "%Y%m%d%H").replace(tzinfo=dt.UTC)
+            counts.hours.append((hour, int(n)))
+    cache.set(key, counts, COUNTS_TTL)
+    return counts
+
+
+def totals_for(petition_ids: list[int]) -> dict[int, int]:
+    """Confirmed totals of many petitions in one query (list pages)."""
+    if not petition_ids:
+        return {}
+    rows = (
+        SignatureTally.objects.filter(petition_id__in=petition_ids, bucket="t")
+        .values_list("petition_id")
+        .annotate(n=Sum("count"))
+        .order_by()
+    )
+    found = {pid: int(n) for pid, n in rows}
+    return {pid: found.get(pid, 0) for pid in petition_ids}
+
+
+def village_rows(petition: Petition, counts: Counts) -> list[dict]:
+    """One row per village of the organisation (and any number signed that no longer exists)."""
+    names = dict(Village.objects.filter(organisation_id=petition.organisation_id).values_list("number", "name"))
+    numbers = sorted(set(names) | set(counts.villages))
+    top = max(counts.villages.values(), default=0)
+    return [
+        {
+            "number": n,
+            "name": names.get(n, ""),
+            "count": counts.villages.get(n, 0),
+            "percent": round(100 * counts.villages.get(n, 0) / top) if top else 0,
+        }
+        for n in numbers
+    ]
+
+
+def village_choices(organisation_id: int) -> list[tuple[int, str]]:
+    return [
+        (number, f"หมู่ที่ {number} {name}".strip())
+        for number, name in Village.objects.filter(organisation_id=organisation_id).values_list("number", "name")
+    ]
+
+
+def policy_for(organisation_id: int) -> PetitionPolicy:
+    return PetitionPolicy.for_organisation(organisation_id)
+
+
+def petitions_public(*, organisation_id: int | None = None, states=None):
+    qs = Petition.objects.filter(state__in=states or PUBLIC_STATES).select_related("author")
+    if organisation_id is not None:
+        qs = qs.filter(organisation_id=organisation_id)
+    return qs.order_by("-opened_at", "-id")
+
+
+def petitions_visible_to(user, *, organisation_id: int | None = None):
+    """What `user` may list: public petitions, their own, and everything of their organisations."""
+    qs = Petition.objects.select_related("author")
+    visible = Q(state__in=PUBLIC_STATES)
+    if getattr(user, "is_authenticated", False):
+        visible |= Q(author=user) & ~Q(state=State.HIDDEN)
+        orgs = [o.pk for o in staff_organisations(user)]
+        if orgs:
+            visible |= Q(organisation_id__in=orgs)
+    qs = qs.filter(visible)
+    if organisation_id is not None:
+        qs = qs.filter(organisation_id=organisation_id)
+    return qs.order_by("-id")
+
+
+def moderation_queue(user) -> list[Petition]:
+    orgs = [o.pk for o in staff_organisations(user)]
+    return list(
+        Petition.objects.filter(organisation_id__in=orgs, state=State.AWAITING_MODERATION)
+        .select_related("author", "organisation")
+        .order_by("moderation_requested_at", "id")
+    )
+
+
+def staff_worklist(user) -> dict[str, list[Petition]]:
+    """Petitions waiting for staff other than moderation: responses and council steps."""
+    orgs = [o.pk for o in staff_organisations(user)]
+    base = Petition.objects.filter(organisation_id__in=orgs).select_related("author").order_by("id")
+    return {
+        "awaiting_response": list(base.filter(response_state="awaiting_response")),
+        "council": list(
+            base.filter(
+                Q(state__in=[State.SUBMITTED, State.UNDER_CONSIDERATION])
+                | Q(state=State.CLOSED, council_threshold_reached_at__isnull=False, kind="ordinance")
+                | Q(state=State.OPEN, council_threshold_reached_at__isnull=False)
+            )
+        ),
+    }
+
+
+def home_summary(user) -> dict:
+    """For the home page (config.views.home): the latest open petitions with their counts."""
+    latest = list(petitions_public(states=[State.OPEN])[:3])
+    totals = totals_for([p.pk for p in latest])
+    return {"open": [(p, totals[p.pk]) for p in latest]}

@@ -1,0 +1,611 @@
+"""Writes of the petitions app.
+
+Petition state changes go through workflows.services.transition. Signatures have their own lean
+services because they are the per-signer hot path:
+
+    signature_sign     one INSERT (+ the outbox row for the confirmation mail) in one transaction
+    signature_confirm  one conditional UPDATE + one upsert of three tally rows of a random shard
+                       (+ one small SUM while a threshold is still ahead)
+
+Threshold crossings are detected after the confirming commit (thresholds_check) and again by the
+periodic check (tasks.petitions_check), so a crossing missed by two concurrent confirmations is
+caught by the next one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import logging
+import random
+import secrets
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Village, normalise_email
+from accounts.thai import keyed_hash, national_id_is_valid, normalise_national_id
+from notifications.services import outbox_write, subscription_follow
+from workflows.errors import (
+    ApplicationError,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    TransitionNotAllowed,
+    ValidationFailed,
+)
+from workflows.models import AuditEntry
+from workflows.services import audit_append, transition
+
+from . import rules
+from .models import (
+    WITHDRAWABLE_STATES,
+    Kind,
+    Petition,
+    PetitionPolicy,
+    ResponseState,
+    Signature,
+    SignatureState,
+    Sponsor,
+    State,
+)
+from .selectors import counts_key, petition_total
+
+log = logging.getLogger(__name__)
+
+SHARDS = getattr(settings, "PETITION_TALLY_SHARDS", 8)
+RESEND_AFTER = dt.timedelta(minutes=2)  # a repeat sign request re-sends the mail at most this often
+MAX_NAME = 200
+MAX_TITLE = 200
+MAX_BODY = 5000
+
+
+# --- petitions ----------------------------------------------------------------------------------
+def petition_create(*, organisation, author, kind: str, title: str, body: str, background: str = "") -> Petition:
+    if not rules.can_create(author, organisation):
+        raise PermissionDenied(_("Only residents with a confirmed account can start a petition."))
+    title, body, background = (title or "").strip(), (body or "").strip(), (background or "").strip()
+    errors: dict = {}
+    if kind not in Kind.values:
+        errors["kind"] = [_("Choose a kind of petition.")]
+    if not title:
+        errors["title"] = [_("This field is required.")]
+    elif len(title) > MAX_TITLE:
+        errors["title"] = [_("At most %(n)d characters.") % {"n": MAX_TITLE}]
+    if not body:
+        errors["body"] = [_("This field is required.")]
+    elif len(body) > MAX_BODY:
+        errors["body"] = [_("At most %(n)d characters.") % {"n": MAX_BODY}]
+    if len(background) > MAX_BODY:
+        errors["background"] = [_("At most %(n)d characters.") % {"n": MAX_BODY}]
+    if errors:
+        raise ValidationFailed(details=errors)
+    policy = PetitionPolicy.for_organisation(organisation.pk)
+    ordinance = kind == Kind.ORDINANCE
+    with transaction.atomic():
+        petition = Petition.objects.create(
+            organisation=organisation,
+            author=author,
+            kind=kind,
+            title=title,
+            body=body,
+            background=background,
+            sponsor_token=secrets.token_urlsafe(24),
+            sponsors_required=policy.sponsors_required,
+            response_threshold=None if ordinance else policy.response_threshold,
+            council_threshold=policy.ordinance_threshold if ordinance else policy.council_threshold,
+        )
+        audit_append(action=AuditEntry.Action.TRANSITION, name="create", actor=author, record=petition, to_state=State.DRAFT)
+        subscription_follow(user=author, record=petition, auto=True)
+    return petition
+
+
+def petition_request_sponsors(*, petition: Petition, actor) -> Petition:
+    """Draft → collecting sponsors; with a policy of zero sponsors straight on to moderation."""
+    with transaction.atomic():
+        petition = transition(petition, "request_sponsors", actor=actor)
+        if petition.sponsors_required == 0:
+            petition = transition(petition, "sponsors_complete", actor=None)
+    return petition
+
+
+def sponsor_add(*, petition_id: int, user, token: str) -> tuple[Sponsor, bool]:
+    """A resident backs the petition via its sponsor link. At the policy's number of sponsors the
+    petition moves on to moderation. Returns (sponsor, created)."""
+    with transaction.atomic():
+        petition = Petition.objects.select_for_update().filter(pk=petition_id).first()
+        if petition is None or not hmac.compare_digest(petition.sponsor_token, str(token or "")):
+            raise NotFound(_("This sponsor link is not valid."))
+        if not getattr(user, "is_authenticated", False):
+            raise PermissionDenied(_("Sign in to sponsor this petition."), code="not_authenticated")
+        if rules.is_author(petition, user):
+            raise PermissionDenied(_("You started this petition; ask other residents to sponsor it."), code="own_petition")
+        if not rules.can_sponsor(petition, user):
+            raise PermissionDenied(_("Only residents with a confirmed account can sponsor a petition."))
+        existing = Sponsor.objects.filter(petition=petition, user=user).first()
+        if existing is not None:
+            return existing, False
+        if petition.state != State.COLLECTING_SPONSORS:
+            raise TransitionNotAllowed(_("This petition is not collecting sponsors."), code="not_collecting_sponsors")
+        sponsor = Sponsor.objects.create(petition=petition, user=user)
+        audit_append(action=AuditEntry.Action.MODERATION, name="sponsor", actor=user, record=petition)
+        subscription_follow(user=user, record=petition, auto=True)
+        if petition.sponsor_count() >= petition.sponsors_required:
+            transition(petition, "sponsors_complete", actor=None)
+    return sponsor, True
+
+
+def thresholds_check(petition_id: int) -> list[str]:
+    """Make the threshold moves that are due (each at most once: the moves' conditions say so).
+    Safe to call any time and concurrently; returns the moves made."""
+    made = []
+    petition = Petition.objects.filter(pk=petition_id).first()
+    if petition is None or petition.state != State.OPEN:
+        return made
+    total = petition_total(petition_id)
+    wanted = []
+    if (
+        petition.response_state == ResponseState.NOT_REQUIRED
+        and petition.response_threshold is not None
+        and total >= petition.response_threshold
+    ):
+        wanted.append("require_response")
+    if total >= petition.council_threshold and petition.council_threshold_reached_at is None:
+        wanted.append("close" if petition.is_ordinance else "reach_council_threshold")
+    for name in wanted:
+        try:
+            petition = transition(petition, name, actor=None)
+            made.append(name)
+        except (TransitionNotAllowed, Conflict):  # another confirmation made it first
+            petition = Petition.objects.get(pk=petition_id)
+    if made:
+        cache.delete(counts_key(petition_id))
+    return made
+
+
+# --- signatures: tokens and tallies -------------------------------------------------------------
+def signature_token(signature: Signature) -> str:
+    """`<id>.<mac>`: recomputed from the row, so a re-sent mail carries the same link and the
+    database alone (without the server key) cannot confirm anything."""
+    mac = keyed_hash(f"{signature.pk}:{signature.salt}", purpose="signature-confirm")[:40]
+    return f"{signature.pk}.{mac}"
+
+
+def confirm_path(signature: Signature) -> str:
+    return f"/petitions/signatures/confirm/{signature_token(signature)}/"
+
+
+def _signature_for_token(token: str) -> Signature:
+    raw = str(token or "").strip()
+    pk, _sep, mac = raw.partition(".")
+    if not pk.isdigit() or len(pk) > 18 or not mac:
+        raise NotFound(_("This confirmation link is not valid."), code="invalid_token")
+    signature = Signature.objects.select_related("petition").filter(pk=int(pk)).first()
+    if signature is None or not hmac.compare_digest(signature_token(signature), raw):
+        raise NotFound(_("This confirmation link is not valid."), code="invalid_token")
+    return signature
+
+
+def _tally_add(petition_id: int, shard: int, deltas: list[tuple[str, int]]) -> None:
+    """One upsert for several buckets of one shard. Buckets are sorted with "t" first so that
+    concurrent writers lock rows in the same order."""
+    deltas = sorted(deltas, key=lambda d: (d[0] != "t", d[0]))
+    table = "petitions_signaturetally"
+    values = ", ".join(["(%s, %s, %s, %s)"] * len(deltas))
+    params: list = []
+    for bucket, delta in deltas:
+        params += [petition_id, bucket, shard, delta]
+    sql = (
+        f"INSERT INTO {table} (petition_id, bucket, shard, count) VALUES {values} "
+        f"ON CONFLICT (petition_id, bucket, shard) DO UPDATE SET count = {table}.count + EXCLUDED.count"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _hour_bucket(when: dt.datetime) -> str:
+    return "h" + when.astimezone(dt.UTC).strftime("%Y%m%d%H")
+
+
+def _deltas_for(rows, sign: int) -> list[tuple[str, int]]:
+    """Tally deltas for confirmed signatures given as (village_number, confirmed_at) rows."""
+    buckets: dict[str, int] = {}
+    for village, confirmed_at in rows:
+        for bucket in ("t", f"v{village}", _hour_bucket(confirmed_at)):
+            buckets[bucket] = buckets.get(bucket, 0) + sign
+    return list(buckets.items())
+
+
+# --- signatures: rate limits --------------------------------------------------------------------
+def _hit(key: str, window: int) -> int:
+    """Fixed-window counter in the cache (Redis in production); returns this request's number."""
+    slot = int(time.time() // window)
+    full = f"petition-rl:{key}:{slot}"
+    if cache.add(full, 1, timeout=window + 1):
+        return 1
+    try:
+        return cache.incr(full)
+    except ValueError:  # expired between add and incr
+        cache.add(full, 1, timeout=window + 1)
+        return 1
+
+
+def _rate_limit(policy: PetitionPolicy, petition: Petition, ip_hash: str) -> None:
+    n = _hit(f"p:{petition.pk}", policy.petition_window_seconds)
+    if n > policy.petition_limit:
+        raise RateLimited(
+            _("This petition is receiving very many signatures; please try again in a minute."),
+            details={"retry_after_seconds": policy.petition_window_seconds, "scope": "petition"},
+        )
+    if not ip_hash:
+        return
+    n = _hit(f"ip:{petition.pk}:{ip_hash}", policy.ip_window_seconds)
+    if n > policy.ip_limit:
+        if n == policy.ip_limit + 1:  # the first request over the limit flags the burst once
+            _flag_fraudulent(petition, ip_hash, since=timezone.now() - dt.timedelta(seconds=policy.ip_window_seconds))
+        raise RateLimited(
+            _("Too many signatures from your network; please try again later."),
+            details={"retry_after_seconds": policy.ip_window_seconds, "scope": "ip"},
+        )
+
+
+def _flag_fraudulent(petition: Petition, ip_hash: str, *, since: dt.datetime) -> int:
+    """Unconfirmed signatures of a burst from one address are flagged, not counted. Confirmed ones
+    stay for staff to review (bulk invalidation by IP hash)."""
+    with transaction.atomic():
+        flagged = Signature.objects.filter(
+            petition=petition, ip_hash=ip_hash, state=SignatureState.PENDING, created_at__gte=since
+        ).update(state=SignatureState.FRAUDULENT, ended_at=timezone.now())
+        if flagged:
+            audit_append(
+                action=AuditEntry.Action.SYSTEM, name="signatures_flagged_fraudulent", actor=None, record=petition,
+                reason="rate limit", payload={"ip_hash": ip_hash, "since": since.isoformat(), "count": flagged},
+            )  # fmt: skip
+    return flagged
+
+
+def client_ip_hash(ip: str) -> str:
+    return keyed_hash(ip, purpose="ip") if ip else ""
+
+
+# --- signatures: sign, confirm, withdraw --------------------------------------------------------
+def _load_signable(petition_id: int) -> tuple[Petition, PetitionPolicy]:
+    petition = Petition.objects.select_related("organisation__petition_policy").filter(pk=petition_id).first()
+    if petition is None or petition.state == State.HIDDEN:
+        raise NotFound(_("There is no such petition."))
+    try:
+        policy = petition.organisation.petition_policy
+    except PetitionPolicy.DoesNotExist:
+        policy = PetitionPolicy(organisation_id=petition.organisation_id)
+    return petition, policy
+
+
+def _clean_signer(petition: Petition, *, name, email, village_number, consent, national_id) -> dict:
+    errors: dict = {}
+    name = str(name or "").strip() if isinstance(name, str | int) or name is None else ""
+    if not name:
+        errors["name"] = [_("Enter your name.")]
+    elif len(name) > MAX_NAME:
+        errors["name"] = [_("At most %(n)d characters.") % {"n": MAX_NAME}]
+    email = normalise_email(email if isinstance(email, str) else "")
+    try:
+        if len(email) > 254:
+            raise ValidationError("too long")
+        validate_email(email)
+    except ValidationError:
+        errors["email"] = [_("Enter a valid email address.")]
+    village = None
+    if isinstance(village_number, bool):
+        village_number = None
+    try:
+        village = int(village_number)
+    except (TypeError, ValueError):
+        errors["village"] = [_("Choose your village (หมู่ที่).")]
+    else:
+        if not Village.objects.filter(organisation_id=petition.organisation_id, number=village).exists():
+            errors["village"] = [_("Choose your village (หมู่ที่).")]
+    if consent is not True and str(consent).lower() not in {"true", "on", "1", "yes"}:
+        errors["consent"] = [_("You must agree to the use of your data to sign.")]
+    nid_hash, nid_last4 = None, ""
+    if petition.is_ordinance:
+        digits = normalise_national_id(national_id if isinstance(national_id, str) else "")
+        if not digits:
+            errors["national_id"] = [_("A local ordinance initiative needs your 13-digit national ID number.")]
+        elif not national_id_is_valid(digits):
+            errors["national_id"] = [_("This is not a valid 13-digit national ID number (check digit).")]
+        else:
+            nid_hash, nid_last4 = keyed_hash(digits, purpose="national-id"), digits[-4:]
+    if errors:
+        raise ValidationFailed(details=errors)
+    return {"name": name, "email": email, "village_number": village, "national_id_hash": nid_hash, "national_id_last4": nid_last4}
+
+
+def _confirm_requested_event(petition: Petition, signature: Signature) -> None:
+    outbox_write(
+        event="signature.confirm_requested",
+        data={
+            "title": petition.title,
+            "url": petition.get_absolute_url(),
+            "confirm_url": confirm_path(signature),
+            "name": signature.name,
+            "kind": petition.kind,
+            "petition_id": petition.pk,
+        },
+        audience={"emails": [{"email": signature.email, "name": signature.name, "language": signature.language}]},
+        organisation_id=petition.organisation_id,
+        record_type="petitions.petition",
+        record_id=petition.pk,
+    )
+
+
+def signature_sign(
+    *,
+    petition_id: int,
+    name,
+    email,
+    village_number,
+    consent,
+    national_id="",
+    ip: str = "",
+    language: str = "th",
+) -> tuple[Signature, str]:
+    """Start a signature: a pending row and the confirmation mail. Returns (signature, outcome)
+    with outcome "created", "resent" (a pending one existed; its mail is sent again at most every
+    two minutes) or "pending" (it existed and was mailed moments ago). A confirmed signature by
+    the same email or national ID raises Conflict(code="already_signed")."""
+    petition, policy = _load_signable(petition_id)
+    if not petition.accepting_signatures:
+        raise TransitionNotAllowed(_("This petition is not open for signatures."), code="signing_closed")
+    clean = _clean_signer(
+        petition, name=name, email=email, village_number=village_number, consent=consent, national_id=national_id
+    )
+    ip_hash = client_ip_hash(ip)
+    _rate_limit(policy, petition, ip_hash)
+    if clean["national_id_hash"] and Signature.objects.filter(
+        petition=petition, national_id_hash=clean["national_id_hash"], state=SignatureState.CONFIRMED
+    ).exists():
+        raise Conflict(_("This national ID number has already signed this petition."), code="already_signed")
+    now = timezone.now()
+    signature = Signature(
+        petition=petition, ip_hash=ip_hash, language=(language or "th")[:2], salt=secrets.token_hex(8),
+        consented_at=now, created_at=now, last_sent_at=now, **clean,
+    )  # fmt: skip
+    try:
+        with transaction.atomic():
+            signature.save(force_insert=True)
+            _confirm_requested_event(petition, signature)
+        return signature, "created"
+    except IntegrityError:
+        pass
+    return _repeat_sign(petition, clean["email"])
+
+
+def _repeat_sign(petition: Petition, email: str) -> tuple[Signature, str]:
+    existing = (
+        Signature.objects.filter(petition=petition, email=email, state__in=[SignatureState.PENDING, SignatureState.CONFIRMED])
+        .order_by("-id")
+        .first()
+    )
+    if existing is None:  # it was withdrawn or invalidated in between: let the person try again
+        raise Conflict(_("Please try again."), code="retry")
+    if existing.state == SignatureState.CONFIRMED:
+        raise Conflict(_("This email address has already signed this petition."), code="already_signed")
+    now = timezone.now()
+    with transaction.atomic():
+        # Conditional update: of concurrent repeats at most one re-sends the mail.
+        resent = Signature.objects.filter(pk=existing.pk, last_sent_at__lte=now - RESEND_AFTER).update(last_sent_at=now)
+        if resent:
+            _confirm_requested_event(petition, existing)
+    return existing, "resent" if resent else "pending"
+
+
+def signature_confirm(*, token: str) -> tuple[Signature, bool]:
+    """Confirm from the mailed link (a POST: the page's button or the API). Returns
+    (signature, already) where already=True means it had been confirmed before (idempotent)."""
+    signature = _signature_for_token(token)
+    if signature.state == SignatureState.CONFIRMED:
+        return signature, True
+    if signature.state != SignatureState.PENDING:
+        raise Conflict(
+            _("This signature can no longer be confirmed (%(state)s).") % {"state": signature.get_state_display()},
+            code="signature_not_pending",
+            details={"state": signature.state},
+        )
+    petition = signature.petition
+    if not petition.accepting_signatures:
+        raise TransitionNotAllowed(_("This petition is not open for signatures."), code="signing_closed")
+    now = timezone.now()
+    threshold_ahead = petition.council_threshold_reached_at is None or (
+        petition.response_state == ResponseState.NOT_REQUIRED and petition.response_threshold is not None
+    )
+    total = None
+    try:
+        with transaction.atomic():
+            changed = Signature.objects.filter(pk=signature.pk, state=SignatureState.PENDING).update(
+                state=SignatureState.CONFIRMED, confirmed_at=now
+            )
+            if changed:
+                _tally_add(
+                    petition.pk, random.randrange(SHARDS), [("t", 1), (f"v{signature.village_number}", 1), (_hour_bucket(now), 1)]
+                )
+                if threshold_ahead:
+                    total = petition_total(petition.pk)
+    except IntegrityError:
+        raise Conflict(_("This national ID number has already signed this petition."), code="already_signed") from None
+    if not changed:  # a concurrent click confirmed it first
+        signature.refresh_from_db()
+        if signature.state == SignatureState.CONFIRMED:
+            return signature, True
+        raise Conflict(code="signature_not_pending", details={"state": signature.state})
+    signature.state, signature.confirmed_at = SignatureState.CONFIRMED, now
+    if total is not None and _crosses(petition, total):
+        thresholds_check(petition.pk)
+    return signature, False
+
+
+def _crosses(petition: Petition, total: int) -> bool:
+    if petition.council_threshold_reached_at is None and total >= petition.council_threshold:
+        return True
+    return (
+        petition.response_state == ResponseState.NOT_REQUIRED
+        and petition.response_threshold is not None
+        and total >= petition.response_threshold
+    )
+
+
+def signature_withdraw(*, token: str) -> Signature:
+    """An ordinance signer takes their name back before the initiative is submitted."""
+    signature = _signature_for_token(token)
+    petition = signature.petition
+    if not petition.is_ordinance:
+        raise TransitionNotAllowed(_("Only signatures of a local ordinance initiative can be withdrawn."), code="not_withdrawable")
+    if petition.state not in WITHDRAWABLE_STATES:
+        raise TransitionNotAllowed(
+            _("The initiative has been submitted; signatures can no longer be withdrawn."), code="not_withdrawable"
+        )
+    with transaction.atomic():
+        locked = Signature.objects.select_for_update().get(pk=signature.pk)
+        if locked.state not in (SignatureState.PENDING, SignatureState.CONFIRMED):
+            raise Conflict(_("This signature is not active."), code="signature_not_active", details={"state": locked.state})
+        was_confirmed = locked.state == SignatureState.CONFIRMED
+        Signature.objects.filter(pk=locked.pk).update(state=SignatureState.WITHDRAWN, ended_at=timezone.now())
+        if was_confirmed:
+            _tally_add(petition.pk, random.randrange(SHARDS), _deltas_for([(locked.village_number, locked.confirmed_at)], -1))
+    cache.delete(counts_key(petition.pk))
+    locked.state = SignatureState.WITHDRAWN
+    return locked
+
+
+def signatures_invalidate(
+    *,
+    petition: Petition,
+    actor,
+    reason: str,
+    email_domain: str = "",
+    ip_hash: str = "",
+    created_from: dt.datetime | None = None,
+    created_to: dt.datetime | None = None,
+) -> dict:
+    """Staff invalidate pending and confirmed signatures matching a filter, as one audited
+    moderation act; the tallies follow in the same transaction."""
+    if not rules.can_review_signatures(petition, actor):
+        raise PermissionDenied()
+    reason = (reason or "").strip()
+    email_domain = (email_domain or "").strip().lower().lstrip("@")
+    ip_hash = (ip_hash or "").strip().lower()
+    errors: dict = {}
+    if not reason:
+        errors["reason"] = [_("This field is required.")]
+    if not (email_domain or ip_hash or created_from or created_to):
+        errors["non_field_errors"] = [_("Give at least one filter: email domain, IP hash or time window.")]
+    if created_from and created_to and created_from > created_to:
+        errors["created_to"] = [_("The end of the window is before its start.")]
+    if errors:
+        raise ValidationFailed(details=errors)
+    with transaction.atomic():
+        qs = Signature.objects.filter(petition=petition, state__in=[SignatureState.PENDING, SignatureState.CONFIRMED])
+        if email_domain:
+            qs = qs.filter(email__endswith="@" + email_domain)
+        if ip_hash:
+            qs = qs.filter(ip_hash=ip_hash)
+        if created_from:
+            qs = qs.filter(created_at__gte=created_from)
+        if created_to:
+            qs = qs.filter(created_at__lt=created_to)
+        rows = list(qs.select_for_update().order_by("id").values_list("id", "state", "village_number", "confirmed_at"))
+        ids = [r[0] for r in rows]
+        confirmed = [(r[2], r[3]) for r in rows if r[1] == SignatureState.CONFIRMED]
+        if ids:
+            Signature.objects.filter(id__in=ids).update(state=SignatureState.INVALIDATED, ended_at=timezone.now())
+        if confirmed:
+            _tally_add(petition.pk, 0, _deltas_for(confirmed, -1))
+        filters = {
+            "email_domain": email_domain,
+            "ip_hash": ip_hash,
+            "created_from": created_from.isoformat() if created_from else "",
+            "created_to": created_to.isoformat() if created_to else "",
+        }
+        audit_append(
+            action=AuditEntry.Action.MODERATION, name="signatures_invalidated", actor=actor, record=petition,
+            reason=reason, payload={"filter": filters, "invalidated": len(ids), "confirmed": len(confirmed)},
+        )  # fmt: skip
+    cache.delete(counts_key(petition.pk))
+    return {"invalidated": len(ids), "confirmed": len(confirmed)}
+
+
+def petition_act(*, petition: Petition, name: str, actor, reason: str = "", payload: dict | None = None) -> Petition:
+    """A person's move from a page or the API (the same engine path as the generic endpoint)."""
+    if name in {"request_sponsors"}:
+        return petition_request_sponsors(petition=petition, actor=actor)
+    return transition(petition, name, actor=actor, reason=reason, payload=payload or {})
+
+
+__all__ = [
+    "ApplicationError",
+    "petition_act",
+    "petition_create",
+    "petition_request_sponsors",
+    "signature_confirm",
+    "signature_sign",
+    "signature_withdraw",
+    "signatures_invalidate",
+    "sponsor_add",
+    "thresholds_check",
+]
+
+
+# --- the periodic check -------------------------------------------------------------------------
+def petitions_check(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Run by Celery beat (tasks.petitions_check) and `manage.py petitions_check`.
+
+    1. "Deadline near" reminders to staff, each once (Reminder rows): moderation (policy days),
+       the ordinance report (15 days) and the council's decision (60 days). The "overdue" events
+       come from the deadline moves themselves (moderation_overdue, report_overdue, council_overdue).
+    2. Threshold reconciliation: a crossing missed by two concurrent confirmations is made here.
+    Idempotent: a second run sends nothing new.
+    """
+    from .machine import COUNCIL_STAFF, STAFF, event
+    from .models import Reminder
+    from .selectors import totals_for
+
+    now = now or timezone.now()
+    result = {"reminders": 0, "thresholds": 0}
+    policies: dict[int, PetitionPolicy] = {}
+
+    def near(petition: Petition, due) -> bool:
+        if due is None:
+            return False
+        policy = policies.setdefault(petition.organisation_id, PetitionPolicy.for_organisation(petition.organisation_id))
+        return now < due <= now + dt.timedelta(days=policy.reminder_days)
+
+    candidates = []
+    for petition in Petition.objects.filter(state=State.AWAITING_MODERATION):
+        candidates.append((petition, "moderation", petition.moderation_due_at(), "petition.moderation_overdue", STAFF))
+    for petition in Petition.objects.filter(state=State.CLOSED, kind=Kind.ORDINANCE, report_due_at__isnull=False):
+        candidates.append((petition, "report", petition.report_due_at, "petition.ordinance_report_due", COUNCIL_STAFF))
+    for petition in Petition.objects.filter(
+        state__in=[State.SUBMITTED, State.UNDER_CONSIDERATION], council_due_at__isnull=False
+    ):
+        candidates.append((petition, "council", petition.council_due_at, "petition.ordinance_council_due", COUNCIL_STAFF))
+    for petition, kind, due, name, roles in candidates:
+        if not near(petition, due):
+            continue
+        with transaction.atomic():
+            _reminder, created = Reminder.objects.get_or_create(petition=petition, kind=kind, due_at=due)
+            if created:
+                outbox_write(**event(petition, name, {"roles": roles}, due_date=due.isoformat(), overdue=False))
+                result["reminders"] += 1
+
+    open_ids = list(Petition.objects.filter(state=State.OPEN).values_list("pk", flat=True))
+    totals = totals_for(open_ids)
+    for petition in Petition.objects.filter(pk__in=open_ids):
+        if _crosses(petition, totals[petition.pk]):
+            result["thresholds"] += len(thresholds_check(petition.pk))
+    return result

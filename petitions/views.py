@@ -1,0 +1,310 @@
+"""Petition pages. Writes go through petitions.services / workflows.services.transition; the
+domain errors come back as messages or as form errors in the page's language."""
+
+from __future__ import annotations
+
+import functools
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import Organisation
+from accounts.selectors import staff_organisations
+from workflows.errors import ApplicationError, ValidationFailed
+from workflows.services import available_transitions
+
+from . import rules, selectors, services
+from .charts import signatures_chart
+from .forms import InvalidateForm, OutcomeForm, PetitionForm, RejectForm, ResponseForm, SignForm
+from .models import Petition, Signature, SignatureState, State
+
+LIST_TABS = {
+    "open": [State.OPEN],
+    "council": [State.SUBMITTED, State.UNDER_CONSIDERATION, State.DECIDED],
+    "closed": [State.CLOSED],
+    "rejected": [State.REJECTED],
+}
+
+
+@functools.cache
+def template_exists(name: str) -> bool:
+    try:
+        get_template(name)
+    except TemplateDoesNotExist:
+        return False
+    return True
+
+
+def apply_errors(form, error: ValidationFailed, aliases: dict | None = None) -> None:
+    """Put a service's field errors on the form (unknown fields become non-field errors)."""
+    details = error.details if isinstance(error.details, dict) else {}
+    if not details:
+        form.add_error(None, str(error.message))
+    for field, problems in details.items():
+        name = (aliases or {}).get(field, field)
+        for problem in problems if isinstance(problems, list | tuple) else [problems]:
+            form.add_error(name if name in form.fields else None, str(problem))
+
+
+def _petition_or_404(pk: int, user) -> Petition:
+    petition = Petition.objects.select_related("author", "organisation").filter(pk=pk).first()
+    if petition is None or not rules.can_see(petition, user):
+        raise Http404
+    return petition
+
+
+def _percent(n: int, of: int | None) -> int:
+    return min(100, round(100 * n / of)) if of else 0
+
+
+def petition_list(request):
+    tab = request.GET.get("tab", "open")
+    states = LIST_TABS.get(tab, LIST_TABS["open"])
+    petitions = list(selectors.petitions_public(states=states)[:100])
+    totals = selectors.totals_for([p.pk for p in petitions])
+    rows = [
+        {"petition": p, "count": totals[p.pk], "percent": _percent(totals[p.pk], p.council_threshold)} for p in petitions
+    ]
+    mine = []
+    if request.user.is_authenticated:
+        mine = list(
+            Petition.objects.filter(author=request.user)
+            .exclude(state__in=[State.OPEN, State.CLOSED, State.SUBMITTED, State.UNDER_CONSIDERATION, State.DECIDED])
+            .order_by("-id")[:20]
+        )
+    return render(request, "petitions/list.html", {"rows": rows, "tab": tab, "tabs": LIST_TABS, "mine": mine})
+
+
+def _sign_form(petition, data=None):
+    return SignForm(data, villages=selectors.village_choices(petition.organisation_id), ordinance=petition.is_ordinance)
+
+
+def petition_detail(request, pk: int, *, sign_form=None, status=200):
+    petition = _petition_or_404(pk, request.user)
+    counts = selectors.petition_counts(petition.pk)
+    user = request.user
+    moves = {m["name"]: m for m in available_transitions(petition, user)} if user.is_authenticated else {}
+    context = {
+        "petition": petition,
+        "counts": counts,
+        "villages": selectors.village_rows(petition, counts),
+        "chart": signatures_chart(counts.hours, threshold=petition.council_threshold),
+        "response_percent": _percent(counts.total, petition.response_threshold),
+        "council_percent": _percent(counts.total, petition.council_threshold),
+        "sign_form": sign_form or (_sign_form(petition) if petition.accepting_signatures else None),
+        "moves": moves,
+        "is_author": rules.is_author(petition, user),
+        "is_staff": rules.is_staff(petition, user),
+        "sponsor_count": petition.sponsor_count()
+        if petition.state in (State.COLLECTING_SPONSORS, State.AWAITING_MODERATION)
+        else None,
+        "sponsor_url": request.build_absolute_uri(reverse("petitions:sponsor", args=[petition.pk, petition.sponsor_token]))
+        if rules.is_author(petition, user) and petition.state == State.COLLECTING_SPONSORS
+        else "",
+        "response": getattr(petition, "response", None) if petition.response_state == "responded" else None,
+        "outcome": getattr(petition, "council_outcome", None) if petition.state == State.DECIDED else None,
+        "reject_form": RejectForm() if "reject" in moves or "hide" in moves else None,
+        "response_form": ResponseForm() if "respond" in moves else None,
+        "outcome_form": OutcomeForm(initial={"decided_on": timezone.localdate()}) if "decide" in moves else None,
+        "has_diagram": template_exists("workflows/diagram.html"),
+        "has_follow": template_exists("notifications/follow_button.html"),
+    }
+    return render(request, "petitions/detail.html", context, status=status)
+
+
+@require_POST
+def petition_sign(request, pk: int):
+    petition = _petition_or_404(pk, request.user)
+    form = _sign_form(petition, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            signature, outcome = services.signature_sign(
+                petition_id=petition.pk, name=data["name"], email=data["email"], village_number=data["village"],
+                consent=data["consent"], national_id=data.get("national_id", ""),
+                ip=request.META.get("REMOTE_ADDR", ""), language=request.LANGUAGE_CODE,
+            )  # fmt: skip
+        except ValidationFailed as exc:
+            apply_errors(form, exc, {"village_number": "village"})
+        except ApplicationError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            return render(
+                request, "petitions/sign_done.html", {"petition": petition, "outcome": outcome, "email": signature.email}
+            )
+    return petition_detail(request, pk, sign_form=form, status=400)
+
+
+def signature_confirm(request, token: str):
+    """GET shows the button (mail scanners follow links; they must not confirm); POST confirms."""
+    context = {"token": token, "done": False}
+    try:
+        signature = services._signature_for_token(token)
+    except ApplicationError as exc:
+        return render(request, "petitions/confirm.html", {"error": exc.message}, status=exc.status)
+    context["signature"] = signature
+    context["petition"] = signature.petition
+    if request.method == "POST":
+        try:
+            signature, already = services.signature_confirm(token=token)
+        except ApplicationError as exc:
+            context["error"] = exc.message
+            return render(request, "petitions/confirm.html", context, status=exc.status)
+        context.update(done=True, already=already, signature=signature)
+    context["can_withdraw"] = (
+        signature.petition.is_ordinance
+        and signature.petition.state in (State.OPEN, State.CLOSED)
+        and signature.state in (SignatureState.PENDING, SignatureState.CONFIRMED)
+    )
+    return render(request, "petitions/confirm.html", context)
+
+
+@require_POST
+def signature_withdraw(request, token: str):
+    try:
+        signature = services.signature_withdraw(token=token)
+    except ApplicationError as exc:
+        return render(request, "petitions/confirm.html", {"error": exc.message}, status=exc.status)
+    messages.success(request, _("Your signature is withdrawn."))
+    return redirect("petitions:detail", signature.petition_id)
+
+
+def petition_create(request):
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    organisation = _organisation_for(request)
+    if organisation is None or not rules.can_create(request.user, organisation):
+        return render(request, "petitions/create.html", {"forbidden": True}, status=403)
+    form = PetitionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            petition = services.petition_create(organisation=organisation, author=request.user, **form.cleaned_data)
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        except ApplicationError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("Your draft is saved. Read it once more, then ask for sponsors."))
+            return redirect("petitions:detail", petition.pk)
+    policy = selectors.policy_for(organisation.pk)
+    return render(request, "petitions/create.html", {"form": form, "policy": policy, "organisation": organisation})
+
+
+def _organisation_for(request) -> Organisation | None:
+    """The organisation a resident acts in: their resident membership, else the first one."""
+    membership = request.user.memberships.select_related("organisation").order_by("id").first()
+    return membership.organisation if membership else Organisation.objects.order_by("pk").first()
+
+
+def petition_sponsor(request, pk: int, token: str):
+    petition = Petition.objects.filter(pk=pk).first()
+    if petition is None or petition.sponsor_token != token:
+        raise Http404
+    context = {"petition": petition, "token": token}
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        try:
+            _sponsor, created = services.sponsor_add(petition_id=pk, user=request.user, token=token)
+        except ApplicationError as exc:
+            context["error"] = exc.message
+            return render(request, "petitions/sponsor.html", context, status=exc.status)
+        messages.success(request, _("Thank you for sponsoring this petition.") if created else _("You already sponsor this petition."))
+        petition.refresh_from_db()
+        context["done"] = True
+    context["sponsor_count"] = petition.sponsor_count()
+    context["already"] = request.user.is_authenticated and petition.sponsors.filter(user=request.user).exists()
+    return render(request, "petitions/sponsor.html", context)
+
+
+ACT_FORMS = {"reject": RejectForm, "hide": RejectForm, "respond": ResponseForm, "decide": OutcomeForm}
+
+
+@require_POST
+def petition_act(request, pk: int, name: str):
+    """One move from a page button or form, through the engine's transition path."""
+    petition = _petition_or_404(pk, request.user)
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("petitions:detail", args=[pk]))
+    payload: dict = {}
+    reason = request.POST.get("reason", "")
+    form_class = ACT_FORMS.get(name)
+    if form_class is not None:
+        form = form_class(request.POST)
+        if not form.is_valid():
+            for field, errors in form.errors.items():
+                label = form.fields[field].label if field in form.fields else ""
+                messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+            return redirect(request.POST.get("next") or reverse("petitions:detail", args=[pk]))
+        payload = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in form.cleaned_data.items() if k != "reason"}
+        reason = form.cleaned_data.get("reason", reason)
+    try:
+        services.petition_act(petition=petition, name=name, actor=request.user, reason=reason, payload=payload)
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Done: %(title)s") % {"title": petition.title})
+    target = request.POST.get("next", "")
+    return redirect(target if target.startswith("/petitions/") else reverse("petitions:detail", args=[pk]))
+
+
+def moderation_queue(request):
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not staff_organisations(request.user):
+        return render(request, "403.html", status=403)
+    now = timezone.now()
+    queue = []
+    for petition in selectors.moderation_queue(request.user):
+        due = petition.moderation_due_at()
+        queue.append({"petition": petition, "due": due, "overdue": bool(due and due <= now)})
+    return render(
+        request,
+        "petitions/moderation.html",
+        {"queue": queue, "work": selectors.staff_worklist(request.user), "reject_form": RejectForm()},
+    )
+
+
+def signature_review(request, pk: int):
+    """Staff: the signature picture of one petition and bulk invalidation by filter."""
+    petition = _petition_or_404(pk, request.user)
+    if not rules.can_review_signatures(petition, request.user):
+        return render(request, "403.html", status=403)
+    form = InvalidateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.signatures_invalidate(petition=petition, actor=request.user, **form.cleaned_data)
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        except ApplicationError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(
+                request, _("%(n)d signatures invalidated (%(c)d of them confirmed).") % {"n": result["invalidated"], "c": result["confirmed"]}
+            )
+            return redirect("petitions:signatures", pk)
+    from django.db.models import Count
+
+    by_state = dict(Signature.objects.filter(petition=petition).values_list("state").annotate(n=Count("id")).order_by())
+    top_ips = list(
+        Signature.objects.filter(petition=petition, state__in=["pending", "confirmed"])
+        .exclude(ip_hash="")
+        .values_list("ip_hash")
+        .annotate(n=Count("id"))
+        .order_by("-n")[:10]
+    )
+    context = {
+        "petition": petition,
+        "form": form,
+        "by_state": [(label, by_state.get(value, 0)) for value, label in SignatureState.choices],
+        "top_ips": top_ips,
+    }
+    return render(request, "petitions/signatures.html", context)

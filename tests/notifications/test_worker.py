@@ -1,0 +1,232 @@
+"""The real thing: a Celery worker subprocess on Redis, Django's SMTP backend, an aiosmtpd
+listener, and PostgreSQL shared between the test and the worker (transactional tests, so the
+worker sees committed rows). Includes the two fault tests of issue 4."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.conf import settings
+from django.db import connection
+
+from notifications.models import Delivery, OutboxEvent
+from tests.conftest import requires_postgres, requires_redis
+
+from .conftest import Mailbox, follow, free_port, text_of, write_event
+
+pytestmark = [requires_redis, requires_postgres, pytest.mark.redis, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+ROOT = Path(__file__).resolve().parents[2]
+QUEUE = os.environ.get("CELERY_QUEUE", "ruamkid")
+
+
+def test_database_url() -> str:
+    return f"postgres://postgres@127.0.0.1:5432/{connection.settings_dict['NAME']}"
+
+
+test_database_url.__test__ = False  # a helper, not a test
+
+
+def purge(redis_url: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(redis_url, socket_connect_timeout=2)
+    client.delete(QUEUE, "unacked", "unacked_index")
+    prefix = os.environ.get("CACHE_PREFIX", "ruamkid")
+    for key in client.scan_iter(f"{prefix}:*notifications:relay-kick"):
+        client.delete(key)
+
+
+class Worker:
+    """`celery -A config worker -Q <queue> -P prefork -c 2` in its own process group."""
+
+    def __init__(self, smtp_port: int, redis_url: str, *, beat: bool = False, tmp: Path, **env):
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": test_database_url(),
+            "REDIS_URL": redis_url,
+            "CELERY_QUEUE": QUEUE,
+            "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
+            "NOTIFICATIONS_SWEEP_SECONDS": "1",
+            "NOTIFICATIONS_LEASE_SECONDS": "3",
+            **env,
+        }
+        self.args = [str(ROOT / ".venv/bin/celery"), "-A", "config", "worker", "-Q", QUEUE, "-P", "prefork", "-c", "2",
+                     "--without-gossip", "--without-mingle", "--loglevel", "WARNING"]  # fmt: skip
+        if beat:
+            self.args += ["-B", "-s", str(tmp / "beat-schedule")]
+        self.log = open(tmp / f"worker-{time.monotonic_ns()}.log", "w+")  # noqa: SIM115
+        self.process = subprocess.Popen(self.args, cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+                                        start_new_session=True)  # fmt: skip
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.log.seek(0)
+        output = self.log.read()
+        self.log.close()
+        if "Traceback" in output:
+            sys.stderr.write(output[-4000:])
+
+
+@pytest.fixture
+def workers(tmp_path):
+    started: list[Worker] = []
+
+    def start(*args, **kwargs) -> Worker:
+        worker = Worker(*args, tmp=tmp_path, **kwargs)
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+@pytest.fixture
+def slow_smtp():
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield mailbox, port
+    controller.stop()
+
+
+def test_it_delivers_through_a_real_worker_in_each_readers_language(make_user, slow_smtp, workers):
+    mailbox, port = slow_smtp
+    purge(settings.REDIS_URL)
+    thai = make_user(language="th", email="thai@example.com")
+    english = make_user(language="en", email="english@example.com")
+    follow(thai)
+    follow(english)
+    workers(port, settings.REDIS_URL)
+    # Kicked on commit (no beat in this worker): the relay and the delivery go through Redis.
+    write_event(event="petition.opened", data={"title": "ซ่อมถนนหมู่ 3", "url": "/petitions/12/", "closes_at": "2026-10-16"},
+                organisation_id=None)  # fmt: skip
+    write_event(event="signature.confirm_requested", audience={"emails": [{"email": "guest@example.org", "language": "en"}]},
+                data={"title": "Road repair", "url": "/petitions/12/confirm/abc/"})  # fmt: skip
+    assert mailbox.wait_for(3, timeout=25), mailbox.recipients()
+    (th,) = mailbox.to("thai@example.com")
+    assert th["Subject"].strip() == "เปิดให้ลงชื่อแล้ว: ซ่อมถนนหมู่ 3"
+    assert "ปิดรับการลงชื่อวันที่ 16 ตุลาคม 2569" in text_of(th)
+    (en,) = mailbox.to("english@example.com")
+    assert en["Subject"].strip() == "Petition open for signing: ซ่อมถนนหมู่ 3" and "16 October 2026" in text_of(en)
+    (guest,) = mailbox.to("guest@example.org")
+    assert guest["Subject"].strip() == "Confirm your signature: Road repair"
+    assert settings.SITE_URL + "/petitions/12/confirm/abc/" in text_of(guest)
+    assert _wait(lambda: set(Delivery.objects.values_list("status", flat=True)) == {Delivery.Status.SENT}, timeout=5)
+
+
+def _wait(predicate, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_it_delivers_exactly_once_when_a_worker_is_killed_mid_delivery(slow_smtp, workers):
+    mailbox, port = slow_smtp
+    mailbox.delay = 0.15  # each mail takes a while, so the kill lands in the middle of the chunk
+    purge(settings.REDIS_URL)
+    people = [{"email": f"signer{n}@example.com", "language": "th"} for n in range(30)]
+    first = workers(port, settings.REDIS_URL)
+    write_event(event="signature.confirm_requested", audience={"emails": people}, data={"title": "ซ่อมถนน", "url": "/p/1/"})
+    assert mailbox.wait_for(5, timeout=20), "the first worker never started sending"
+    first.kill()  # SIGKILL to the whole worker (main process and children)
+    delivered_before = len(mailbox.recipients())
+    assert delivered_before < len(people), "the kill came too late to prove anything"
+    assert Delivery.objects.filter(status=Delivery.Status.SENDING).exists()  # claims left behind by the dead worker
+
+    # A new worker with beat: the sweep hands the dead worker's claims out again once their lease ran out.
+    workers(port, settings.REDIS_URL, beat=True)
+    assert _wait(lambda: len(set(mailbox.recipients())) == len(people), timeout=25), len(set(mailbox.recipients()))
+    time.sleep(1.5)  # room for a duplicate to show up, if there were one
+    counts = Counter(mailbox.recipients())
+    assert set(counts.values()) == {1}, [a for a, n in counts.items() if n > 1]
+    assert _wait(lambda: Delivery.objects.filter(status=Delivery.Status.SENT).count() == len(people), timeout=5)
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A private redis-server that this test may stop and start (never the shared one)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server not installed")
+    port = free_port()
+    state = {"process": None}
+
+    def start():
+        state["process"] = subprocess.Popen(
+            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        import redis
+
+        client = redis.Redis(port=port, socket_connect_timeout=0.5)
+        assert _wait(lambda: _pings(client), timeout=10), "redis-server did not start"
+
+    def stop():
+        if state["process"] is not None and state["process"].poll() is None:
+            state["process"].terminate()
+            state["process"].wait(10)
+
+    yield f"redis://127.0.0.1:{port}/0", start, stop
+    stop()
+
+
+def _pings(client) -> bool:
+    try:
+        return bool(client.ping())
+    except Exception:
+        return False
+
+
+def test_it_delivers_an_event_committed_while_redis_was_down(make_user, slow_smtp, workers, own_redis):
+    mailbox, port = slow_smtp
+    redis_url, start_redis, stop_redis = own_redis
+    start_redis()
+    stop_redis()
+    # A separate process whose broker and cache are the stopped Redis: the write must still commit.
+    code = (
+        "from django.db import transaction\n"
+        "from notifications.services import outbox_write\n"
+        "with transaction.atomic():\n"
+        "    outbox_write(event='signature.confirm_requested', data={'title': 'ซ่อมถนน', 'url': '/p/1/c/'},\n"
+        "                 audience={'emails': [{'email': 'signer@example.com', 'language': 'th'}]})\n"
+        "print('committed')\n"
+    )
+    env = {**os.environ, "DATABASE_URL": test_database_url(), "REDIS_URL": redis_url, "LOG_LEVEL": "ERROR"}
+    done = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0 and "committed" in done.stdout, done.stderr[-2000:]
+    assert OutboxEvent.objects.filter(relayed_at__isnull=True).count() == 1
+    time.sleep(0.5)
+    assert mailbox.recipients() == []
+
+    start_redis()  # Redis is back: the beat sweep relays the row, the worker sends the mail
+    workers(port, redis_url, beat=True)
+    assert mailbox.wait_for(1, timeout=25)
+    (mail,) = mailbox.to("signer@example.com")
+    assert mail["Subject"].strip() == "ยืนยันการลงชื่อของคุณ: ซ่อมถนน"
+    assert OutboxEvent.objects.get().relayed_at is not None
+    assert _wait(lambda: Delivery.objects.get().status == Delivery.Status.SENT, timeout=5)

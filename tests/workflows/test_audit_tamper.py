@@ -1,0 +1,89 @@
+"""Editing an audit row by hand makes verify_audit (and the API) fail, naming that row."""
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from tests.conftest import requires_postgres
+from tests.workflows.conftest import moved
+from workflows.models import AuditChainHead, AuditEntry
+
+
+def run_verify(capsys) -> tuple[int, str]:
+    try:
+        call_command("verify_audit")
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+def raw(sql: str, params=None) -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE workflows_auditentry DISABLE TRIGGER workflows_auditentry_append_only")
+        cursor.execute(sql, params or [])
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE workflows_auditentry ENABLE TRIGGER workflows_auditentry_append_only")
+
+
+def test_it_reports_ok_with_the_number_of_entries(make_ticket, capsys, api):
+    moved(make_ticket(), "submit", "assign")
+    moved(make_ticket(), "submit")
+    assert run_verify(capsys) == (0, "OK: 3 entries\n")
+    assert api().get("/api/v1/audit/verify/").json() == {"ok": True, "entries": 3}
+
+
+def test_it_reports_ok_on_an_empty_chain(db, capsys):
+    assert run_verify(capsys) == (0, "OK: 0 entries\n")
+
+
+@requires_postgres
+def test_it_names_the_entry_whose_reason_was_edited_by_sql_with_the_trigger_disabled(make_ticket, capsys, api):
+    moved(make_ticket(), "submit", "assign", "resolve")
+    target = AuditEntry.objects.order_by("id")[1]
+    raw("UPDATE workflows_auditentry SET reason = 'nothing to see' WHERE id = %s", [target.pk])
+    code, output = run_verify(capsys)
+    assert code == 1
+    assert f"#{target.pk} " in output and "hash_mismatch" in output
+    body = api().get("/api/v1/audit/verify/").json()
+    assert body["ok"] is False
+    assert body["first_broken"]["id"] == target.pk
+    assert body["code"] == "hash_mismatch" and body["entries"] == 1 and body["problem"]
+
+
+@pytest.mark.parametrize(
+    "column,value",
+    [("to_state", "closed"), ("actor_role", "admin"), ("created_at", "2020-01-01T00:00:00Z"), ("payload_digest", "0" * 64)],
+)
+def test_it_catches_an_edit_of_any_covered_column(make_ticket, capsys, column, value):
+    moved(make_ticket(), "submit", "assign")
+    target = AuditEntry.objects.order_by("id").first()
+    raw(f"UPDATE workflows_auditentry SET {column} = %s WHERE id = %s", [value, target.pk])  # noqa: S608
+    code, output = run_verify(capsys)
+    assert code == 1 and f"#{target.pk} " in output
+
+
+def test_it_catches_a_recomputed_hash_by_the_broken_link_that_follows(make_ticket, capsys):
+    moved(make_ticket(), "submit", "assign", "resolve")
+    first, second, _third = AuditEntry.objects.order_by("id")
+    # A careful forger rewrites the reason and recomputes this row's hash ...
+    first.reason = "forged"
+    forged_hash = first.compute_hash()
+    raw("UPDATE workflows_auditentry SET reason = %s, hash = %s WHERE id = %s", ["forged", forged_hash, first.pk])
+    # ... and the next row, which still names the old hash, gives it away.
+    code, output = run_verify(capsys)
+    assert code == 1 and f"#{second.pk} " in output and "link_broken" in output
+
+
+def test_it_catches_a_deleted_entry_in_the_middle_and_at_the_end(make_ticket, capsys):
+    moved(make_ticket(), "submit", "assign", "resolve")
+    first, second, third = AuditEntry.objects.order_by("id")
+    raw("DELETE FROM workflows_auditentry WHERE id = %s", [third.pk])
+    code, output = run_verify(capsys)
+    assert code == 1 and f"#{third.pk} " in output and "head_mismatch" in output
+    raw("DELETE FROM workflows_auditentry WHERE id = %s", [first.pk])
+    code, output = run_verify(capsys)
+    assert code == 1 and f"#{second.pk} " in output and "link_broken" in output
+    assert AuditChainHead.objects.get().last_entry_id == third.pk

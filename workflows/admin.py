@@ -1,0 +1,72 @@
+"""Django admin for the engine's tables. The audit trail is read-only here as everywhere."""
+
+from django.contrib import admin
+
+from accounts.models import Membership
+
+from .models import AuditChainHead, AuditEntry, Deadline
+from .services import membership_grant, membership_revoke
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ["id", "created_at", "record_type", "record_id", "name", "actor_role", "from_state", "to_state"]
+    list_filter = ["action", "record_type", "actor_role"]
+    search_fields = ["record_id", "name", "hash"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    def get_actions(self, request):
+        return {}  # no "delete selected"
+
+
+@admin.register(AuditChainHead)
+class AuditChainHeadAdmin(ReadOnlyAdmin):
+    list_display = ["id", "last_entry_id", "last_hash"]
+
+
+@admin.register(Deadline)
+class DeadlineAdmin(admin.ModelAdmin):
+    list_display = ["id", "record_type", "record_id", "transition", "due_at", "done_at", "outcome"]
+    list_filter = ["record_type", "transition", "outcome"]
+    search_fields = ["record_id"]
+    readonly_fields = ["record_type", "record_id", "transition", "created_at", "done_at", "outcome"]
+
+    def has_add_permission(self, request):
+        return False  # deadlines are scheduled by the domain services
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    """Roles change only through membership_grant / membership_revoke, so each change is audited."""
+
+    list_display = ["user", "organisation", "role", "granted_at", "granted_by"]
+    list_filter = ["organisation", "role"]
+    search_fields = ["user__email", "user__full_name"]
+    autocomplete_fields = ["user"]
+    fields = ["user", "organisation", "role"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        membership = membership_grant(admin=request.user, user=obj.user, organisation=obj.organisation, role=obj.role)
+        obj.pk = membership.pk
+
+    def delete_model(self, request, obj):
+        membership_revoke(admin=request.user, user=obj.user, organisation=obj.organisation, role=obj.role)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset.select_related("user", "organisation"):
+            self.delete_model(request, obj)

@@ -1,0 +1,117 @@
+"""Reads of the engine shared by the API and the pages: the public audit trail and its check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import STAFF_ROLES
+
+from .models import GENESIS_HASH, AuditChainHead, AuditEntry
+
+ROLE_LABELS = {
+    "admin": gettext_lazy("administrator"),
+    "clerk": gettext_lazy("clerk"),
+    "moderator": gettext_lazy("moderator"),
+    "resident": gettext_lazy("resident"),
+    "system": gettext_lazy("system"),
+    "user": gettext_lazy("resident"),
+    "public": gettext_lazy("public"),
+}
+
+
+def audit_entries(*, record_type: str = "", record_id: str = "", organisation: str | int | None = None) -> QuerySet:
+    """Audit entries, newest first, with the actor loaded (for staff display names)."""
+    qs = AuditEntry.objects.select_related("actor").order_by("-id")
+    if record_type:
+        qs = qs.filter(record_type=record_type)
+    if record_id:
+        qs = qs.filter(record_id=str(record_id))
+    if organisation not in (None, ""):
+        if str(organisation).isdigit():
+            qs = qs.filter(organisation_id=int(organisation))
+        else:
+            qs = qs.filter(organisation_id__in=_org_ids_by_slug(str(organisation)))
+    return qs
+
+
+def _org_ids_by_slug(slug: str) -> list[int]:
+    from accounts.models import Organisation
+
+    return list(Organisation.objects.filter(slug=slug).values_list("pk", flat=True))
+
+
+def actor_display(entry: AuditEntry) -> dict:
+    """Who made a move, as the public may see it: the role always, a name only for staff
+    (acting in office), never an email; residents are "resident"."""
+    role = entry.actor_role
+    name = ""
+    if role in STAFF_ROLES and entry.actor_id is not None and entry.actor is not None:
+        name = entry.actor.full_name or ""
+    return {"role": role, "role_label": str(ROLE_LABELS.get(role, role)), "name": name}
+
+
+@dataclass
+class AuditReport:
+    ok: bool
+    entries: int
+    first_broken: dict | None = None
+    problem: str = ""
+    code: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        if self.ok:
+            return {"ok": True, "entries": self.entries}
+        return {
+            "ok": False,
+            "entries": self.entries,
+            "first_broken": self.first_broken,
+            "problem": self.problem,
+            "code": self.code,
+        }
+
+
+def _describe(entry: AuditEntry) -> dict:
+    return {
+        "id": entry.pk,
+        "record_type": entry.record_type,
+        "record_id": entry.record_id,
+        "name": entry.name,
+        "created_at": entry.created_at.isoformat(),
+    }
+
+
+def audit_verify(*, chunk_size: int = 2000) -> AuditReport:
+    """Walk the whole chain in id order: each entry's prev_hash must be the hash before it,
+    each hash must be sha256(prev_hash + canonical content) recomputed here, and the chain
+    head must point at the last entry (so removing entries from the end is caught too)."""
+    prev = GENESIS_HASH
+    count = 0
+    last = None
+    for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=chunk_size):
+        if entry.prev_hash != prev:
+            return AuditReport(
+                False, count, _describe(entry),
+                _("prev_hash does not match the hash of the entry before it (an entry was changed or removed)"),
+                "link_broken",
+            )  # fmt: skip
+        if entry.compute_hash() != entry.hash:
+            return AuditReport(
+                False, count, _describe(entry), _("the stored hash does not match the entry's content"), "hash_mismatch"
+            )
+        prev = entry.hash
+        last = entry
+        count += 1
+    head = AuditChainHead.objects.filter(pk=1).first()
+    head_hash = head.last_hash if head else GENESIS_HASH
+    head_id = head.last_entry_id if head else None
+    if head_hash != prev or (last is not None and head_id != last.pk):
+        broken = {"id": head_id, "last_present_id": last.pk if last is not None else None}
+        return AuditReport(
+            False, count, broken, _("the chain head does not point at the last entry (entries were removed)"), "head_mismatch"
+        )
+    return AuditReport(True, count)
