@@ -22,7 +22,8 @@ from . import api
 #       "stats":  [{"label": str, "value": int|str}, ...],                 # optional
 #       "latest": [{"title": str, "url": str, "badge": str?, "meta": str?, "date": date?}, ...],
 #   }
-# A model instance with get_absolute_url() also works as a "latest" item.
+# A model instance with get_absolute_url() also works as a "latest" item. home_petitions.html also
+# takes petitions' own shape {"open": [(petition, confirmed_total), ...]}.
 HOME_SUMMARIES = ("petitions", "consultations")
 
 

@@ -56,8 +56,24 @@ class ConsultationOut(serializers.ModelSerializer):
 
     class Meta:
         model = Consultation
-        fields = ["id", "title", "summary", "body", "level", "state", "moderation", "voting", "show_tallies_during_voting",
-                  "village_ids", "channels", "organisation", "url", "version", "created_at", "schedule"]  # fmt: skip
+        fields = [
+            "id",
+            "title",
+            "summary",
+            "body",
+            "level",
+            "state",
+            "moderation",
+            "voting",
+            "show_tallies_during_voting",
+            "village_ids",
+            "channels",
+            "organisation",
+            "url",
+            "version",
+            "created_at",
+            "schedule",
+        ]
 
     def get_schedule(self, c) -> list[dict]:
         return StageOut(selectors.schedule(c), many=True).data
@@ -177,8 +193,12 @@ class DecisionIn(serializers.Serializer):
     chosen_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=True)
     rationale = serializers.CharField(max_length=20000)
     council_resolution = serializers.CharField(max_length=200)
-    alternative_answers = serializers.DictField(child=serializers.CharField(allow_blank=True, max_length=4000), required=False, default=dict)
-    problem_answers = serializers.DictField(child=serializers.CharField(allow_blank=True, max_length=4000), required=False, default=dict)
+    alternative_answers = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=4000), required=False, default=dict
+    )
+    problem_answers = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=4000), required=False, default=dict
+    )
 
 
 class ProgressIn(serializers.Serializer):
@@ -199,7 +219,9 @@ class Base(APIView):
 class ConsultationList(Base):
     @extend_schema(responses=ConsultationOut(many=True), tags=["consultations"])
     def get(self, request):
-        qs = selectors.consultation_list(request.user, state=request.query_params.get("state") or None).prefetch_related("villages")
+        qs = selectors.consultation_list(request.user, state=request.query_params.get("state") or None).prefetch_related(
+            "villages"
+        )
         from config.api import CursorPagination
 
         paginator = CursorPagination()
@@ -337,11 +359,23 @@ class ModerationView(Base):
         c = self.consultation(request, pk)
         rules.check("moderate", user, c)
         items = selectors.moderation_queue(c)
-        return Response({"results": [
-            {"kind": i.kind, "id": i.pk, "title": getattr(i, "title", ""), "body": i.body, "visibility": i.visibility,
-             "reports": i.open_reports, "reason_code": i.reason_code, "created_at": i.created_at}
-            for i in items
-        ]})  # fmt: skip
+        return Response(
+            {
+                "results": [
+                    {
+                        "kind": i.kind,
+                        "id": i.pk,
+                        "title": getattr(i, "title", ""),
+                        "body": i.body,
+                        "visibility": i.visibility,
+                        "reports": i.open_reports,
+                        "reason_code": i.reason_code,
+                        "created_at": i.created_at,
+                    }
+                    for i in items
+                ]
+            }
+        )
 
     @extend_schema(request=ModerationIn, responses=None, tags=["consultations"])
     def post(self, request, pk):
@@ -394,25 +428,42 @@ class ProgressView(Base):
     @extend_schema(responses=None, tags=["consultations"])
     def get(self, request, pk):
         c = self.consultation(request, pk)
-        return Response({"results": [{"id": u.pk, "body": u.body, "percent_complete": u.percent_complete,
-                                      "created_at": u.created_at} for u in c.progress_updates.all()]})  # fmt: skip
+        return Response(
+            {
+                "results": [
+                    {"id": u.pk, "body": u.body, "percent_complete": u.percent_complete, "created_at": u.created_at}
+                    for u in c.progress_updates.all()
+                ]
+            }
+        )
 
     @extend_schema(request=ProgressIn, responses=None, tags=["consultations"])
     def post(self, request, pk):
         user = _signed_in(request)
         c = self.consultation(request, pk)
         u = services.progress_update_post(consultation=c, actor=user, **_valid(ProgressIn, request))
-        return Response({"id": u.pk, "body": u.body, "percent_complete": u.percent_complete, "created_at": u.created_at}, status=201)
+        return Response(
+            {"id": u.pk, "body": u.body, "percent_complete": u.percent_complete, "created_at": u.created_at}, status=201
+        )
 
 
 class RecordView(Base):
     @extend_schema(responses=None, tags=["consultations"])
     def get(self, request, pk):
         c = self.consultation(request, pk)
-        record = selectors.participation_record(c)
-        if request.query_params.get("format") == "csv":
-            return record_csv_response(record)
-        return Response(record)
+        return Response(selectors.participation_record(c))
+
+
+def record_csv(request, pk):
+    """/api/v1/consultations/<id>/record.csv: the same record as a spreadsheet (a plain Django view:
+    DRF's `?format=` belongs to its renderers)."""
+    from django.http import Http404
+
+    try:
+        c = selectors.consultation_get(pk, request.user)
+    except NotFound:
+        raise Http404 from None
+    return record_csv_response(selectors.participation_record(c))
 
 
 def record_csv_response(record: dict) -> HttpResponse:
@@ -422,8 +473,16 @@ def record_csv_response(record: dict) -> HttpResponse:
     w.writerow([_("Participation level"), record["level_label"]])
     w.writerow([_("Channels"), "; ".join(record["channels"])])
     for s in record["dates"]["stages"]:
-        w.writerow([s["label"], s["scheduled_start"] or "", s["scheduled_end"] or "", s["opened_at"] or "", s["closed_at"] or "",
-                    s["early_reason"]])  # fmt: skip
+        w.writerow(
+            [
+                s["label"],
+                s["scheduled_start"] or "",
+                s["scheduled_end"] or "",
+                s["opened_at"] or "",
+                s["closed_at"] or "",
+                s["early_reason"],
+            ]
+        )
     w.writerow([_("Unique participants"), record["participants"]["total"]])
     for row in record["participants"]["by_village"]:
         w.writerow([_("Participants"), row["village"], row["count"]])
@@ -432,9 +491,18 @@ def record_csv_response(record: dict) -> HttpResponse:
     w.writerow([])
     w.writerow(["type", "id", "title", "supporters", "votes", "proposed_by", "adopted", "answer"])
     for i in record["inputs"]:
-        w.writerow([i["type"], i["id"], i["title"], i.get("supporters", ""), i.get("votes", "") if i.get("votes") is not None else "",
-                    i.get("proposed_by", ""), i.get("adopted", ""), i["answer"]])  # fmt: skip
+        w.writerow(
+            [
+                i["type"],
+                i["id"],
+                i["title"],
+                i.get("supporters", ""),
+                i.get("votes", "") if i.get("votes") is not None else "",
+                i.get("proposed_by", ""),
+                i.get("adopted", ""),
+                i["answer"],
+            ]
+        )
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="consultation-{record["id"]}-record.csv"'
     return response
-

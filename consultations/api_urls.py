@@ -7,8 +7,14 @@ urlpatterns = [
     path("consultations/<int:pk>/", api.ConsultationDetail.as_view(), name="consultation-detail"),
     path("consultations/<int:pk>/schedule/", api.ScheduleView.as_view(), name="consultation-schedule"),
     path("consultations/<int:pk>/problems/", api.ProblemList.as_view(), name="consultation-problems"),
-    path("consultations/<int:pk>/problems/<int:problem_pk>/support/", api.ProblemSupport.as_view(), name="consultation-problem-support"),
-    path("consultations/<int:pk>/problems/<int:problem_pk>/merge/", api.ProblemMerge.as_view(), name="consultation-problem-merge"),
+    path(
+        "consultations/<int:pk>/problems/<int:problem_pk>/support/",
+        api.ProblemSupport.as_view(),
+        name="consultation-problem-support",
+    ),
+    path(
+        "consultations/<int:pk>/problems/<int:problem_pk>/merge/", api.ProblemMerge.as_view(), name="consultation-problem-merge"
+    ),
     path("consultations/<int:pk>/alternatives/", api.AlternativeList.as_view(), name="consultation-alternatives"),
     path("consultations/<int:pk>/comments/", api.CommentList.as_view(), name="consultation-comments"),
     path("consultations/<int:pk>/reports/", api.ReportCreate.as_view(), name="consultation-reports"),
@@ -18,4 +24,5 @@ urlpatterns = [
     path("consultations/<int:pk>/decision/", api.DecisionView.as_view(), name="consultation-decision"),
     path("consultations/<int:pk>/progress/", api.ProgressView.as_view(), name="consultation-progress"),
     path("consultations/<int:pk>/record/", api.RecordView.as_view(), name="consultation-record"),
+    path("consultations/<int:pk>/record.csv", api.record_csv, name="consultation-record-csv"),
 ]

@@ -61,26 +61,36 @@ def _development_plan(org, residents, staff, clerk):
     r = residents + residents[:1] * (5 - len(residents)) if len(residents) < 5 else residents
     with _at(_d(2564, 9, 25)):
         c = services.consultation_create(
-            organisation=org, actor=staff, level=Level.COLLABORATE,
+            organisation=org,
+            actor=staff,
+            level=Level.COLLABORATE,
             title="ประชาคมจัดทำแผนพัฒนาท้องถิ่น (พ.ศ. 2566–2570) เพิ่มเติม ครั้งที่ 1/2565",
             summary="เปิดให้ประชาชนทุกหมู่บ้านร่วมระบุปัญหา เสนอทางเลือก และลงคะแนนจัดลำดับโครงการในแผนพัฒนาท้องถิ่น",
-            body="การมีส่วนร่วมในการสร้างความร่วมมือ: ผู้รับบริการและผู้มีส่วนได้ส่วนเสียมีบทบาทในการตัดสินใจ "
-            "ตั้งแต่ระบุปัญหา พัฒนาทางเลือก และแนวทางแก้ไข",
+            body="การมีส่วนร่วมในการสร้างความร่วมมือ: ผู้รับบริการและผู้มีส่วนได้ส่วนเสียมีบทบาทในการตัดสินใจ ตั้งแต่ระบุปัญหา พัฒนาทางเลือก และแนวทางแก้ไข",
             channels="ประชุมประชาคมหมู่บ้าน ณ ศาลาประชาคมหมู่ที่ 2\nกล่องรับความคิดเห็น สำนักงานเทศบาลตำบลบ้านซ่อง",
-        )  # fmt: skip
-        services.consultation_schedule_set(consultation=c, actor=staff, stages={
-            State.INFORMING: (_d(2564, 10, 1), _d(2564, 10, 4)),
-            State.PROBLEM_IDENTIFICATION: (_d(2564, 10, 4), _d(2564, 10, 9)),
-            State.ALTERNATIVES: (_d(2564, 10, 9), _d(2564, 10, 13)),
-            State.DELIBERATION: (_d(2564, 10, 13), _d(2564, 10, 20)),
-        })  # fmt: skip
-        services.document_add(consultation=c, actor=staff, title="ร่างแผนพัฒนาท้องถิ่น (พ.ศ. 2566–2570)",
-                              text="สรุปยุทธศาสตร์การพัฒนา 5 ด้าน: โครงสร้างพื้นฐาน เศรษฐกิจ สังคม สิ่งแวดล้อม และการบริหารจัดการ")  # fmt: skip
+        )
+        services.consultation_schedule_set(
+            consultation=c,
+            actor=staff,
+            stages={
+                State.INFORMING: (_d(2564, 10, 1), _d(2564, 10, 4)),
+                State.PROBLEM_IDENTIFICATION: (_d(2564, 10, 4), _d(2564, 10, 9)),
+                State.ALTERNATIVES: (_d(2564, 10, 9), _d(2564, 10, 13)),
+                State.DELIBERATION: (_d(2564, 10, 13), _d(2564, 10, 20)),
+            },
+        )
+        services.document_add(
+            consultation=c,
+            actor=staff,
+            title="ร่างแผนพัฒนาท้องถิ่น (พ.ศ. 2566–2570)",
+            text="สรุปยุทธศาสตร์การพัฒนา 5 ด้าน: โครงสร้างพื้นฐาน เศรษฐกิจ สังคม สิ่งแวดล้อม และการบริหารจัดการ",
+        )
     _move(c, "publish", staff, _d(2564, 10, 1))
     _move(c, "open_problem_identification", staff, _d(2564, 10, 4))
     with _at(_d(2564, 10, 5)):
-        road = services.problem_submit(consultation=c, actor=r[0], title="ถนนลูกรังหมู่ที่ 2 เป็นหลุมบ่อ น้ำท่วมขังหน้าฝน",
-                                       body="รถจักรยานยนต์ล้มบ่อยช่วงฝนตก")  # fmt: skip
+        road = services.problem_submit(
+            consultation=c, actor=r[0], title="ถนนลูกรังหมู่ที่ 2 เป็นหลุมบ่อ น้ำท่วมขังหน้าฝน", body="รถจักรยานยนต์ล้มบ่อยช่วงฝนตก"
+        )
         water = services.problem_submit(consultation=c, actor=r[1], title="น้ำประปาหมู่บ้านไหลอ่อน ไม่พอใช้")
         dup = services.problem_submit(consultation=c, actor=r[2], title="ถนนหมู่ 2 ชำรุด")
         light = services.problem_submit(consultation=c, actor=r[3], title="ไฟส่องสว่างทางหลวงท้องถิ่นไม่เพียงพอ")
@@ -93,12 +103,15 @@ def _development_plan(org, residents, staff, clerk):
         services.comment_post(consultation=c, actor=r[4], problem_id=road.pk, body="เห็นด้วย ควรทำก่อนฤดูฝนปีหน้า")
     _move(c, "open_alternatives", staff, _d(2564, 10, 9))
     with _at(_d(2564, 10, 10)):
-        concrete = services.alternative_create(consultation=c, actor=staff, title="ก่อสร้างถนนคอนกรีตเสริมเหล็ก หมู่ที่ 2 ยาว 800 เมตร",
-                                               problem_ids=[road.pk])  # fmt: skip
-        tower = services.alternative_create(consultation=c, actor=staff, title="ขยายเขตประปาและก่อสร้างหอถังสูง หมู่ที่ 4",
-                                            problem_ids=[water.pk])  # fmt: skip
-        solar = services.alternative_create(consultation=c, actor=r[3], title="ติดตั้งไฟส่องสว่างพลังงานแสงอาทิตย์ 40 จุด",
-                                            body="ค่าไฟต่ำ ดูแลง่าย", problem_ids=[light.pk])  # fmt: skip
+        concrete = services.alternative_create(
+            consultation=c, actor=staff, title="ก่อสร้างถนนคอนกรีตเสริมเหล็ก หมู่ที่ 2 ยาว 800 เมตร", problem_ids=[road.pk]
+        )
+        tower = services.alternative_create(
+            consultation=c, actor=staff, title="ขยายเขตประปาและก่อสร้างหอถังสูง หมู่ที่ 4", problem_ids=[water.pk]
+        )
+        solar = services.alternative_create(
+            consultation=c, actor=r[3], title="ติดตั้งไฟส่องสว่างพลังงานแสงอาทิตย์ 40 จุด", body="ค่าไฟต่ำ ดูแลง่าย", problem_ids=[light.pk]
+        )
     _move(c, "open_deliberation", staff, _d(2564, 10, 13))
     with _at(_d(2564, 10, 16)):
         votes = [concrete, concrete, tower, solar, concrete]
@@ -107,7 +120,9 @@ def _development_plan(org, residents, staff, clerk):
     _move(c, "open_deciding", staff, _d(2564, 10, 20))
     with _at(_d(2564, 10, 27)):
         services.decision_record(
-            consultation=c, actor=clerk, chosen_ids=[concrete.pk, solar.pk],
+            consultation=c,
+            actor=clerk,
+            chosen_ids=[concrete.pk, solar.pk],
             rationale="สภาเทศบาลมีมติบรรจุโครงการถนนคอนกรีตหมู่ที่ 2 (คะแนนสูงสุด) และไฟส่องสว่างพลังงานแสงอาทิตย์ที่ประชาชนเสนอ "
             "ไว้ในแผนปี 2566 ส่วนการขยายเขตประปาจะประสานการประปาส่วนภูมิภาคก่อน",
             council_resolution="มติสภาเทศบาล สมัยสามัญ สมัยที่ 4/2564 ครั้งที่ 1 วันที่ 27 ตุลาคม 2564",
@@ -121,26 +136,38 @@ def _development_plan(org, residents, staff, clerk):
                 water.pk: "ส่งเรื่องให้การประปาส่วนภูมิภาค และติดตามผลในประชาคมครั้งถัดไป",
                 light.pk: "แก้ด้วยโครงการไฟส่องสว่างพลังงานแสงอาทิตย์",
             },
-        )  # fmt: skip
+        )
     _move(c, "decide", clerk, _d(2564, 10, 28))
     _move(c, "start_implementation", staff, _d(2564, 11, 1))
     with _at(_d(2565, 3, 15)):
-        services.progress_update_post(consultation=c, actor=staff, percent_complete=40,
-                                      body="ประกาศจัดซื้อจัดจ้างถนนคอนกรีตหมู่ที่ 2 แล้ว ติดตั้งไฟพลังงานแสงอาทิตย์ 16 จาก 40 จุด")  # fmt: skip
+        services.progress_update_post(
+            consultation=c,
+            actor=staff,
+            percent_complete=40,
+            body="ประกาศจัดซื้อจัดจ้างถนนคอนกรีตหมู่ที่ 2 แล้ว ติดตั้งไฟพลังงานแสงอาทิตย์ 16 จาก 40 จุด",
+        )
 
 
 def _information_activity(org, staff):
     """การมีส่วนร่วมในการให้ข้อมูลข่าวสาร: results of fiscal year 2564, information only."""
     with _at(_d(2564, 10, 10)):
         c = services.consultation_create(
-            organisation=org, actor=staff, level=Level.INFORM,
+            organisation=org,
+            actor=staff,
+            level=Level.INFORM,
             title="เผยแพร่รายงานผลการดำเนินงานประจำปีงบประมาณ พ.ศ. 2564",
             summary="เทศบาลตำบลบ้านซ่องรายงานผลการดำเนินงานและการใช้จ่ายงบประมาณให้ประชาชนทราบ",
             channels="บอร์ดประชาสัมพันธ์ สำนักงานเทศบาล\nหอกระจายข่าวทุกหมู่บ้าน",
-        )  # fmt: skip
-        services.consultation_schedule_set(consultation=c, actor=staff, stages={State.INFORMING: (_d(2564, 10, 16), _d(2564, 10, 31, 16))})
-        services.document_add(consultation=c, actor=staff, title="รายงานผลการดำเนินงาน ปีงบประมาณ 2564",
-                              text="ดำเนินโครงการตามแผน 42 โครงการ จาก 48 โครงการ (ร้อยละ 87.5)")  # fmt: skip
+        )
+        services.consultation_schedule_set(
+            consultation=c, actor=staff, stages={State.INFORMING: (_d(2564, 10, 16), _d(2564, 10, 31, 16))}
+        )
+        services.document_add(
+            consultation=c,
+            actor=staff,
+            title="รายงานผลการดำเนินงาน ปีงบประมาณ 2564",
+            text="ดำเนินโครงการตามแผน 42 โครงการ จาก 48 โครงการ (ร้อยละ 87.5)",
+        )
     _move(c, "publish", staff, _d(2564, 10, 16))
     _move(c, "close", staff, _d(2564, 10, 31, 16))
 
@@ -150,16 +177,22 @@ def _open_now(org, residents, staff):
     now = timezone.now().replace(minute=0, second=0, microsecond=0)
     with _at(now - dt.timedelta(days=7)):
         c = services.consultation_create(
-            organisation=org, actor=staff, level=Level.INVOLVE,
+            organisation=org,
+            actor=staff,
+            level=Level.INVOLVE,
             title="ปรับปรุงสวนสาธารณะและลานกีฬาชุมชน หมู่ที่ 5",
             summary="เทศบาลจะปรับปรุงสวนสาธารณะหมู่ที่ 5 ช่วยกันบอกว่าปัญหาและความต้องการของชุมชนคืออะไร",
             channels="ประชุมประชาคม ณ ลานกีฬาหมู่ที่ 5",
-        )  # fmt: skip
-        services.consultation_schedule_set(consultation=c, actor=staff, stages={
-            State.INFORMING: (now - dt.timedelta(days=6), now - dt.timedelta(days=1)),
-            State.PROBLEM_IDENTIFICATION: (now - dt.timedelta(days=1), now + dt.timedelta(days=9)),
-            State.DELIBERATION: (now + dt.timedelta(days=9), now + dt.timedelta(days=20)),
-        })  # fmt: skip
+        )
+        services.consultation_schedule_set(
+            consultation=c,
+            actor=staff,
+            stages={
+                State.INFORMING: (now - dt.timedelta(days=6), now - dt.timedelta(days=1)),
+                State.PROBLEM_IDENTIFICATION: (now - dt.timedelta(days=1), now + dt.timedelta(days=9)),
+                State.DELIBERATION: (now + dt.timedelta(days=9), now + dt.timedelta(days=20)),
+            },
+        )
         services.alternative_create(consultation=c, actor=staff, title="ลานกีฬาอเนกประสงค์พร้อมไฟส่องสว่าง")
         services.alternative_create(consultation=c, actor=staff, title="สวนหย่อมและลานออกกำลังกายผู้สูงอายุ")
     _move(c, "publish", staff, now - dt.timedelta(days=6))

@@ -50,8 +50,13 @@ class State(models.TextChoices):
 # Stages with a scheduled start and end that residents take part in ("hearing stages").
 HEARING_STAGES = (State.INFORMING, State.PROBLEM_IDENTIFICATION, State.ALTERNATIVES, State.DELIBERATION)
 BEFORE_DECIDED = (
-    State.DRAFT, State.INFORMING, State.PROBLEM_IDENTIFICATION, State.ALTERNATIVES, State.DELIBERATION, State.DECIDING,
-)  # fmt: skip
+    State.DRAFT,
+    State.INFORMING,
+    State.PROBLEM_IDENTIFICATION,
+    State.ALTERNATIVES,
+    State.DELIBERATION,
+    State.DECIDING,
+)
 
 
 def stages_for_level(level: str) -> list[str]:
@@ -143,7 +148,12 @@ def stage_running(c) -> bool:
     return end is not None and end > timezone.now()
 
 
-@_cond(_("the schedule must give every stage a start and an end, and the hearing stages together must last at least the organisation's minimum number of days"))  # fmt: skip
+@_cond(
+    _(
+        "the schedule must give every stage a start and an end, and the hearing stages together must last at least "
+        "the organisation's minimum number of days"
+    )
+)
 def schedule_publishable(c) -> bool:
     from .services import schedule_problems
 
@@ -231,82 +241,156 @@ class Consultation(WorkflowRecord):
         return self.stages.filter(name=self.state).values_list("ends_at", flat=True).first()
 
     # --- moves ------------------------------------------------------------------------------------
-    @transition(field=state, source=State.DRAFT, target=State.INFORMING, conditions=[schedule_publishable],
-                permission=may_move, custom=_label(_("Publish"), clean_payload=_clean_no_payload))  # fmt: skip
+    @transition(
+        field=state,
+        source=State.DRAFT,
+        target=State.INFORMING,
+        conditions=[schedule_publishable],
+        permission=may_move,
+        custom=_label(_("Publish"), clean_payload=_clean_no_payload),
+    )
     def publish(self, *, actor=None, reason="", payload=None):
         pass
 
-    @transition(field=state, source=State.INFORMING, target=State.PROBLEM_IDENTIFICATION,
-                conditions=[visits_problems, stage_ended], permission=may_move,
-                custom=_label(_("Open problem identification"), clean_payload=_clean_no_payload))  # fmt: skip
+    @transition(
+        field=state,
+        source=State.INFORMING,
+        target=State.PROBLEM_IDENTIFICATION,
+        conditions=[visits_problems, stage_ended],
+        permission=may_move,
+        custom=_label(_("Open problem identification"), clean_payload=_clean_no_payload),
+    )
     def open_problem_identification(self, *, actor=None, reason="", payload=None):
         pass
 
-    @transition(field=state, source=State.INFORMING, target=State.PROBLEM_IDENTIFICATION,
-                conditions=[visits_problems, stage_running], permission=may_move,
-                custom=_label(_("Close informing early and open problem identification"), reason=True))  # fmt: skip
+    @transition(
+        field=state,
+        source=State.INFORMING,
+        target=State.PROBLEM_IDENTIFICATION,
+        conditions=[visits_problems, stage_running],
+        permission=may_move,
+        custom=_label(_("Close informing early and open problem identification"), reason=True),
+    )
     def open_problem_identification_early(self, *, actor=None, reason="", payload=None):
         pass
 
-    @transition(field=state, source=State.PROBLEM_IDENTIFICATION, target=State.ALTERNATIVES,
-                conditions=[visits_alternatives, stage_ended], permission=may_move,
-                custom=_label(_("Open alternatives"), clean_payload=_clean_no_payload))  # fmt: skip
+    @transition(
+        field=state,
+        source=State.PROBLEM_IDENTIFICATION,
+        target=State.ALTERNATIVES,
+        conditions=[visits_alternatives, stage_ended],
+        permission=may_move,
+        custom=_label(_("Open alternatives"), clean_payload=_clean_no_payload),
+    )
     def open_alternatives(self, *, actor=None, reason="", payload=None):
         pass
 
-    @transition(field=state, source=State.PROBLEM_IDENTIFICATION, target=State.ALTERNATIVES,
-                conditions=[visits_alternatives, stage_running], permission=may_move,
-                custom=_label(_("Close problem identification early and open alternatives"), reason=True))  # fmt: skip
+    @transition(
+        field=state,
+        source=State.PROBLEM_IDENTIFICATION,
+        target=State.ALTERNATIVES,
+        conditions=[visits_alternatives, stage_running],
+        permission=may_move,
+        custom=_label(_("Close problem identification early and open alternatives"), reason=True),
+    )
     def open_alternatives_early(self, *, actor=None, reason="", payload=None):
         pass
 
-    @transition(field=state, source=[State.INFORMING, State.PROBLEM_IDENTIFICATION, State.ALTERNATIVES],
-                target=State.DELIBERATION, conditions=[next_is_deliberation, stage_ended], permission=may_move,
-                custom=_label(_("Open deliberation and voting"), clean_payload=_clean_no_payload))  # fmt: skip
+    @transition(
+        field=state,
+        source=[State.INFORMING, State.PROBLEM_IDENTIFICATION, State.ALTERNATIVES],
+        target=State.DELIBERATION,
+        conditions=[next_is_deliberation, stage_ended],
+        permission=may_move,
+        custom=_label(_("Open deliberation and voting"), clean_payload=_clean_no_payload),
+    )
     def open_deliberation(self, *, actor=None, reason="", payload=None):
         pass
 
-    @transition(field=state, source=[State.INFORMING, State.PROBLEM_IDENTIFICATION, State.ALTERNATIVES],
-                target=State.DELIBERATION, conditions=[next_is_deliberation, stage_running], permission=may_move,
-                custom=_label(_("Close this stage early and open deliberation"), reason=True))  # fmt: skip
+    @transition(
+        field=state,
+        source=[State.INFORMING, State.PROBLEM_IDENTIFICATION, State.ALTERNATIVES],
+        target=State.DELIBERATION,
+        conditions=[next_is_deliberation, stage_running],
+        permission=may_move,
+        custom=_label(_("Close this stage early and open deliberation"), reason=True),
+    )
     def open_deliberation_early(self, *, actor=None, reason="", payload=None):
         pass
 
-    @transition(field=state, source=State.DELIBERATION, target=State.DECIDING, conditions=[stage_ended],
-                permission=may_move, custom=_label(_("Close the hearing and start deciding"), clean_payload=_clean_no_payload))  # fmt: skip
+    @transition(
+        field=state,
+        source=State.DELIBERATION,
+        target=State.DECIDING,
+        conditions=[stage_ended],
+        permission=may_move,
+        custom=_label(_("Close the hearing and start deciding"), clean_payload=_clean_no_payload),
+    )
     def open_deciding(self, *, actor=None, reason="", payload=None):
         pass
 
-    @transition(field=state, source=State.DELIBERATION, target=State.DECIDING, conditions=[stage_running],
-                permission=may_move, custom=_label(_("Close the hearing early and start deciding"), reason=True))  # fmt: skip
+    @transition(
+        field=state,
+        source=State.DELIBERATION,
+        target=State.DECIDING,
+        conditions=[stage_running],
+        permission=may_move,
+        custom=_label(_("Close the hearing early and start deciding"), reason=True),
+    )
     def open_deciding_early(self, *, actor=None, reason="", payload=None):
         pass
 
-    @transition(field=state, source=State.DECIDING, target=State.DECIDED,
-                conditions=[decision_complete, decision_adopts_winner], permission=may_decide,
-                custom=_label(_("Publish the decision")))  # fmt: skip
+    @transition(
+        field=state,
+        source=State.DECIDING,
+        target=State.DECIDED,
+        conditions=[decision_complete, decision_adopts_winner],
+        permission=may_decide,
+        custom=_label(_("Publish the decision")),
+    )
     def decide(self, *, actor=None, reason="", payload=None):
         pass
 
-    @transition(field=state, source=State.DECIDED, target=State.IMPLEMENTING, permission=may_move,
-                custom=_label(_("Start implementation")))  # fmt: skip
+    @transition(
+        field=state,
+        source=State.DECIDED,
+        target=State.IMPLEMENTING,
+        permission=may_move,
+        custom=_label(_("Start implementation")),
+    )
     def start_implementation(self, *, actor=None, reason="", payload=None):
         pass
 
-    @transition(field=state, source=State.IMPLEMENTING, target=State.CLOSED, permission=may_move,
-                custom=_label(_("Close")))  # fmt: skip
-    @transition(field=state, source=State.INFORMING, target=State.CLOSED, conditions=[is_inform_level, stage_ended],
-                permission=may_move, custom=_label(_("Close"), clean_payload=_clean_no_payload))  # fmt: skip
+    @transition(field=state, source=State.IMPLEMENTING, target=State.CLOSED, permission=may_move, custom=_label(_("Close")))
+    @transition(
+        field=state,
+        source=State.INFORMING,
+        target=State.CLOSED,
+        conditions=[is_inform_level, stage_ended],
+        permission=may_move,
+        custom=_label(_("Close"), clean_payload=_clean_no_payload),
+    )
     def close(self, *, actor=None, reason="", payload=None):
         pass
 
-    @transition(field=state, source=State.INFORMING, target=State.CLOSED, conditions=[is_inform_level, stage_running],
-                permission=may_move, custom=_label(_("Close informing early"), reason=True))  # fmt: skip
+    @transition(
+        field=state,
+        source=State.INFORMING,
+        target=State.CLOSED,
+        conditions=[is_inform_level, stage_running],
+        permission=may_move,
+        custom=_label(_("Close informing early"), reason=True),
+    )
     def close_early(self, *, actor=None, reason="", payload=None):
         pass
 
-    @transition(field=state, source=list(BEFORE_DECIDED), target=State.CANCELLED, permission=may_move,
-                custom=_label(_("Cancel"), reason=True))  # fmt: skip
+    @transition(
+        field=state,
+        source=list(BEFORE_DECIDED),
+        target=State.CANCELLED,
+        permission=may_move,
+        custom=_label(_("Cancel"), reason=True),
+    )
     def cancel(self, *, actor=None, reason="", payload=None):
         pass
 
@@ -421,6 +505,9 @@ class Support(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["problem", "user"], name="support_once")]
 
+    def __str__(self) -> str:
+        return f"{self.user_id} supports {self.problem_id}"
+
 
 class Alternative(Contribution):
     consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="alternatives")
@@ -469,6 +556,9 @@ class Report(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["kind", "object_id", "reporter"], name="report_once")]
 
+    def __str__(self) -> str:
+        return f"report {self.kind}:{self.object_id} ({self.reason_code})"
+
 
 class Ballot(models.Model):
     """One per voter per consultation; its choices are replaced when the voter changes it.
@@ -484,6 +574,9 @@ class Ballot(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["consultation", "voter"], name="ballot_one_per_voter")]
 
+    def __str__(self) -> str:
+        return f"ballot {self.pk} in {self.consultation_id}"
+
 
 class BallotChoice(models.Model):
     ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="choices")
@@ -491,6 +584,9 @@ class BallotChoice(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["ballot", "alternative"], name="ballot_choice_once")]
+
+    def __str__(self) -> str:
+        return f"{self.ballot_id} → {self.alternative_id}"
 
 
 class Decision(models.Model):
@@ -514,3 +610,6 @@ class ProgressUpdate(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"progress {self.consultation_id} {self.created_at:%Y-%m-%d}"

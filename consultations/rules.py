@@ -85,13 +85,18 @@ def effective_roles(user, organisation_id) -> frozenset:
 
 
 def can(action: str, user, consultation) -> bool:
-    return refusal(action, roles=effective_roles(user, consultation.organisation_id), state=consultation.state,
-                   level=consultation.level) is None  # fmt: skip
+    return (
+        refusal(
+            action, roles=effective_roles(user, consultation.organisation_id), state=consultation.state, level=consultation.level
+        )
+        is None
+    )
 
 
 def check(action: str, user, consultation) -> None:
-    code = refusal(action, roles=effective_roles(user, consultation.organisation_id), state=consultation.state,
-                   level=consultation.level)  # fmt: skip
+    code = refusal(
+        action, roles=effective_roles(user, consultation.organisation_id), state=consultation.state, level=consultation.level
+    )
     if code is None:
         return
     details = {"action": action, "state": consultation.state, "level": consultation.level}

@@ -78,7 +78,10 @@ def consultation_get(pk, user) -> Consultation:
 def tally(c: Consultation) -> dict:
     """{"ballots": n, "counts": {alternative_id: votes}}: exact, straight from the ballots."""
     counts = dict(
-        BallotChoice.objects.filter(ballot__consultation=c).values_list("alternative_id").annotate(n=Count("id")).values_list("alternative_id", "n")
+        BallotChoice.objects.filter(ballot__consultation=c)
+        .values_list("alternative_id")
+        .annotate(n=Count("id"))
+        .values_list("alternative_id", "n")
     )
     return {"ballots": Ballot.objects.filter(consultation=c).count(), "counts": counts}
 
@@ -120,7 +123,12 @@ def supported_problems(c: Consultation):
 def decision_missing_answers(c: Consultation) -> list[str]:
     if not Decision.objects.filter(consultation=c).exists():
         return ["decision"]
-    missing = [f"alternative:{pk}" for pk in Alternative.objects.filter(consultation=c, visibility=Visibility.PUBLISHED, response="").values_list("pk", flat=True)]
+    missing = [
+        f"alternative:{pk}"
+        for pk in Alternative.objects.filter(consultation=c, visibility=Visibility.PUBLISHED, response="").values_list(
+            "pk", flat=True
+        )
+    ]
     missing += [f"problem:{pk}" for pk in supported_problems(c).filter(response="").values_list("pk", flat=True)]
     return missing
 
@@ -205,8 +213,12 @@ def detail(c: Consultation, user) -> dict:
     supported, my_choices = set(), set()
     if getattr(user, "is_authenticated", False):
         supported = set(Support.objects.filter(problem__consultation=c, user=user).values_list("problem_id", flat=True))
-        my_choices = set(BallotChoice.objects.filter(ballot__consultation=c, ballot__voter=user).values_list("alternative_id", flat=True))
-    decision = getattr(c, "decision", None) if c.state in (State.DECIDING, State.DECIDED, State.IMPLEMENTING, State.CLOSED) else None
+        my_choices = set(
+            BallotChoice.objects.filter(ballot__consultation=c, ballot__voter=user).values_list("alternative_id", flat=True)
+        )
+    decision = (
+        getattr(c, "decision", None) if c.state in (State.DECIDING, State.DECIDED, State.IMPLEMENTING, State.CLOSED) else None
+    )
     res = results(c) if results_visible(c) else None
     eligible_villages = list(c.villages.all())
     can_vote = can["vote"] and (not eligible_villages or getattr(user, "village_id", None) in {v.pk for v in eligible_villages})
@@ -236,19 +248,30 @@ def schedule(c: Consultation) -> list[dict]:
     rows = []
     for i, name in enumerate(path[1:-1], start=1):
         s = by_name.get(name)
-        rows.append({"name": name, "label": State(name).label, "starts_at": s.starts_at if s else None,
-                     "ends_at": s.ends_at if s else None, "current": i == current, "done": 0 <= current and i < current})  # fmt: skip
+        rows.append(
+            {
+                "name": name,
+                "label": State(name).label,
+                "starts_at": s.starts_at if s else None,
+                "ends_at": s.ends_at if s else None,
+                "current": i == current,
+                "done": current >= 0 and i < current,
+            }
+        )
     return rows
 
 
 def moderation_queue(c: Consultation) -> list:
     items = []
     for kind, model in (("problem", Problem), ("alternative", Alternative), ("comment", Comment)):
-        for item in model.objects.filter(consultation=c, visibility__in=[Visibility.PENDING, Visibility.HIDDEN]).select_related("author"):
+        for item in model.objects.filter(consultation=c, visibility__in=[Visibility.PENDING, Visibility.HIDDEN]).select_related(
+            "author"
+        ):
             item.kind = kind
             items.append(item)
     open_reports = Counter(
-        (r["kind"], r["object_id"]) for r in Report.objects.filter(consultation=c, resolved_at__isnull=True).values("kind", "object_id")
+        (r["kind"], r["object_id"])
+        for r in Report.objects.filter(consultation=c, resolved_at__isnull=True).values("kind", "object_id")
     )
     for kind, model in (("problem", Problem), ("alternative", Alternative), ("comment", Comment)):
         ids = [oid for (k, oid) in open_reports if k == kind]
@@ -278,18 +301,27 @@ def participation_record(c: Consultation) -> dict:
     stages = []
     for row in schedule(c):
         leave = closed.get(row["name"])
-        stages.append({
-            "stage": row["name"], "label": str(row["label"]),
-            "scheduled_start": row["starts_at"], "scheduled_end": row["ends_at"],
-            "opened_at": opened[row["name"]]["created_at"] if row["name"] in opened else None,
-            "closed_at": leave["created_at"] if leave else None,
-            "closed_early": bool(leave and leave["name"].endswith("_early")),
-            "early_reason": leave["reason"] if leave and leave["name"].endswith("_early") else "",
-        })  # fmt: skip
+        stages.append(
+            {
+                "stage": row["name"],
+                "label": str(row["label"]),
+                "scheduled_start": row["starts_at"],
+                "scheduled_end": row["ends_at"],
+                "opened_at": opened[row["name"]]["created_at"] if row["name"] in opened else None,
+                "closed_at": leave["created_at"] if leave else None,
+                "closed_early": bool(leave and leave["name"].endswith("_early")),
+                "early_reason": leave["reason"] if leave and leave["name"].endswith("_early") else "",
+            }
+        )
 
     public = Q(visibility=Visibility.PUBLISHED)
-    problems = list(Problem.objects.filter(consultation=c).filter(public | Q(visibility=Visibility.MERGED))
-                    .select_related("merged_into").annotate(n_supports=Count("supports")).order_by("id"))  # fmt: skip
+    problems = list(
+        Problem.objects.filter(consultation=c)
+        .filter(public | Q(visibility=Visibility.MERGED))
+        .select_related("merged_into")
+        .annotate(n_supports=Count("supports"))
+        .order_by("id")
+    )
     alternatives = list(Alternative.objects.filter(consultation=c).filter(public).prefetch_related("problems").order_by("id"))
     comments = Comment.objects.filter(consultation=c).filter(public)
     counts = tally(c)["counts"] if results_visible(c) else {}
@@ -308,23 +340,38 @@ def participation_record(c: Consultation) -> dict:
                 people[user_id] = village_id
     villages = {v.pk: str(v) for v in Village.objects.filter(pk__in={v for v in people.values() if v})}
     by_village = Counter(people.values())
-    decision = Decision.objects.filter(consultation=c).first() if c.state in (State.DECIDED, State.IMPLEMENTING, State.CLOSED) else None
+    decision = (
+        Decision.objects.filter(consultation=c).first() if c.state in (State.DECIDED, State.IMPLEMENTING, State.CLOSED) else None
+    )
     chosen = set(decision.chosen.values_list("pk", flat=True)) if decision else set()
 
     inputs = []
     for p in problems:
-        inputs.append({
-            "type": "problem", "id": p.pk, "title": p.title, "text": p.body, "supporters": p.n_supports,
-            "merged_into": p.merged_into.title if p.merged_into_id else None,
-            "answer": p.response if decision else "",
-        })  # fmt: skip
+        inputs.append(
+            {
+                "type": "problem",
+                "id": p.pk,
+                "title": p.title,
+                "text": p.body,
+                "supporters": p.n_supports,
+                "merged_into": p.merged_into.title if p.merged_into_id else None,
+                "answer": p.response if decision else "",
+            }
+        )
     for a in alternatives:
-        inputs.append({
-            "type": "alternative", "id": a.pk, "title": a.title, "text": a.body,
-            "proposed_by": "staff" if a.by_staff else "resident", "votes": counts.get(a.pk, 0) if counts else None,
-            "addresses": [p.title for p in a.problems.all()], "adopted": a.pk in chosen,
-            "answer": a.response if decision else "",
-        })  # fmt: skip
+        inputs.append(
+            {
+                "type": "alternative",
+                "id": a.pk,
+                "title": a.title,
+                "text": a.body,
+                "proposed_by": "staff" if a.by_staff else "resident",
+                "votes": counts.get(a.pk, 0) if counts else None,
+                "addresses": [p.title for p in a.problems.all()],
+                "adopted": a.pk in chosen,
+                "answer": a.response if decision else "",
+            }
+        )
     channels = [_("Online on Ruamkid")] + [line.strip() for line in c.channels.splitlines() if line.strip()]
     return {
         "id": c.pk,
@@ -386,7 +433,9 @@ def month_calendar(user, year: int, month: int) -> dict:
     start = dt.datetime.combine(first, dt.time.min, tzinfo=tz)
     end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
     stages = (
-        Stage.objects.filter(starts_at__lt=end, ends_at__gt=start, consultation__in=visible_consultations(user).exclude(state=State.DRAFT))
+        Stage.objects.filter(
+            starts_at__lt=end, ends_at__gt=start, consultation__in=visible_consultations(user).exclude(state=State.DRAFT)
+        )
         .select_related("consultation")
         .order_by("starts_at")
     )
@@ -409,7 +458,9 @@ def month_calendar(user, year: int, month: int) -> dict:
     return {
         "heading": heading,
         "weekdays": weekdays,
-        "weeks": [[{"date": d, "in_month": d.month == month, "today": d == today, "marks": marks.get(d, [])} for d in w] for w in weeks],
+        "weeks": [
+            [{"date": d, "in_month": d.month == month, "today": d == today, "marks": marks.get(d, [])} for d in w] for w in weeks
+        ],
         "prev": prev_month.strftime("%Y-%m"),
         "next": next_month.strftime("%Y-%m"),
         "today_label": thai.format_date(today, language),
@@ -433,7 +484,9 @@ def detail_ballot(c: Consultation, user) -> dict:
     ballot = Ballot.objects.filter(consultation=c, voter=user).first()
     return {
         "voted": ballot is not None,
-        "alternative_ids": sorted(BallotChoice.objects.filter(ballot=ballot).values_list("alternative_id", flat=True)) if ballot else [],
+        "alternative_ids": sorted(BallotChoice.objects.filter(ballot=ballot).values_list("alternative_id", flat=True))
+        if ballot
+        else [],
         "updated_at": ballot.updated_at if ballot else None,
         "can_change": rules.can("vote", user, c),
     }

@@ -75,9 +75,20 @@ def _fresh(consultation: Consultation, *, share: bool = False) -> Consultation:
 # --- consultations, schedules, documents ------------------------------------------------------------
 
 
-def consultation_create(*, organisation, actor, title: str, level: str, summary: str = "", body: str = "",
-                        moderation: str = Consultation.Moderation.POST, voting: str = Consultation.Voting.SINGLE,
-                        show_tallies_during_voting: bool = False, village_ids=(), channels: str = "") -> Consultation:  # fmt: skip
+def consultation_create(
+    *,
+    organisation,
+    actor,
+    title: str,
+    level: str,
+    summary: str = "",
+    body: str = "",
+    moderation: str = Consultation.Moderation.POST,
+    voting: str = Consultation.Voting.SINGLE,
+    show_tallies_during_voting: bool = False,
+    village_ids=(),
+    channels: str = "",
+) -> Consultation:
     if not is_staff_of(actor, organisation):
         raise PermissionDenied(_("Only staff of this municipality can start a consultation."))
     errors = {}
@@ -95,11 +106,19 @@ def consultation_create(*, organisation, actor, title: str, level: str, summary:
         raise ValidationFailed(details={"village_ids": [_("Unknown village.")]})
     with transaction.atomic():
         c = Consultation.objects.create(
-            organisation=organisation, title=title, level=level, summary=_text(summary, "summary", required=False),
-            body=_text(body, "body", required=False, max_length=20000), moderation=moderation, voting=voting,
-            show_tallies_during_voting=bool(show_tallies_during_voting), channels=_text(channels, "channels", required=False),
+            created_at=timezone.now(),
+            updated_at=timezone.now(),
+            organisation=organisation,
+            title=title,
+            level=level,
+            summary=_text(summary, "summary", required=False),
+            body=_text(body, "body", required=False, max_length=20000),
+            moderation=moderation,
+            voting=voting,
+            show_tallies_during_voting=bool(show_tallies_during_voting),
+            channels=_text(channels, "channels", required=False),
             created_by=actor,
-        )  # fmt: skip
+        )
         if villages:
             c.villages.set(villages)
     return c
@@ -155,7 +174,10 @@ def consultation_schedule_set(*, consultation: Consultation, actor, stages: dict
             raise ValidationFailed(problems[0], code="schedule_invalid", details={"schedule": problems})
         Stage.objects.filter(consultation=c).delete()
         rows = Stage.objects.bulk_create(
-            [Stage(consultation=c, name=name, starts_at=stages[name][0], ends_at=stages[name][1]) for name in stages_for_level(c.level)]
+            [
+                Stage(consultation=c, name=name, starts_at=stages[name][0], ends_at=stages[name][1])
+                for name in stages_for_level(c.level)
+            ]
         )
     return rows
 
@@ -171,7 +193,7 @@ def document_add(*, consultation: Consultation, actor, title: str, url: str = ""
     with transaction.atomic():
         c = _fresh(consultation)
         rules.check("add_document", actor, c)
-        return Document.objects.create(consultation=c, title=title, url=url, text=text)
+        return Document.objects.create(created_at=timezone.now(), consultation=c, title=title, url=url, text=text)
 
 
 # --- contributions ----------------------------------------------------------------------------------
@@ -189,8 +211,15 @@ def problem_submit(*, consultation: Consultation, actor, title: str, body: str =
     with transaction.atomic():
         c = _fresh(consultation)
         rules.check("submit_problem", actor, c)
-        problem = Problem.objects.create(consultation=c, author=actor, village_id=actor.village_id, title=title, body=body,
-                                         visibility=_initial_visibility(c, actor))  # fmt: skip
+        problem = Problem.objects.create(
+            created_at=timezone.now(),
+            consultation=c,
+            author=actor,
+            village_id=actor.village_id,
+            title=title,
+            body=body,
+            visibility=_initial_visibility(c, actor),
+        )
         subscription_follow(user=actor, record=c, auto=True)
     return problem
 
@@ -211,7 +240,7 @@ def problem_support(*, problem: Problem, actor, support: bool = True) -> bool:
         if support:
             try:
                 with transaction.atomic():
-                    Support.objects.create(problem=problem, user=actor, village_id=actor.village_id)
+                    Support.objects.create(created_at=timezone.now(), problem=problem, user=actor, village_id=actor.village_id)
             except IntegrityError:
                 pass
             subscription_follow(user=actor, record=c, auto=True)
@@ -244,9 +273,17 @@ def problem_merge(*, problem: Problem, into: Problem, actor, reason: str = "") -
         problem.visibility, problem.merged_into, problem.reason_code = Visibility.MERGED, into, ReasonCode.DUPLICATE
         problem.moderation_note = reason
         problem.save(update_fields=["visibility", "merged_into", "reason_code", "moderation_note"])
-        audit_append(action=AuditEntry.Action.MODERATION, name="problem_merge", actor=actor, record=problem,
-                     organisation_id=c.organisation_id, from_state=before, to_state=Visibility.MERGED, reason=reason,
-                     payload={"into": into.pk})  # fmt: skip
+        audit_append(
+            action=AuditEntry.Action.MODERATION,
+            name="problem_merge",
+            actor=actor,
+            record=problem,
+            organisation_id=c.organisation_id,
+            from_state=before,
+            to_state=Visibility.MERGED,
+            reason=reason,
+            payload={"into": into.pk},
+        )
         _tell_author(c, problem, outcome="merged", reason_code=ReasonCode.DUPLICATE, reason=reason or into.title)
     return into
 
@@ -266,8 +303,16 @@ def alternative_create(*, consultation: Consultation, actor, title: str, body: s
         problems = list(Problem.objects.filter(consultation=c, pk__in=problem_ids, visibility=Visibility.PUBLISHED))
         if len(problems) != len(problem_ids):
             raise ValidationFailed(details={"problem_ids": [_("Unknown problem.")]})
-        alternative = Alternative.objects.create(consultation=c, author=actor, village_id=actor.village_id, title=title,
-                                                 body=body, by_staff=staff, visibility=_initial_visibility(c, actor))  # fmt: skip
+        alternative = Alternative.objects.create(
+            created_at=timezone.now(),
+            consultation=c,
+            author=actor,
+            village_id=actor.village_id,
+            title=title,
+            body=body,
+            by_staff=staff,
+            visibility=_initial_visibility(c, actor),
+        )
         if problems:
             alternative.problems.set(problems)
         if not staff:
@@ -275,8 +320,9 @@ def alternative_create(*, consultation: Consultation, actor, title: str, body: s
     return alternative
 
 
-def comment_post(*, consultation: Consultation, actor, body: str, parent_id=None, problem_id=None,
-                 alternative_id=None) -> Comment:  # fmt: skip
+def comment_post(
+    *, consultation: Consultation, actor, body: str, parent_id=None, problem_id=None, alternative_id=None
+) -> Comment:
     body = _text(body, "body")
     with transaction.atomic():
         c = _fresh(consultation)
@@ -293,15 +339,25 @@ def comment_post(*, consultation: Consultation, actor, body: str, parent_id=None
                 if problem is None:
                     raise ValidationFailed(details={"problem_id": [_("Unknown problem.")]})
             if alternative_id:
-                alternative = Alternative.objects.filter(consultation=c, pk=alternative_id, visibility=Visibility.PUBLISHED).first()
+                alternative = Alternative.objects.filter(
+                    consultation=c, pk=alternative_id, visibility=Visibility.PUBLISHED
+                ).first()
                 if alternative is None:
                     raise ValidationFailed(details={"alternative_id": [_("Unknown alternative.")]})
             if problem and alternative:
                 raise ValidationFailed(details={"problem_id": [_("A comment is on a problem or an alternative, not both.")]})
         comment = Comment.objects.create(
-            consultation=c, author=actor, village_id=actor.village_id, body=body, parent=parent, problem=problem,
-            alternative=alternative, by_staff=is_staff_of(actor, c.organisation_id), visibility=_initial_visibility(c, actor),
-        )  # fmt: skip
+            created_at=timezone.now(),
+            consultation=c,
+            author=actor,
+            village_id=actor.village_id,
+            body=body,
+            parent=parent,
+            problem=problem,
+            alternative=alternative,
+            by_staff=is_staff_of(actor, c.organisation_id),
+            visibility=_initial_visibility(c, actor),
+        )
         subscription_follow(user=actor, record=c, auto=True)
     return comment
 
@@ -335,10 +391,16 @@ def _tell_author(c: Consultation, item, *, outcome: str, reason_code: str, reaso
         return
     outbox_write(
         event="moderation.outcome",
-        data={"title": c.title, "url": _url(c), "item": _excerpt(item), "kind": type(item).__name__.lower(),
-              "outcome": outcome, "reason_code": reason_code,
-              "reason_label": str(ReasonCode(reason_code).label) if reason_code in ReasonCode.values else "",
-              "reason": reason},  # fmt: skip
+        data={
+            "title": c.title,
+            "url": _url(c),
+            "item": _excerpt(item),
+            "kind": type(item).__name__.lower(),
+            "outcome": outcome,
+            "reason_code": reason_code,
+            "reason_label": str(ReasonCode(reason_code).label) if reason_code in ReasonCode.values else "",
+            "reason": reason,
+        },
         audience={"users": [item.author_id]},
         organisation_id=c.organisation_id,
         record_type=c._meta.label_lower,
@@ -349,7 +411,9 @@ def _tell_author(c: Consultation, item, *, outcome: str, reason_code: str, reaso
 def report_file(*, consultation: Consultation, actor, kind: str, object_id, reason_code: str, note: str = "") -> Report:
     """A resident reports a contribution. At the policy's count it is hidden pending review."""
     if reason_code not in ReasonCode.values:
-        raise ValidationFailed(details={"reason_code": [_("Choose one of: %(values)s.") % {"values": ", ".join(ReasonCode.values)}]})
+        raise ValidationFailed(
+            details={"reason_code": [_("Choose one of: %(values)s.") % {"values": ", ".join(ReasonCode.values)}]}
+        )
     note = _text(note, "note", required=False, max_length=1000)
     with transaction.atomic():
         c = _fresh(consultation)
@@ -361,8 +425,15 @@ def report_file(*, consultation: Consultation, actor, kind: str, object_id, reas
             raise ValidationFailed(_("You cannot report what you wrote yourself."), code="own_contribution")
         try:
             with transaction.atomic():
-                report = Report.objects.create(consultation=c, kind=kind, object_id=item.pk, reporter=actor,
-                                               reason_code=reason_code, note=note)  # fmt: skip
+                report = Report.objects.create(
+                    created_at=timezone.now(),
+                    consultation=c,
+                    kind=kind,
+                    object_id=item.pk,
+                    reporter=actor,
+                    reason_code=reason_code,
+                    note=note,
+                )
         except IntegrityError:
             raise Conflict(_("You have already reported this."), code="already_reported") from None
         type(item).objects.filter(pk=item.pk).update(report_count=F("report_count") + 1)
@@ -372,17 +443,30 @@ def report_file(*, consultation: Consultation, actor, kind: str, object_id, reas
             item.visibility = Visibility.HIDDEN
             item.reason_code = reason_code
             item.save(update_fields=["visibility", "reason_code"])
-            audit_append(action=AuditEntry.Action.MODERATION, name="auto_hide", actor=None, record=item,
-                         organisation_id=c.organisation_id, from_state=Visibility.PUBLISHED, to_state=Visibility.HIDDEN,
-                         reason=_("Hidden after %(n)d reports, pending review.") % {"n": item.report_count},
-                         payload={"reports": item.report_count})  # fmt: skip
-            _tell_author(c, item, outcome="hidden", reason_code=reason_code,
-                         reason=_("Hidden after several reports until a moderator reviews it."))  # fmt: skip
+            audit_append(
+                action=AuditEntry.Action.MODERATION,
+                name="auto_hide",
+                actor=None,
+                record=item,
+                organisation_id=c.organisation_id,
+                from_state=Visibility.PUBLISHED,
+                to_state=Visibility.HIDDEN,
+                reason=_("Hidden after %(n)d reports, pending review.") % {"n": item.report_count},
+                payload={"reports": item.report_count},
+            )
+            _tell_author(
+                c,
+                item,
+                outcome="hidden",
+                reason_code=reason_code,
+                reason=_("Hidden after several reports until a moderator reviews it."),
+            )
     return report
 
 
-def moderation_decide(*, consultation: Consultation, actor, kind: str, object_id, outcome: str, reason_code: str = "",
-                      reason: str = ""):  # fmt: skip
+def moderation_decide(
+    *, consultation: Consultation, actor, kind: str, object_id, outcome: str, reason_code: str = "", reason: str = ""
+):
     """A moderator publishes (approve / restore) or removes a contribution. Audited; the author is told why."""
     if outcome not in ("publish", "remove"):
         raise ValidationFailed(details={"outcome": [_("Choose publish or remove.")]})
@@ -404,11 +488,18 @@ def moderation_decide(*, consultation: Consultation, actor, kind: str, object_id
         item.visibility, item.reason_code, item.moderation_note = target, reason_code, reason
         item.save(update_fields=["visibility", "reason_code", "moderation_note"])
         Report.objects.filter(kind=kind, object_id=item.pk, resolved_at__isnull=True).update(resolved_at=timezone.now())
-        audit_append(action=AuditEntry.Action.MODERATION, name=f"moderation_{outcome}", actor=actor, record=item,
-                     organisation_id=c.organisation_id, from_state=before, to_state=target, reason=reason,
-                     payload={"reason_code": reason_code, "kind": kind})  # fmt: skip
-        _tell_author(c, item, outcome="published" if outcome == "publish" else "removed", reason_code=reason_code,
-                     reason=reason)  # fmt: skip
+        audit_append(
+            action=AuditEntry.Action.MODERATION,
+            name=f"moderation_{outcome}",
+            actor=actor,
+            record=item,
+            organisation_id=c.organisation_id,
+            from_state=before,
+            to_state=target,
+            reason=reason,
+            payload={"reason_code": reason_code, "kind": kind},
+        )
+        _tell_author(c, item, outcome="published" if outcome == "publish" else "removed", reason_code=reason_code, reason=reason)
     return item
 
 
@@ -433,7 +524,11 @@ def ballot_cast(*, consultation: Consultation, actor, alternative_ids) -> Ballot
             raise PermissionDenied(_("This vote is open to residents of certain villages only."), code="not_eligible")
         if c.voting == Consultation.Voting.SINGLE and len(wanted) != 1:
             raise ValidationFailed(details={"alternative_ids": [_("Choose exactly one alternative.")]})
-        valid = set(Alternative.objects.filter(consultation=c, pk__in=wanted, visibility=Visibility.PUBLISHED).values_list("pk", flat=True))
+        valid = set(
+            Alternative.objects.filter(consultation=c, pk__in=wanted, visibility=Visibility.PUBLISHED).values_list(
+                "pk", flat=True
+            )
+        )
         if valid != set(wanted):
             raise ValidationFailed(details={"alternative_ids": [_("Unknown alternative.")]})
         now = timezone.now()
@@ -441,7 +536,9 @@ def ballot_cast(*, consultation: Consultation, actor, alternative_ids) -> Ballot
         if ballot is None:
             try:
                 with transaction.atomic():
-                    ballot = Ballot.objects.create(consultation=c, voter=actor, village_id=actor.village_id)
+                    ballot = Ballot.objects.create(
+                        consultation=c, voter=actor, village_id=actor.village_id, created_at=now, updated_at=now
+                    )
             except IntegrityError:  # the same voter's other request won the race
                 ballot = Ballot.objects.select_for_update().get(consultation=c, voter=actor)
                 ballot.changes += 1
@@ -469,8 +566,16 @@ def _id_map(raw, field: str) -> dict[int, str]:
         raise ValidationFailed(details={field: [_("Keys must be numbers.")]}) from None
 
 
-def decision_record(*, consultation: Consultation, actor, chosen_ids, rationale: str, council_resolution: str,
-                    alternative_answers=None, problem_answers=None) -> Decision:  # fmt: skip
+def decision_record(
+    *,
+    consultation: Consultation,
+    actor,
+    chosen_ids,
+    rationale: str,
+    council_resolution: str,
+    alternative_answers=None,
+    problem_answers=None,
+) -> Decision:
     """The clerk records (or corrects) the decision while deciding. Publishing it is the `decide` move."""
     rationale = _text(rationale, "rationale", max_length=20000)
     council_resolution = _text(council_resolution, "council_resolution", max_length=200)
@@ -498,9 +603,13 @@ def decision_record(*, consultation: Consultation, actor, chosen_ids, rationale:
             raise ValidationFailed(details=errors)
         decision, _created = Decision.objects.update_or_create(
             consultation=c,
-            defaults={"rationale": rationale, "council_resolution": council_resolution, "recorded_by": actor,
-                      "recorded_at": timezone.now()},
-        )  # fmt: skip
+            defaults={
+                "rationale": rationale,
+                "council_resolution": council_resolution,
+                "recorded_by": actor,
+                "recorded_at": timezone.now(),
+            },
+        )
         decision.chosen.set([alternatives[a] for a in chosen])
         for pk, alt in alternatives.items():
             alt.adopted = pk in chosen
@@ -527,12 +636,17 @@ def progress_update_post(*, consultation: Consultation, actor, body: str, percen
     with transaction.atomic():
         c = _fresh(consultation)
         rules.check("progress_update", actor, c)
-        update = ProgressUpdate.objects.create(consultation=c, author=actor, body=body, percent_complete=percent_complete)
+        update = ProgressUpdate.objects.create(
+            created_at=timezone.now(), consultation=c, author=actor, body=body, percent_complete=percent_complete
+        )
         outbox_write(
             event="consultation.progress_update",
             data={"title": c.title, "url": _url(c), "body": body[:500], "percent_complete": percent_complete},
-            audience={"followers": True}, organisation_id=c.organisation_id, record_type=c._meta.label_lower, record_id=c.pk,
-        )  # fmt: skip
+            audience={"followers": True},
+            organisation_id=c.organisation_id,
+            record_type=c._meta.label_lower,
+            record_id=c.pk,
+        )
     return update
 
 
@@ -554,19 +668,34 @@ def consultation_on_move(c: Consultation, move) -> list[dict]:
     name = on_time_move(c)
     if name and stage is not None:
         deadline_schedule(c, transition=name, due_at=stage.ends_at)
-    base = {"title": c.title, "url": _url(c), "state": c.state, "state_label": str(State(c.state).label),
-            "from_state": move.source, "reason": move.reason}  # fmt: skip
-    common = {"audience": {"followers": True}, "organisation_id": c.organisation_id,
-              "record_type": c._meta.label_lower, "record_id": c.pk}  # fmt: skip
+    base = {
+        "title": c.title,
+        "url": _url(c),
+        "state": c.state,
+        "state_label": str(State(c.state).label),
+        "from_state": move.source,
+        "reason": move.reason,
+    }
+    common = {
+        "audience": {"followers": True},
+        "organisation_id": c.organisation_id,
+        "record_type": c._meta.label_lower,
+        "record_id": c.pk,
+    }
     events = []
     if move.target in (*HEARING_STAGES, State.DECIDING, State.IMPLEMENTING):
-        data = base | {"stage": c.state, "ends_at": stage.ends_at.isoformat() if stage else None,
-                       "early": move.name.endswith("_early")}  # fmt: skip
+        data = base | {
+            "stage": c.state,
+            "ends_at": stage.ends_at.isoformat() if stage else None,
+            "early": move.name.endswith("_early"),
+        }
         events.append({"event": "consultation.stage_opened", "data": data, **common})
     if move.target == State.DECIDED:
         decision = Decision.objects.filter(consultation=c).first()
-        data = base | {"rationale": decision.rationale[:500] if decision else "",
-                       "council_resolution": decision.council_resolution if decision else ""}  # fmt: skip
+        data = base | {
+            "rationale": decision.rationale[:500] if decision else "",
+            "council_resolution": decision.council_resolution if decision else "",
+        }
         events.append({"event": "consultation.decision_published", "data": data, **common})
     if move.target in (State.CLOSED, State.CANCELLED):
         events.append({"event": "consultation.closed", "data": base | {"cancelled": move.target == State.CANCELLED}, **common})
@@ -595,11 +724,18 @@ def closing_soon_send(*, now=None) -> int:
                 continue
             outbox_write(
                 event="consultation.closing_soon",
-                data={"title": c.title, "url": _url(c), "stage": stage.name, "stage_label": str(State(stage.name).label),
-                      "due_date": stage.ends_at.isoformat()},
-                audience={"followers": True}, organisation_id=c.organisation_id, record_type=c._meta.label_lower,
+                data={
+                    "title": c.title,
+                    "url": _url(c),
+                    "stage": stage.name,
+                    "stage_label": str(State(stage.name).label),
+                    "due_date": stage.ends_at.isoformat(),
+                },
+                audience={"followers": True},
+                organisation_id=c.organisation_id,
+                record_type=c._meta.label_lower,
                 record_id=c.pk,
-            )  # fmt: skip
+            )
         sent += 1
     return sent
 

@@ -101,8 +101,12 @@ class ConsultationForm(forms.Form):
     level = forms.ChoiceField(label=gettext_lazy("Participation level"), choices=Level.choices, initial=Level.CONSULT)
     moderation = forms.ChoiceField(label=gettext_lazy("Moderation"), choices=Consultation.Moderation.choices)
     voting = forms.ChoiceField(label=gettext_lazy("Voting method"), choices=Consultation.Voting.choices)
-    show_tallies_during_voting = forms.BooleanField(label=gettext_lazy("Show the running tally while voting is open"), required=False)
-    channels = forms.CharField(label=gettext_lazy("Other channels (one a line)"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    show_tallies_during_voting = forms.BooleanField(
+        label=gettext_lazy("Show the running tally while voting is open"), required=False
+    )
+    channels = forms.CharField(
+        label=gettext_lazy("Other channels (one a line)"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
 
 
 @login_required
@@ -131,32 +135,45 @@ def _results_chart(results: dict | None) -> dict | None:
         return None
     rows = results["alternatives"]
     top = max([r["votes"] for r in rows] + [1])
-    bar_h, gap, label_w, width = 22, 14, 0, 320
+    bar_h, gap, label_w, width = 22, 14, 0, 480
     bars = []
     for i, r in enumerate(rows):
         y = i * (bar_h + gap + 14)
-        bars.append(r | {"y": y, "label_y": y + 10, "bar_y": y + 14, "w": round(width * r["votes"] / top),
-                         "text_x": round(width * r["votes"] / top) + 6, "text_y": y + 14 + 16})  # fmt: skip
+        bars.append(
+            r
+            | {
+                "y": y,
+                "label_y": y + 10,
+                "bar_y": y + 14,
+                "w": round(width * r["votes"] / top),
+                "text_x": round(width * r["votes"] / top) + 6,
+                "text_y": y + 14 + 16,
+            }
+        )
     return {"bars": bars, "height": len(rows) * (bar_h + gap + 14) + 4, "width": width + 60, "bar_h": bar_h, "label_w": label_w}
 
 
 def consultation_detail(request, pk):
     c = _consultation(request, pk)
     context = selectors.detail(c, request.user)
-    staff = rules.can("add_document", request.user, c) or rules.can("moderate", request.user, c) or rules.effective_roles(
-        request.user, c.organisation_id
-    ) & rules.STAFF
+    staff = (
+        rules.can("add_document", request.user, c)
+        or rules.can("moderate", request.user, c)
+        or rules.effective_roles(request.user, c.organisation_id) & rules.STAFF
+    )
     moves = available_transitions(c, request.user) if request.user.is_authenticated and staff else []
-    context.update({
-        "moves": moves,
-        "staff": bool(staff),
-        "chart": _results_chart(context["results"]),
-        "reason_codes": ReasonCode.choices,
-        "level_stages": stages_for_level(c.level),
-        "stage_end": c.stage_end(),
-        "schedule_fields": _schedule_fields(c) if c.state == State.DRAFT and staff else None,
-        "is_draft": c.state == State.DRAFT,
-    })  # fmt: skip
+    context.update(
+        {
+            "moves": moves,
+            "staff": bool(staff),
+            "chart": _results_chart(context["results"]),
+            "reason_codes": ReasonCode.choices,
+            "level_stages": stages_for_level(c.level),
+            "stage_end": c.stage_end(),
+            "schedule_fields": _schedule_fields(c) if c.state == State.DRAFT and staff else None,
+            "is_draft": c.state == State.DRAFT,
+        }
+    )
     return render(request, "consultations/detail.html", context)
 
 
@@ -168,7 +185,11 @@ def _schedule_fields(c: Consultation) -> dict:
     return {
         "start": timezone.localtime(first.starts_at).strftime(fmt) if first else "",
         "ends": [
-            {"name": n, "label": State(n).label, "value": timezone.localtime(saved[n].ends_at).strftime(fmt) if n in saved else ""}
+            {
+                "name": n,
+                "label": State(n).label,
+                "value": timezone.localtime(saved[n].ends_at).strftime(fmt) if n in saved else "",
+            }
             for n in names
         ],
     }
@@ -211,15 +232,26 @@ def move(request, c):
 
 @action("documents")
 def document_add(request, c):
-    services.document_add(consultation=c, actor=request.user, title=request.POST.get("title", ""),
-                          url=request.POST.get("url", ""), text=request.POST.get("text", ""))  # fmt: skip
+    services.document_add(
+        consultation=c,
+        actor=request.user,
+        title=request.POST.get("title", ""),
+        url=request.POST.get("url", ""),
+        text=request.POST.get("text", ""),
+    )
     return _("Document added.")
 
 
 @action("problems")
 def problem_submit(request, c):
-    p = services.problem_submit(consultation=c, actor=request.user, title=request.POST.get("title", ""), body=request.POST.get("body", ""))
-    return _("Thank you. Your problem is waiting for moderation.") if p.visibility == "pending" else _("Thank you. Your problem was added.")
+    p = services.problem_submit(
+        consultation=c, actor=request.user, title=request.POST.get("title", ""), body=request.POST.get("body", "")
+    )
+    return (
+        _("Thank you. Your problem is waiting for moderation.")
+        if p.visibility == "pending"
+        else _("Thank you. Your problem was added.")
+    )
 
 
 @action("problems")
@@ -235,7 +267,11 @@ def problem_support(request, c, problem_pk):
 @action("problems")
 def problem_merge(request, c, problem_pk):
     problem = Problem.objects.filter(consultation=c, pk=problem_pk).first()
-    into = Problem.objects.filter(consultation=c, pk=request.POST.get("into") or 0).first() if (request.POST.get("into") or "").isdigit() else None
+    into = (
+        Problem.objects.filter(consultation=c, pk=request.POST.get("into") or 0).first()
+        if (request.POST.get("into") or "").isdigit()
+        else None
+    )
     if problem is None or into is None:
         raise NotFound(_("Choose the problem to merge into."))
     services.problem_merge(problem=problem, into=into, actor=request.user, reason=request.POST.get("reason", ""))
@@ -244,8 +280,13 @@ def problem_merge(request, c, problem_pk):
 
 @action("alternatives")
 def alternative_create(request, c):
-    a = services.alternative_create(consultation=c, actor=request.user, title=request.POST.get("title", ""),
-                                    body=request.POST.get("body", ""), problem_ids=request.POST.getlist("problem_ids"))  # fmt: skip
+    a = services.alternative_create(
+        consultation=c,
+        actor=request.user,
+        title=request.POST.get("title", ""),
+        body=request.POST.get("body", ""),
+        problem_ids=request.POST.getlist("problem_ids"),
+    )
     return _("Your alternative is waiting for moderation.") if a.visibility == "pending" else _("Alternative added.")
 
 
@@ -255,15 +296,27 @@ def comment_post(request, c):
         value = request.POST.get(key) or ""
         return int(value) if value.isdigit() else None
 
-    services.comment_post(consultation=c, actor=request.user, body=request.POST.get("body", ""), parent_id=num("parent_id"),
-                          problem_id=num("problem_id"), alternative_id=num("alternative_id"))  # fmt: skip
+    services.comment_post(
+        consultation=c,
+        actor=request.user,
+        body=request.POST.get("body", ""),
+        parent_id=num("parent_id"),
+        problem_id=num("problem_id"),
+        alternative_id=num("alternative_id"),
+    )
     return _("Comment posted.")
 
 
 @action("comments")
 def report_file(request, c):
-    services.report_file(consultation=c, actor=request.user, kind=request.POST.get("kind", ""), object_id=request.POST.get("object_id"),
-                         reason_code=request.POST.get("reason_code", ""), note=request.POST.get("note", ""))  # fmt: skip
+    services.report_file(
+        consultation=c,
+        actor=request.user,
+        kind=request.POST.get("kind", ""),
+        object_id=request.POST.get("object_id"),
+        reason_code=request.POST.get("reason_code", ""),
+        note=request.POST.get("note", ""),
+    )
     return _("Thank you. A moderator will look at it.")
 
 
@@ -275,8 +328,12 @@ def ballot_cast(request, c):
 
 @action("progress")
 def progress_post(request, c):
-    services.progress_update_post(consultation=c, actor=request.user, body=request.POST.get("body", ""),
-                                  percent_complete=request.POST.get("percent_complete") or None)  # fmt: skip
+    services.progress_update_post(
+        consultation=c,
+        actor=request.user,
+        body=request.POST.get("body", ""),
+        percent_complete=request.POST.get("percent_complete") or None,
+    )
     return _("Progress update published.")
 
 
@@ -288,17 +345,26 @@ def moderation(request, pk):
     c = _consultation(request, pk)
     if request.method == "POST":
         try:
-            services.moderation_decide(consultation=c, actor=request.user, kind=request.POST.get("kind", ""),
-                                       object_id=request.POST.get("object_id"), outcome=request.POST.get("outcome", ""),
-                                       reason_code=request.POST.get("reason_code", ""), reason=request.POST.get("reason", ""))  # fmt: skip
+            services.moderation_decide(
+                consultation=c,
+                actor=request.user,
+                kind=request.POST.get("kind", ""),
+                object_id=request.POST.get("object_id"),
+                outcome=request.POST.get("outcome", ""),
+                reason_code=request.POST.get("reason_code", ""),
+                reason=request.POST.get("reason", ""),
+            )
             messages.success(request, _("Moderation saved; the author has been told."))
         except ApplicationError as exc:
             messages.error(request, _error_text(exc))
         return redirect("consultations:moderation", c.pk)
     if not rules.can("moderate", request.user, c):
         raise Http404
-    return render(request, "consultations/moderation.html", {"consultation": c, "items": selectors.moderation_queue(c),
-                                                             "reason_codes": ReasonCode.choices})  # fmt: skip
+    return render(
+        request,
+        "consultations/moderation.html",
+        {"consultation": c, "items": selectors.moderation_queue(c), "reason_codes": ReasonCode.choices},
+    )
 
 
 @login_required
@@ -310,10 +376,15 @@ def decision_form(request, pk):
         answers_alt = {k.removeprefix("alt_"): v for k, v in request.POST.items() if k.startswith("alt_")}
         answers_prob = {k.removeprefix("prob_"): v for k, v in request.POST.items() if k.startswith("prob_")}
         try:
-            services.decision_record(consultation=c, actor=request.user, chosen_ids=request.POST.getlist("chosen_ids"),
-                                     rationale=request.POST.get("rationale", ""),
-                                     council_resolution=request.POST.get("council_resolution", ""),
-                                     alternative_answers=answers_alt, problem_answers=answers_prob)  # fmt: skip
+            services.decision_record(
+                consultation=c,
+                actor=request.user,
+                chosen_ids=request.POST.getlist("chosen_ids"),
+                rationale=request.POST.get("rationale", ""),
+                council_resolution=request.POST.get("council_resolution", ""),
+                alternative_answers=answers_alt,
+                problem_answers=answers_prob,
+            )
         except ApplicationError as exc:
             messages.error(request, _error_text(exc))
         else:
@@ -331,6 +402,4 @@ def record(request, pk):
 
 
 def record_csv(request, pk):
-    c = _consultation(request, pk)
-    return api.record_csv_response(selectors.participation_record(c))
-
+    return api.record_csv(request, pk)

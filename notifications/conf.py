@@ -19,7 +19,7 @@ def _int(name: str, default: int) -> int:
 # Recipients per delivery task (one SMTP connection per task).
 CHUNK = _int("NOTIFICATIONS_CHUNK", 500)
 # How long a worker owns the deliveries it claimed; a killed worker's claims come back after this.
-LEASE_SECONDS = _int("NOTIFICATIONS_LEASE_SECONDS", 600)
+LEASE_SECONDS = _int("NOTIFICATIONS_LEASE_SECONDS", 120)
 # Beat: relay anything left behind (broker down at commit, killed workers) this often.
 SWEEP_SECONDS = _int("NOTIFICATIONS_SWEEP_SECONDS", 15)
 # A pending delivery queued this long ago without being claimed is queued again.

@@ -7,4 +7,11 @@ from .models import PetitionPolicy
 class PetitionPolicyAdmin(admin.ModelAdmin):
     """Admins tune every number of the petition rules per organisation here."""
 
-    list_display = ["organisation", "sponsors_required", "signing_days", "response_threshold", "council_threshold", "ordinance_threshold"]
+    list_display = [
+        "organisation",
+        "sponsors_required",
+        "signing_days",
+        "response_threshold",
+        "council_threshold",
+        "ordinance_threshold",
+    ]

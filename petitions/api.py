@@ -138,9 +138,7 @@ class PetitionList(generics.ListCreateAPIView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         slug = data.get("organisation")
-        organisation = (
-            Organisation.objects.filter(slug=slug).first() if slug else Organisation.objects.order_by("pk").first()
-        )
+        organisation = Organisation.objects.filter(slug=slug).first() if slug else Organisation.objects.order_by("pk").first()
         if organisation is None:
             raise ValidationFailed(details={"organisation": [_("Unknown organisation.")]})
         petition = services.petition_create(
@@ -168,10 +166,12 @@ class SignRequest(serializers.Serializer):
 
 
 class SignView(APIView):
-    """The hot path: no session, no authentication lookup, one INSERT."""
+    """The hot path: no session, no authentication lookup, one INSERT. Rate limits are the
+    organisation's petition policy (per IP and per petition), not DRF's generic throttles."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes: list = []
 
     @extend_schema(
         request=SignRequest,
@@ -202,7 +202,22 @@ class SignView(APIView):
             "resent": _("You have already started signing; we sent the confirmation email again."),
             "pending": _("You have already started signing; check your email to confirm."),
         }[outcome]
-        return Response({"outcome": outcome, "state": signature.state, "message": message}, status=201 if outcome == "created" else 200)
+        return Response(
+            {"outcome": outcome, "state": signature.state, "message": message}, status=201 if outcome == "created" else 200
+        )
+
+
+CONFIRM_RESULT = inline_serializer(
+    "ConfirmResult", {"state": serializers.CharField(), "already_confirmed": serializers.BooleanField()}
+)
+INVALIDATE_RESULT = inline_serializer(
+    "InvalidateResult",
+    {
+        "invalidated": serializers.IntegerField(),
+        "confirmed": serializers.IntegerField(),
+        "signatures": serializers.IntegerField(),
+    },
+)
 
 
 class TokenRequest(serializers.Serializer):
@@ -217,14 +232,17 @@ def _token(request) -> str:
 
 
 class ConfirmView(APIView):
+    """Tokens are 160-bit HMACs: guessing is hopeless, so no throttle on the hot path."""
+
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes: list = []
 
     @extend_schema(
         request=TokenRequest,
-        responses={200: inline_serializer("ConfirmResult", {"state": serializers.CharField(), "already_confirmed": serializers.BooleanField()})},
+        responses={200: CONFIRM_RESULT},
         tags=["petitions"],
-    )  # fmt: skip
+    )
     def post(self, request):
         signature, already = services.signature_confirm(token=_token(request))
         message = _("You had already confirmed this signature.") if already else _("Thank you: your signature is confirmed.")
@@ -237,21 +255,36 @@ class WithdrawView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(request=TokenRequest, responses={200: inline_serializer("WithdrawResult", {"state": serializers.CharField()})}, tags=["petitions"])
+    @extend_schema(
+        request=TokenRequest,
+        responses={200: inline_serializer("WithdrawResult", {"state": serializers.CharField()})},
+        tags=["petitions"],
+    )
     def post(self, request):
         signature = services.signature_withdraw(token=_token(request))
-        return Response({"state": signature.state, "petition": signature.petition_id, "message": _("Your signature is withdrawn.")})
+        return Response(
+            {"state": signature.state, "petition": signature.petition_id, "message": _("Your signature is withdrawn.")}
+        )
 
 
 class SponsorView(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(request=TokenRequest, responses={200: inline_serializer("SponsorResult", {"sponsors": serializers.IntegerField()})}, tags=["petitions"])
+    @extend_schema(
+        request=TokenRequest,
+        responses={200: inline_serializer("SponsorResult", {"sponsors": serializers.IntegerField()})},
+        tags=["petitions"],
+    )
     def post(self, request, pk: int):
         _sponsor, created = services.sponsor_add(petition_id=pk, user=request.user, token=_token(request))
         petition = Petition.objects.get(pk=pk)
         return Response(
-            {"created": created, "sponsors": petition.sponsor_count(), "sponsors_required": petition.sponsors_required, "state": petition.state},
+            {
+                "created": created,
+                "sponsors": petition.sponsor_count(),
+                "sponsors_required": petition.sponsors_required,
+                "state": petition.state,
+            },
             status=201 if created else 200,
         )  # fmt: skip
 
@@ -267,7 +300,7 @@ class InvalidateRequest(serializers.Serializer):
 class InvalidateView(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(request=InvalidateRequest, responses={200: inline_serializer("InvalidateResult", {"invalidated": serializers.IntegerField(), "confirmed": serializers.IntegerField()})}, tags=["petitions"])  # fmt: skip
+    @extend_schema(request=InvalidateRequest, responses={200: INVALIDATE_RESULT}, tags=["petitions"])
     def post(self, request, pk: int):
         petition = _visible_petition(pk, request.user)
         if not rules.can_review_signatures(petition, request.user):
@@ -277,4 +310,3 @@ class InvalidateView(APIView):
         data = body.validated_data
         result = services.signatures_invalidate(petition=petition, actor=request.user, **data)
         return Response(result | {"signatures": selectors.petition_counts(pk, fresh=True).total})
-

@@ -23,6 +23,4 @@ class PetitionsConfig(AppConfig):
             visible_to=machine.visible_to,
         )
         # The periodic check: "deadline near" reminders and threshold reconciliation.
-        settings.CELERY_BEAT_SCHEDULE.setdefault(
-            "petitions-check", {"task": "petitions.check", "schedule": 300.0}
-        )
+        settings.CELERY_BEAT_SCHEDULE.setdefault("petitions-check", {"task": "petitions.check", "schedule": 300.0})

@@ -21,7 +21,9 @@ class PetitionForm(forms.Form):
 
 class SignForm(forms.Form):
     name = forms.CharField(label=_("Full name"), max_length=200)
-    email = forms.EmailField(label=_("Email"), max_length=254, help_text=_("We send you a link to confirm. It is never published."))
+    email = forms.EmailField(
+        label=_("Email"), max_length=254, help_text=_("We send you a link to confirm. It is never published.")
+    )
     village = forms.TypedChoiceField(label=_("Village (หมู่ที่)"), coerce=int, choices=())
     national_id = forms.CharField(
         label=_("National ID number"), max_length=17, required=False,

@@ -52,11 +52,18 @@ def on_move(petition: Petition, move: Move) -> list[dict]:
 
 
 def _request_sponsors(p: Petition, move: Move) -> list[dict]:
+    """To the author: the link to pass on to residents who will sponsor the petition."""
+    sponsor_url = f"/petitions/{p.pk}/sponsor/{p.sponsor_token}/"
     return [
         event(
-            p, "petition.sponsor_requested", {"users": [p.author_id]},
-            sponsor_url=f"/petitions/{p.pk}/sponsor/{p.sponsor_token}/", sponsors_required=p.sponsors_required,
-        )  # fmt: skip
+            p,
+            "petition.sponsor_requested",
+            {"users": [p.author_id]},
+            url=sponsor_url,
+            petition_url=p.get_absolute_url(),
+            sponsor_url=sponsor_url,
+            sponsors_required=p.sponsors_required,
+        )
     ]
 
 
@@ -77,9 +84,14 @@ def _rejected(p: Petition, move: Move) -> list[dict]:
     audience = {"users": [p.author_id]} if hidden else {"followers": True, "users": [p.author_id]}
     return [
         event(
-            p, "petition.rejected", audience, reason_code=p.rejection_code, reason=p.rejection_reason,
-            reason_label=str(RejectionCode(p.rejection_code).label), hidden=hidden,
-        )  # fmt: skip
+            p,
+            "petition.rejected",
+            audience,
+            reason_code=p.rejection_code,
+            reason=p.rejection_reason,
+            reason_label=str(RejectionCode(p.rejection_code).label),
+            hidden=hidden,
+        )
     ]
 
 
@@ -98,9 +110,12 @@ def _council_threshold(p: Petition, move: Move) -> list[dict]:
     deadline_schedule(p, transition="submit", due_at=p.closes_at or timezone.now())
     return [
         event(
-            p, "petition.council_threshold_reached", {"followers": True, "roles": COUNCIL_STAFF},
-            count=petition_total(p.pk), threshold=p.council_threshold,
-        )  # fmt: skip
+            p,
+            "petition.council_threshold_reached",
+            {"followers": True, "roles": COUNCIL_STAFF},
+            count=petition_total(p.pk),
+            threshold=p.council_threshold,
+        )
     ]
 
 
@@ -110,9 +125,13 @@ def _closed(p: Petition, move: Move) -> list[dict]:
         deadline_schedule(p, transition="report_overdue", due_at=p.report_due_at)
         return [
             event(
-                p, "petition.council_threshold_reached", {"followers": True, "roles": COUNCIL_STAFF},
-                count=petition_total(p.pk), threshold=p.council_threshold, report_due_date=_iso(p.report_due_at),
-            )  # fmt: skip
+                p,
+                "petition.council_threshold_reached",
+                {"followers": True, "roles": COUNCIL_STAFF},
+                count=petition_total(p.pk),
+                threshold=p.council_threshold,
+                report_due_date=_iso(p.report_due_at),
+            )
         ]
     return []
 
@@ -146,19 +165,29 @@ def _decided(p: Petition, move: Move) -> list[dict]:
     )
     return [
         event(
-            p, "petition.council_outcome", {"followers": True, "users": [p.author_id]},
-            decision=outcome.decision, decision_label=str(CouncilDecision(outcome.decision).label),
-            summary=outcome.summary, decided_on=data["decided_on"],
-        )  # fmt: skip
+            p,
+            "petition.council_outcome",
+            {"followers": True, "users": [p.author_id]},
+            decision=outcome.decision,
+            decision_label=str(CouncilDecision(outcome.decision).label),
+            outcome_label=str(CouncilDecision(outcome.decision).label),
+            summary=outcome.summary,
+            meeting=outcome.meeting,
+            decided_on=data["decided_on"],
+            decision_date=data["decided_on"],
+        )
     ]
 
 
 def _require_response(p: Petition, move: Move) -> list[dict]:
     return [
         event(
-            p, "petition.response_threshold_reached", {"followers": True, "roles": STAFF},
-            count=petition_total(p.pk), threshold=p.response_threshold,
-        )  # fmt: skip
+            p,
+            "petition.response_threshold_reached",
+            {"followers": True, "roles": STAFF},
+            count=petition_total(p.pk),
+            threshold=p.response_threshold,
+        )
     ]
 
 
@@ -166,7 +195,8 @@ def _respond(p: Petition, move: Move) -> list[dict]:
     response = Response.objects.create(
         petition=p, text=move.payload["text"], published_by=move.actor if getattr(move.actor, "pk", None) else None
     )
-    return [event(p, "petition.responded", {"followers": True, "users": [p.author_id]}, response=response.text[:2000])]
+    text = response.text[:2000]
+    return [event(p, "petition.responded", {"followers": True, "users": [p.author_id]}, response=text, summary=text)]
 
 
 _HANDLERS = {

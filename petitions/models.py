@@ -64,9 +64,7 @@ class CouncilDecision(models.TextChoices):
 
 
 # States in which the public sees a petition; the others are seen by its author and staff.
-PUBLIC_STATES = frozenset(
-    {State.OPEN, State.CLOSED, State.SUBMITTED, State.UNDER_CONSIDERATION, State.DECIDED, State.REJECTED}
-)
+PUBLIC_STATES = frozenset({State.OPEN, State.CLOSED, State.SUBMITTED, State.UNDER_CONSIDERATION, State.DECIDED, State.REJECTED})
 # States before submission: an ordinance signer may still withdraw.
 WITHDRAWABLE_STATES = frozenset({State.OPEN, State.CLOSED})
 # Where a municipal response makes sense (the petition was public).
@@ -402,9 +400,7 @@ class SignatureTally(models.Model):
     count = models.IntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["petition", "bucket", "shard"], name="tally_one_row_per_bucket_shard")
-        ]
+        constraints = [models.UniqueConstraint(fields=["petition", "bucket", "shard"], name="tally_one_row_per_bucket_shard")]
 
     def __str__(self) -> str:
         return f"{self.petition_id}:{self.bucket}:{self.shard}={self.count}"

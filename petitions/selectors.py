@@ -43,10 +43,7 @@ def petition_counts(petition_id: int, *, fresh: bool = False) -> Counts:
             return cached
     counts = Counts()
     rows = (
-        SignatureTally.objects.filter(petition_id=petition_id)
-        .values_list("bucket")
-        .annotate(n=Sum("count"))
-        .order_by("bucket")
+        SignatureTally.objects.filter(petition_id=petition_id).values_list("bucket").annotate(n=Sum("count")).order_by("bucket")
     )
     for bucket, n in rows:
         if bucket == "t":

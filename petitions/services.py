@@ -20,6 +20,7 @@ import logging
 import random
 import secrets
 import time
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
@@ -29,7 +30,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Village, normalise_email
+from accounts.models import normalise_email
 from accounts.thai import keyed_hash, national_id_is_valid, normalise_national_id
 from notifications.services import outbox_write, subscription_follow
 from workflows.errors import (
@@ -203,7 +204,7 @@ def _tally_add(petition_id: int, shard: int, deltas: list[tuple[str, int]]) -> N
     for bucket, delta in deltas:
         params += [petition_id, bucket, shard, delta]
     sql = (
-        f"INSERT INTO {table} (petition_id, bucket, shard, count) VALUES {values} "
+        f"INSERT INTO {table} (petition_id, bucket, shard, count) VALUES {values} "  # noqa: S608 (no user input)
         f"ON CONFLICT (petition_id, bucket, shard) DO UPDATE SET count = {table}.count + EXCLUDED.count"
     )
     with connection.cursor() as cursor:
@@ -224,48 +225,79 @@ def _deltas_for(rows, sign: int) -> list[tuple[str, int]]:
 
 
 # --- signatures: rate limits --------------------------------------------------------------------
-def _hit(key: str, window: int) -> int:
-    """Fixed-window counter in the cache (Redis in production); returns this request's number."""
-    slot = int(time.time() // window)
-    full = f"petition-rl:{key}:{slot}"
-    if cache.add(full, 1, timeout=window + 1):
+_redis_client = None
+
+
+def _redis():
+    """The cache's Redis, used directly for counters: one pipelined round trip for all limits
+    (Django's cache API would make three per key). None when the cache is not Redis."""
+    global _redis_client
+    if _redis_client is None:
+        config = settings.CACHES["default"]
+        if not config["BACKEND"].endswith("RedisCache"):
+            return None
+        import redis
+
+        _redis_client = redis.Redis.from_url(config["LOCATION"], socket_connect_timeout=2, socket_timeout=2)
+    return _redis_client
+
+
+def _hits(windows: list[tuple[str, int]]) -> list[int]:
+    """Fixed-window counters: this request's number in each (key, window seconds)."""
+    now = time.time()
+    keys = [(f"petition-rl:{key}:{int(now // window)}", window) for key, window in windows]
+    client = _redis()
+    if client is None:
+        return [_hit_cache(key, window) for key, window in keys]
+    prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
+    pipe = client.pipeline(transaction=False)
+    for key, window in keys:
+        full = f"{prefix}:{key}"
+        pipe.incr(full)
+        pipe.expire(full, window + 1, nx=True)
+    return [int(n) for n in pipe.execute()[0::2]]
+
+
+def _hit_cache(key: str, window: int) -> int:
+    if cache.add(key, 1, timeout=window + 1):
         return 1
     try:
-        return cache.incr(full)
+        return cache.incr(key)
     except ValueError:  # expired between add and incr
-        cache.add(full, 1, timeout=window + 1)
+        cache.add(key, 1, timeout=window + 1)
         return 1
 
 
-def _rate_limit(policy: PetitionPolicy, petition: Petition, ip_hash: str) -> None:
-    n = _hit(f"p:{petition.pk}", policy.petition_window_seconds)
-    if n > policy.petition_limit:
+def _rate_limit(target: SignTarget, ip_hash: str) -> None:
+    windows = [(f"p:{target.pk}", target.petition_window)]
+    if ip_hash:
+        windows.append((f"ip:{target.pk}:{ip_hash}", target.ip_window))
+    counts = _hits(windows)
+    if counts[0] > target.petition_limit:
         raise RateLimited(
             _("This petition is receiving very many signatures; please try again in a minute."),
-            details={"retry_after_seconds": policy.petition_window_seconds, "scope": "petition"},
+            details={"retry_after_seconds": target.petition_window, "scope": "petition"},
         )
-    if not ip_hash:
-        return
-    n = _hit(f"ip:{petition.pk}:{ip_hash}", policy.ip_window_seconds)
-    if n > policy.ip_limit:
-        if n == policy.ip_limit + 1:  # the first request over the limit flags the burst once
-            _flag_fraudulent(petition, ip_hash, since=timezone.now() - dt.timedelta(seconds=policy.ip_window_seconds))
+    if ip_hash and counts[1] > target.ip_limit:
+        if counts[1] == target.ip_limit + 1:  # the first request over the limit flags the burst once
+            _flag_fraudulent(target, ip_hash, since=timezone.now() - dt.timedelta(seconds=target.ip_window))
         raise RateLimited(
             _("Too many signatures from your network; please try again later."),
-            details={"retry_after_seconds": policy.ip_window_seconds, "scope": "ip"},
+            details={"retry_after_seconds": target.ip_window, "scope": "ip"},
         )
 
 
-def _flag_fraudulent(petition: Petition, ip_hash: str, *, since: dt.datetime) -> int:
+def _flag_fraudulent(target: SignTarget, ip_hash: str, *, since: dt.datetime) -> int:
     """Unconfirmed signatures of a burst from one address are flagged, not counted. Confirmed ones
     stay for staff to review (bulk invalidation by IP hash)."""
     with transaction.atomic():
         flagged = Signature.objects.filter(
-            petition=petition, ip_hash=ip_hash, state=SignatureState.PENDING, created_at__gte=since
+            petition_id=target.pk, ip_hash=ip_hash, state=SignatureState.PENDING, created_at__gte=since
         ).update(state=SignatureState.FRAUDULENT, ended_at=timezone.now())
         if flagged:
             audit_append(
-                action=AuditEntry.Action.SYSTEM, name="signatures_flagged_fraudulent", actor=None, record=petition,
+                action=AuditEntry.Action.SYSTEM, name="signatures_flagged_fraudulent", actor=None,
+                record_type="petitions.petition", record_id=target.pk, organisation_id=target.organisation_id,
                 reason="rate limit", payload={"ip_hash": ip_hash, "since": since.isoformat(), "count": flagged},
             )  # fmt: skip
     return flagged
@@ -275,19 +307,77 @@ def client_ip_hash(ip: str) -> str:
     return keyed_hash(ip, purpose="ip") if ip else ""
 
 
-# --- signatures: sign, confirm, withdraw --------------------------------------------------------
-def _load_signable(petition_id: int) -> tuple[Petition, PetitionPolicy]:
-    petition = Petition.objects.select_related("organisation__petition_policy").filter(pk=petition_id).first()
-    if petition is None or petition.state == State.HIDDEN:
-        raise NotFound(_("There is no such petition."))
+# --- signatures: sign, confirm ------------------------------------------------------------------
+# The per-signer hot path reads and writes with a few hand-written statements (portable between
+# PostgreSQL and SQLite) instead of the ORM: the ORM's query building costs more CPU than the
+# database work here. Everything else in the app uses the ORM.
+_POLICY_DEFAULTS = {name: PetitionPolicy._meta.get_field(name).default for name in (
+    "ip_limit", "ip_window_seconds", "petition_limit", "petition_window_seconds")}  # fmt: skip
+
+
+@dataclass
+class SignTarget:
+    """What signing needs to know about a petition, read in one statement."""
+
+    pk: int
+    organisation_id: int
+    kind: str
+    title: str
+    visible: bool
+    accepting: bool
+    village_ok: bool
+    ip_limit: int
+    ip_window: int
+    petition_limit: int
+    petition_window: int
+
+    @property
+    def is_ordinance(self) -> bool:
+        return self.kind == Kind.ORDINANCE
+
+    def get_absolute_url(self) -> str:
+        return f"/petitions/{self.pk}/"
+
+
+def _sign_target(petition_id: int, village: int | None) -> SignTarget | None:
+    ops = connection.ops
+    sql = (
+        "SELECT p.id, p.organisation_id, p.kind, p.title, p.state, "
+        "CASE WHEN p.state = %s AND (p.closes_at IS NULL OR p.closes_at > %s) THEN 1 ELSE 0 END, "
+        "CASE WHEN EXISTS (SELECT 1 FROM accounts_village v WHERE v.organisation_id = p.organisation_id "
+        "AND v.number = %s) THEN 1 ELSE 0 END, "
+        "pol.ip_limit, pol.ip_window_seconds, pol.petition_limit, pol.petition_window_seconds "
+        "FROM petitions_petition p LEFT JOIN petitions_petitionpolicy pol ON pol.organisation_id = p.organisation_id "
+        "WHERE p.id = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql, [State.OPEN, ops.adapt_datetimefield_value(timezone.now()), -1 if village is None else village, petition_id]
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    d = _POLICY_DEFAULTS
+    return SignTarget(
+        pk=row[0], organisation_id=row[1], kind=row[2], title=row[3], visible=row[4] != State.HIDDEN,
+        accepting=bool(row[5]), village_ok=bool(row[6]),
+        ip_limit=d["ip_limit"] if row[7] is None else row[7],
+        ip_window=d["ip_window_seconds"] if row[8] is None else row[8],
+        petition_limit=d["petition_limit"] if row[9] is None else row[9],
+        petition_window=d["petition_window_seconds"] if row[10] is None else row[10],
+    )  # fmt: skip
+
+
+def _village_number(value) -> int | None:
+    if isinstance(value, bool) or value is None:
+        return None
     try:
-        policy = petition.organisation.petition_policy
-    except PetitionPolicy.DoesNotExist:
-        policy = PetitionPolicy(organisation_id=petition.organisation_id)
-    return petition, policy
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
-def _clean_signer(petition: Petition, *, name, email, village_number, consent, national_id) -> dict:
+def _clean_signer(target: SignTarget, *, name, email, village: int | None, consent, national_id) -> dict:
     errors: dict = {}
     name = str(name or "").strip() if isinstance(name, str | int) or name is None else ""
     if not name:
@@ -301,20 +391,12 @@ def _clean_signer(petition: Petition, *, name, email, village_number, consent, n
         validate_email(email)
     except ValidationError:
         errors["email"] = [_("Enter a valid email address.")]
-    village = None
-    if isinstance(village_number, bool):
-        village_number = None
-    try:
-        village = int(village_number)
-    except (TypeError, ValueError):
+    if village is None or not target.village_ok:
         errors["village"] = [_("Choose your village (หมู่ที่).")]
-    else:
-        if not Village.objects.filter(organisation_id=petition.organisation_id, number=village).exists():
-            errors["village"] = [_("Choose your village (หมู่ที่).")]
     if consent is not True and str(consent).lower() not in {"true", "on", "1", "yes"}:
         errors["consent"] = [_("You must agree to the use of your data to sign.")]
     nid_hash, nid_last4 = None, ""
-    if petition.is_ordinance:
+    if target.is_ordinance:
         digits = normalise_national_id(national_id if isinstance(national_id, str) else "")
         if not digits:
             errors["national_id"] = [_("A local ordinance initiative needs your 13-digit national ID number.")]
@@ -327,22 +409,33 @@ def _clean_signer(petition: Petition, *, name, email, village_number, consent, n
     return {"name": name, "email": email, "village_number": village, "national_id_hash": nid_hash, "national_id_last4": nid_last4}
 
 
-def _confirm_requested_event(petition: Petition, signature: Signature) -> None:
+def _confirm_requested_event(target, signature: Signature) -> None:
     outbox_write(
         event="signature.confirm_requested",
         data={
-            "title": petition.title,
-            "url": petition.get_absolute_url(),
+            "title": target.title,
+            "url": confirm_path(signature),  # the mail's link: the page with the confirm button
             "confirm_url": confirm_path(signature),
+            "petition_url": target.get_absolute_url(),
             "name": signature.name,
-            "kind": petition.kind,
-            "petition_id": petition.pk,
+            "kind": target.kind,
+            "petition_id": target.pk,
         },
         audience={"emails": [{"email": signature.email, "name": signature.name, "language": signature.language}]},
-        organisation_id=petition.organisation_id,
+        organisation_id=target.organisation_id,
         record_type="petitions.petition",
-        record_id=petition.pk,
+        record_id=target.pk,
     )
+
+
+_INSERT_COLUMNS = (
+    "petition_id", "state", "name", "email", "village_number", "national_id_hash", "national_id_last4", "ip_hash",
+    "language", "salt", "consented_at", "created_at", "last_sent_at",
+)  # fmt: skip
+_INSERT_SQL = (
+    f"INSERT INTO petitions_signature ({', '.join(_INSERT_COLUMNS)}) "  # noqa: S608 (constant column names)
+    f"VALUES ({', '.join(['%s'] * len(_INSERT_COLUMNS))}) RETURNING id"
+)
 
 
 def signature_sign(
@@ -360,36 +453,44 @@ def signature_sign(
     with outcome "created", "resent" (a pending one existed; its mail is sent again at most every
     two minutes) or "pending" (it existed and was mailed moments ago). A confirmed signature by
     the same email or national ID raises Conflict(code="already_signed")."""
-    petition, policy = _load_signable(petition_id)
-    if not petition.accepting_signatures:
+    village = _village_number(village_number)
+    target = _sign_target(petition_id, village)
+    if target is None or not target.visible:
+        raise NotFound(_("There is no such petition."))
+    if not target.accepting:
         raise TransitionNotAllowed(_("This petition is not open for signatures."), code="signing_closed")
-    clean = _clean_signer(
-        petition, name=name, email=email, village_number=village_number, consent=consent, national_id=national_id
-    )
+    clean = _clean_signer(target, name=name, email=email, village=village, consent=consent, national_id=national_id)
     ip_hash = client_ip_hash(ip)
-    _rate_limit(policy, petition, ip_hash)
-    if clean["national_id_hash"] and Signature.objects.filter(
-        petition=petition, national_id_hash=clean["national_id_hash"], state=SignatureState.CONFIRMED
-    ).exists():
+    _rate_limit(target, ip_hash)
+    if (
+        clean["national_id_hash"]
+        and Signature.objects.filter(
+            petition_id=target.pk, national_id_hash=clean["national_id_hash"], state=SignatureState.CONFIRMED
+        ).exists()
+    ):
         raise Conflict(_("This national ID number has already signed this petition."), code="already_signed")
     now = timezone.now()
     signature = Signature(
-        petition=petition, ip_hash=ip_hash, language=(language or "th")[:2], salt=secrets.token_hex(8),
-        consented_at=now, created_at=now, last_sent_at=now, **clean,
+        petition_id=target.pk, state=SignatureState.PENDING, ip_hash=ip_hash, language=(language or "th")[:2],
+        salt=secrets.token_hex(8), consented_at=now, created_at=now, last_sent_at=now, **clean,
     )  # fmt: skip
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    values = [getattr(signature, column) for column in _INSERT_COLUMNS[:10]] + [stamp, stamp, stamp]
     try:
         with transaction.atomic():
-            signature.save(force_insert=True)
-            _confirm_requested_event(petition, signature)
+            with connection.cursor() as cursor:
+                cursor.execute(_INSERT_SQL, values)
+                signature.pk = cursor.fetchone()[0]
+            _confirm_requested_event(target, signature)
         return signature, "created"
     except IntegrityError:
         pass
-    return _repeat_sign(petition, clean["email"])
+    return _repeat_sign(target, clean["email"])
 
 
-def _repeat_sign(petition: Petition, email: str) -> tuple[Signature, str]:
+def _repeat_sign(target: SignTarget, email: str) -> tuple[Signature, str]:
     existing = (
-        Signature.objects.filter(petition=petition, email=email, state__in=[SignatureState.PENDING, SignatureState.CONFIRMED])
+        Signature.objects.filter(petition_id=target.pk, email=email, state__in=[SignatureState.PENDING, SignatureState.CONFIRMED])
         .order_by("-id")
         .first()
     )
@@ -402,14 +503,37 @@ def _repeat_sign(petition: Petition, email: str) -> tuple[Signature, str]:
         # Conditional update: of concurrent repeats at most one re-sends the mail.
         resent = Signature.objects.filter(pk=existing.pk, last_sent_at__lte=now - RESEND_AFTER).update(last_sent_at=now)
         if resent:
-            _confirm_requested_event(petition, existing)
+            _confirm_requested_event(target, existing)
     return existing, "resent" if resent else "pending"
+
+
+_CONFIRM_READ_SQL = (
+    "SELECT s.id, s.salt, s.state, s.village_number, s.petition_id, "
+    "CASE WHEN p.state = %s AND (p.closes_at IS NULL OR p.closes_at > %s) THEN 1 ELSE 0 END, "
+    "CASE WHEN p.council_threshold_reached_at IS NULL THEN 1 ELSE 0 END, "
+    "p.council_threshold, p.response_state, p.response_threshold "
+    "FROM petitions_signature s JOIN petitions_petition p ON p.id = s.petition_id WHERE s.id = %s"
+)
 
 
 def signature_confirm(*, token: str) -> tuple[Signature, bool]:
     """Confirm from the mailed link (a POST: the page's button or the API). Returns
     (signature, already) where already=True means it had been confirmed before (idempotent)."""
-    signature = _signature_for_token(token)
+    raw = str(token or "").strip()
+    pk, _sep, mac = raw.partition(".")
+    if not pk.isdigit() or len(pk) > 18 or not mac:
+        raise NotFound(_("This confirmation link is not valid."), code="invalid_token")
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(_CONFIRM_READ_SQL, [State.OPEN, connection.ops.adapt_datetimefield_value(now), int(pk)])
+        row = cursor.fetchone()
+    if row is None:
+        raise NotFound(_("This confirmation link is not valid."), code="invalid_token")
+    signature = Signature(pk=row[0], salt=row[1], state=row[2], village_number=row[3], petition_id=row[4])
+    if not hmac.compare_digest(signature_token(signature), raw):
+        raise NotFound(_("This confirmation link is not valid."), code="invalid_token")
+    accepting, council_ahead = bool(row[5]), bool(row[6])
+    council_threshold, response_state, response_threshold = row[7], row[8], row[9]
     if signature.state == SignatureState.CONFIRMED:
         return signature, True
     if signature.state != SignatureState.PENDING:
@@ -418,35 +542,41 @@ def signature_confirm(*, token: str) -> tuple[Signature, bool]:
             code="signature_not_pending",
             details={"state": signature.state},
         )
-    petition = signature.petition
-    if not petition.accepting_signatures:
+    if not accepting:
         raise TransitionNotAllowed(_("This petition is not open for signatures."), code="signing_closed")
-    now = timezone.now()
-    threshold_ahead = petition.council_threshold_reached_at is None or (
-        petition.response_state == ResponseState.NOT_REQUIRED and petition.response_threshold is not None
-    )
+    response_ahead = response_state == ResponseState.NOT_REQUIRED and response_threshold is not None
     total = None
     try:
         with transaction.atomic():
-            changed = Signature.objects.filter(pk=signature.pk, state=SignatureState.PENDING).update(
-                state=SignatureState.CONFIRMED, confirmed_at=now
-            )
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "UPDATE petitions_signature SET state = %s, confirmed_at = %s WHERE id = %s AND state = %s",
+                    [
+                        SignatureState.CONFIRMED,
+                        connection.ops.adapt_datetimefield_value(now),
+                        signature.pk,
+                        SignatureState.PENDING,
+                    ],
+                )
+                changed = cursor.rowcount
             if changed:
                 _tally_add(
-                    petition.pk, random.randrange(SHARDS), [("t", 1), (f"v{signature.village_number}", 1), (_hour_bucket(now), 1)]
-                )
-                if threshold_ahead:
-                    total = petition_total(petition.pk)
+                    signature.petition_id, random.randrange(SHARDS),
+                    [("t", 1), (f"v{signature.village_number}", 1), (_hour_bucket(now), 1)],
+                )  # fmt: skip
+                if council_ahead or response_ahead:
+                    total = petition_total(signature.petition_id)
     except IntegrityError:
         raise Conflict(_("This national ID number has already signed this petition."), code="already_signed") from None
     if not changed:  # a concurrent click confirmed it first
-        signature.refresh_from_db()
-        if signature.state == SignatureState.CONFIRMED:
+        state = Signature.objects.filter(pk=signature.pk).values_list("state", flat=True).first()
+        if state == SignatureState.CONFIRMED:
+            signature.state = state
             return signature, True
-        raise Conflict(code="signature_not_pending", details={"state": signature.state})
+        raise Conflict(code="signature_not_pending", details={"state": state})
     signature.state, signature.confirmed_at = SignatureState.CONFIRMED, now
-    if total is not None and _crosses(petition, total):
-        thresholds_check(petition.pk)
+    if total is not None and ((council_ahead and total >= council_threshold) or (response_ahead and total >= response_threshold)):
+        thresholds_check(signature.petition_id)
     return signature, False
 
 
@@ -465,7 +595,9 @@ def signature_withdraw(*, token: str) -> Signature:
     signature = _signature_for_token(token)
     petition = signature.petition
     if not petition.is_ordinance:
-        raise TransitionNotAllowed(_("Only signatures of a local ordinance initiative can be withdrawn."), code="not_withdrawable")
+        raise TransitionNotAllowed(
+            _("Only signatures of a local ordinance initiative can be withdrawn."), code="not_withdrawable"
+        )
     if petition.state not in WITHDRAWABLE_STATES:
         raise TransitionNotAllowed(
             _("The initiative has been submitted; signatures can no longer be withdrawn."), code="not_withdrawable"
@@ -590,9 +722,7 @@ def petitions_check(*, now: dt.datetime | None = None) -> dict[str, int]:
         candidates.append((petition, "moderation", petition.moderation_due_at(), "petition.moderation_overdue", STAFF))
     for petition in Petition.objects.filter(state=State.CLOSED, kind=Kind.ORDINANCE, report_due_at__isnull=False):
         candidates.append((petition, "report", petition.report_due_at, "petition.ordinance_report_due", COUNCIL_STAFF))
-    for petition in Petition.objects.filter(
-        state__in=[State.SUBMITTED, State.UNDER_CONSIDERATION], council_due_at__isnull=False
-    ):
+    for petition in Petition.objects.filter(state__in=[State.SUBMITTED, State.UNDER_CONSIDERATION], council_due_at__isnull=False):
         candidates.append((petition, "council", petition.council_due_at, "petition.ordinance_council_due", COUNCIL_STAFF))
     for petition, kind, due, name, roles in candidates:
         if not near(petition, due):

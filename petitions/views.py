@@ -70,9 +70,7 @@ def petition_list(request):
     states = LIST_TABS.get(tab, LIST_TABS["open"])
     petitions = list(selectors.petitions_public(states=states)[:100])
     totals = selectors.totals_for([p.pk for p in petitions])
-    rows = [
-        {"petition": p, "count": totals[p.pk], "percent": _percent(totals[p.pk], p.council_threshold)} for p in petitions
-    ]
+    rows = [{"petition": p, "count": totals[p.pk], "percent": _percent(totals[p.pk], p.council_threshold)} for p in petitions]
     mine = []
     if request.user.is_authenticated:
         mine = list(
@@ -217,7 +215,9 @@ def petition_sponsor(request, pk: int, token: str):
         except ApplicationError as exc:
             context["error"] = exc.message
             return render(request, "petitions/sponsor.html", context, status=exc.status)
-        messages.success(request, _("Thank you for sponsoring this petition.") if created else _("You already sponsor this petition."))
+        messages.success(
+            request, _("Thank you for sponsoring this petition.") if created else _("You already sponsor this petition.")
+        )
         petition.refresh_from_db()
         context["done"] = True
     context["sponsor_count"] = petition.sponsor_count()
@@ -288,7 +288,9 @@ def signature_review(request, pk: int):
             form.add_error(None, str(exc.message))
         else:
             messages.success(
-                request, _("%(n)d signatures invalidated (%(c)d of them confirmed).") % {"n": result["invalidated"], "c": result["confirmed"]}
+                request,
+                _("%(n)d signatures invalidated (%(c)d of them confirmed).")
+                % {"n": result["invalidated"], "c": result["confirmed"]},
             )
             return redirect("petitions:signatures", pk)
     from django.db.models import Count

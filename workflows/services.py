@@ -229,7 +229,8 @@ def deadlines_advance(*, now: dt.datetime | None = None, limit: int | None = Non
 
     Each row is claimed with SELECT … FOR UPDATE SKIP LOCKED in its own transaction, so two
     workers (beat + a manual `manage.py advance_workflows`) never apply the same row, and a
-    row is marked done with its outcome in the same transaction as the move it made. A row
+    row is marked done with its outcome in the same transaction as the move it made (a crash
+    rolls both back, and the row is tried again on the next run). A row
     whose move is no longer possible is marked "skipped: …" and never tried again; running
     this twice changes nothing the second time.
     """
@@ -249,9 +250,11 @@ def deadlines_advance(*, now: dt.datetime | None = None, limit: int | None = Non
             )
             if row is None:
                 break
+            # Mark the row done before the move: the machine's notify hook may cancel or schedule
+            # deadlines of the same move (a next stage), and must not find this row still pending.
+            Deadline.objects.filter(pk=row.pk).update(done_at=timezone.now(), outcome="applying")
             outcome = _deadline_apply(row, language=settings.LANGUAGE_CODE, translation=translation)
-            # Conditional: a row another worker finished meanwhile is left as that worker wrote it.
-            Deadline.objects.filter(pk=row.pk, done_at__isnull=True).update(done_at=timezone.now(), outcome=outcome[:200])
+            Deadline.objects.filter(pk=row.pk).update(outcome=outcome[:200])
         counts["applied" if outcome == OUTCOME_APPLIED else "skipped"] += 1
         done += 1
     return counts

@@ -81,6 +81,13 @@ def test_an_unknown_api_path_is_a_json_404(client, path):
     assert error_of(response)["code"] == "not_found"
 
 
+def test_an_unknown_api_path_is_json_even_in_debug_mode(client, settings):
+    settings.DEBUG = True  # `make run`: Django would answer with its HTML debug page
+    response = client.get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+    assert error_of(response)["code"] == "not_found"
+
+
 def test_an_unknown_page_is_an_html_404_in_thai(client):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
@@ -98,6 +105,16 @@ def test_a_malformed_json_body_is_400_not_500():
     response = fresh_client().post(TOKEN_URL, data='{"email": "a@example.com",', content_type="application/json")
     assert response.status_code == 400
     assert error_of(response)["code"] == "malformed_request"
+
+
+def test_a_body_over_the_upload_limit_is_413_not_500(settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = '{"email": "a@example.com", "password": "' + "x" * 2000 + '"}'
+    response = fresh_client().post(TOKEN_URL, data=body, content_type="application/json")
+    assert response.status_code == 413
+    error = error_of(response)
+    assert error["code"] == "payload_too_large"
+    assert error["details"] == {"max_bytes": 1000}
 
 
 def test_an_unsupported_media_type_is_415():
@@ -136,6 +153,7 @@ def test_token_authentication_works_end_to_end(resident):
     assert Token.objects.get(user=resident).key == key
 
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.get("/api/v1/me/").json()["email"] == resident.email
     assert client.delete(TOKEN_URL).status_code == 204  # only an authenticated caller may revoke
     assert not Token.objects.filter(user=resident).exists()
     again = client.delete(TOKEN_URL)
@@ -146,7 +164,9 @@ def test_token_authentication_works_end_to_end(resident):
 def test_session_authentication_works_and_enforces_csrf(resident):
     Token.objects.create(user=resident)
     browser = Client(enforce_csrf_checks=True)
+    assert browser.get("/api/v1/me/").status_code == 401
     browser.force_login(resident)
+    assert browser.get("/api/v1/me/").json()["email"] == resident.email
     refused = browser.delete(TOKEN_URL)
     assert refused.status_code == 403
     assert error_of(refused)["code"] == "csrf_failed"

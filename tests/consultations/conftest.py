@@ -41,8 +41,9 @@ def end_current_stage(c: Consultation) -> None:
 @pytest.fixture
 def make_consultation(org, moderator):
     def make(level="collaborate", state=State.DRAFT, *, schedule=True, **fields) -> Consultation:
-        c = services.consultation_create(organisation=org, actor=moderator, title=fields.pop("title", "แผนพัฒนาท้องถิ่น"),
-                                         level=level, **fields)
+        c = services.consultation_create(
+            organisation=org, actor=moderator, title=fields.pop("title", "แผนพัฒนาท้องถิ่น"), level=level, **fields
+        )
         if schedule:
             services.consultation_schedule_set(consultation=c, actor=moderator, stages=schedule_for(level))
         if state != State.DRAFT:
@@ -59,8 +60,9 @@ def residents(make_user, org):
 
 
 def add_problem(c, author, title="ถนนชำรุด", visibility=Visibility.PUBLISHED) -> Problem:
-    return Problem.objects.create(consultation=c, author=author, village_id=author.village_id, title=title, body="",
-                                  visibility=visibility)
+    return Problem.objects.create(
+        consultation=c, author=author, village_id=author.village_id, title=title, body="", visibility=visibility
+    )
 
 
 def add_alternative(c, author=None, title="สร้างถนนคอนกรีต", by_staff=True) -> Alternative:

@@ -3,7 +3,18 @@
 import pytest
 
 from consultations.models import (
-    Alternative, Ballot, BallotChoice, Comment, Consultation, Decision, Document, Problem, ProgressUpdate, Report, Stage, State,
+    Alternative,
+    Ballot,
+    BallotChoice,
+    Comment,
+    Consultation,
+    Decision,
+    Document,
+    Problem,
+    ProgressUpdate,
+    Report,
+    Stage,
+    State,
     Support,
 )
 from tests.conftest import error_of
@@ -11,8 +22,21 @@ from workflows.models import AuditEntry
 
 from .conftest import add_alternative, add_problem
 
-MODELS = (Consultation, Stage, Document, Problem, Support, Alternative, Comment, Report, Ballot, BallotChoice, Decision, ProgressUpdate,
-          AuditEntry)
+MODELS = (
+    Consultation,
+    Stage,
+    Document,
+    Problem,
+    Support,
+    Alternative,
+    Comment,
+    Report,
+    Ballot,
+    BallotChoice,
+    Decision,
+    ProgressUpdate,
+    AuditEntry,
+)
 
 
 def counts():
@@ -26,9 +50,22 @@ CASES = [
     ("moderator", "draft", "post", "", {"organisation": "nowhere", "title": "x", "level": "consult"}, 400),
     ("resident", "draft", "post", "", {"organisation": "ban-song", "title": "x", "level": "consult"}, 403),
     ("moderator", "draft", "put", "schedule/", {"stages": []}, 400),
-    ("moderator", "draft", "put", "schedule/", {"stages": [{"name": "informing", "starts_at": "yesterday", "ends_at": "x"}]}, 400),
-    ("moderator", "draft", "put", "schedule/", {"stages": [{"name": "informing", "starts_at": "2026-01-10T00:00:00+07:00",
-                                                            "ends_at": "2026-01-01T00:00:00+07:00"}]}, 400),
+    (
+        "moderator",
+        "draft",
+        "put",
+        "schedule/",
+        {"stages": [{"name": "informing", "starts_at": "yesterday", "ends_at": "x"}]},
+        400,
+    ),
+    (
+        "moderator",
+        "draft",
+        "put",
+        "schedule/",
+        {"stages": [{"name": "informing", "starts_at": "2026-01-10T00:00:00+07:00", "ends_at": "2026-01-01T00:00:00+07:00"}]},
+        400,
+    ),
     ("resident", "problem_identification", "post", "problems/", {"title": ""}, 400),
     ("resident", "problem_identification", "post", "problems/", {"title": "x" * 301}, 400),
     ("resident", "problem_identification", "post", "problems/", "not json at all", 400),
@@ -40,12 +77,26 @@ CASES = [
     ("resident", "alternatives", "post", "alternatives/", {"title": "ทาง", "problem_ids": "abc"}, 400),
     ("resident", "deliberation", "post", "comments/", {"body": ""}, 400),
     ("resident", "deliberation", "post", "comments/", {"body": "ok", "parent_id": 999999}, 400),
-    ("resident", "deliberation", "post", "comments/", {"body": "ok", "problem_id": "{problem}", "alternative_id": "{alternative}"}, 400),
+    (
+        "resident",
+        "deliberation",
+        "post",
+        "comments/",
+        {"body": "ok", "problem_id": "{problem}", "alternative_id": "{alternative}"},
+        400,
+    ),
     ("resident", "deliberation", "post", "reports/", {"kind": "petition", "object_id": 1, "reason_code": "spam"}, 400),
     ("resident", "deliberation", "post", "reports/", {"kind": "problem", "object_id": "{problem}", "reason_code": "ugly"}, 400),
     ("resident", "deliberation", "post", "reports/", {"kind": "problem", "object_id": 999999, "reason_code": "spam"}, 404),
     ("moderator", "deliberation", "post", "moderation/", {"kind": "problem", "object_id": "{problem}", "outcome": "remove"}, 400),
-    ("moderator", "deliberation", "post", "moderation/", {"kind": "problem", "object_id": "{problem}", "outcome": "explode"}, 400),
+    (
+        "moderator",
+        "deliberation",
+        "post",
+        "moderation/",
+        {"kind": "problem", "object_id": "{problem}", "outcome": "explode"},
+        400,
+    ),
     ("resident", "deliberation", "put", "ballot/", {"alternative_ids": []}, 400),
     ("resident", "deliberation", "put", "ballot/", {"alternative_ids": ["abc"]}, 400),
     ("resident", "deliberation", "put", "ballot/", {"alternative_ids": [999999]}, 400),
@@ -53,10 +104,22 @@ CASES = [
     ("resident", "deliberation", "put", "ballot/", {}, 400),
     ("clerk", "deciding", "put", "decision/", {"chosen_ids": [999999], "rationale": "x", "council_resolution": "y"}, 400),
     ("clerk", "deciding", "put", "decision/", {"chosen_ids": [], "rationale": "", "council_resolution": "y"}, 400),
-    ("clerk", "deciding", "put", "decision/", {"chosen_ids": [], "rationale": "x", "council_resolution": "y",
-                                               "problem_answers": {"abc": "x"}}, 400),
-    ("clerk", "deciding", "put", "decision/", {"chosen_ids": [], "rationale": "x", "council_resolution": "y",
-                                               "alternative_answers": {"999999": "x"}}, 400),
+    (
+        "clerk",
+        "deciding",
+        "put",
+        "decision/",
+        {"chosen_ids": [], "rationale": "x", "council_resolution": "y", "problem_answers": {"abc": "x"}},
+        400,
+    ),
+    (
+        "clerk",
+        "deciding",
+        "put",
+        "decision/",
+        {"chosen_ids": [], "rationale": "x", "council_resolution": "y", "alternative_answers": {"999999": "x"}},
+        400,
+    ),
     ("moderator", "implementing", "post", "progress/", {"body": "x", "percent_complete": 101}, 400),
     ("moderator", "implementing", "post", "progress/", {"body": ""}, 400),
     ("moderator", "deliberation", "post", "transitions/nonsense/", {}, 409),
@@ -80,8 +143,9 @@ def _fill(value, ids):
 
 
 @pytest.mark.parametrize(("who", "state", "method", "path", "body", "status"), CASES)
-def test_it_refuses_bad_input_and_changes_nothing(who, state, method, path, body, status, make_consultation, resident, moderator,
-                                                  clerk, residents, api):
+def test_it_refuses_bad_input_and_changes_nothing(
+    who, state, method, path, body, status, make_consultation, resident, moderator, clerk, residents, api
+):
     c = make_consultation("collaborate", state)
     ids = {"problem": add_problem(c, residents[0]).pk, "alternative": add_alternative(c).pk}
     user = {"resident": resident, "moderator": moderator, "clerk": clerk, "anonymous": None}[who]
@@ -103,8 +167,13 @@ def test_pages_refuse_bad_input_with_a_message_and_change_nothing(make_consultat
     add_alternative(c)
     client.force_login(resident)
     before = counts()
-    for path, data in [("ballot/", {"alternative_ids": ["x"]}), ("comments/", {"body": ""}), ("problems/", {"title": "x"}),
-                       ("report/", {"kind": "x", "object_id": "y"}), ("problems/12345/support/", {})]:
+    for path, data in [
+        ("ballot/", {"alternative_ids": ["x"]}),
+        ("comments/", {"body": ""}),
+        ("problems/", {"title": "x"}),
+        ("report/", {"kind": "x", "object_id": "y"}),
+        ("problems/12345/support/", {}),
+    ]:
         response = client.post(f"/consultations/{c.pk}/{path}", data, follow=True)
         assert response.status_code in (200, 404)
         if response.status_code == 200:

@@ -79,7 +79,11 @@ def test_ballots_are_secret(voting, residents, api):
     c, a, b = voting
     services.ballot_cast(consultation=c, actor=residents[0], alternative_ids=[a.pk])
     assert api(residents[1]).get(f"/api/v1/consultations/{c.pk}/ballot/").json() == {
-        "voted": False, "alternative_ids": [], "updated_at": None, "can_change": True}
+        "voted": False,
+        "alternative_ids": [],
+        "updated_at": None,
+        "can_change": True,
+    }
     c = force_state(c, State.CLOSED)
     record = api().get(f"/api/v1/consultations/{c.pk}/record/").content.decode()
     assert residents[0].email not in record and residents[0].full_name not in record

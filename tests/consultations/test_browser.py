@@ -33,8 +33,10 @@ def _move(page, name, reason=None):
 def test_it_walks_a_collaborate_consultation_from_draft_to_closed(page, live_server, org, make_user):
     villages = list(org.villages.all())
     clerk = make_user(Role.CLERK, org=org, email="clerk@example.com", full_name="ปลัดสมศรี")
-    r1, r2, r3 = (make_user(Role.RESIDENT, org=org, village=villages[i], full_name=name)
-                  for i, name in enumerate(["สมชาย", "สมหญิง", "ประยูร"]))
+    r1, r2, r3 = (
+        make_user(Role.RESIDENT, org=org, village=villages[i], full_name=name)
+        for i, name in enumerate(["สมชาย", "สมหญิง", "ประยูร"])
+    )
     c = services.consultation_create(organisation=org, actor=clerk, level="collaborate", title="แผนพัฒนาหมู่บ้าน 2566")
     services.consultation_schedule_set(consultation=c, actor=clerk, stages=schedule_for("collaborate"))
     detail = f"/consultations/{c.pk}/"
@@ -99,8 +101,11 @@ def test_it_walks_a_collaborate_consultation_from_draft_to_closed(page, live_ser
     form.get_by_label("ถนนคอนกรีตพร้อมรางระบายน้ำ").first.check()
     page.fill("#d-rationale", "ประชาชนเลือกและแก้ปัญหาน้ำท่วมขังได้")
     page.fill("#d-resolution", "มติสภาเทศบาล สมัยที่ 4/2565")
-    answers = {"ลาดยางถนนหมู่ที่ 1": "ไม่เลือก: ไม่แก้ปัญหาน้ำขัง", "ถนนคอนกรีตพร้อมรางระบายน้ำ": "เลือก: บรรจุในแผนปี 2566",
-               "ถนนลูกรังเป็นหลุม": "แก้ด้วยถนนคอนกรีต"}
+    answers = {
+        "ลาดยางถนนหมู่ที่ 1": "ไม่เลือก: ไม่แก้ปัญหาน้ำขัง",
+        "ถนนคอนกรีตพร้อมรางระบายน้ำ": "เลือก: บรรจุในแผนปี 2566",
+        "ถนนลูกรังเป็นหลุม": "แก้ด้วยถนนคอนกรีต",
+    }
     for label, answer in answers.items():
         form.locator("p", has=page.locator("label", has_text=label)).locator("textarea").fill(answer)
     page.get_by_test_id("save-decision").click()
@@ -120,7 +125,9 @@ def test_it_walks_a_collaborate_consultation_from_draft_to_closed(page, live_ser
     record = page.get_by_test_id("record")
     text = record.inner_text()
     assert re.search(r"3\s*คน", text) or "3" in page.get_by_test_id("participants").inner_text()
-    rows = {row.locator("td").first.inner_text(): row.locator("td").last.inner_text() for row in page.get_by_test_id("input").all()}
+    rows = {
+        row.locator("td").first.inner_text(): row.locator("td").last.inner_text() for row in page.get_by_test_id("input").all()
+    }
     assert any("ถนนลูกรังเป็นหลุม" in k and "แก้ด้วยถนนคอนกรีต" in v for k, v in rows.items()), rows
     assert any("ลาดยางถนนหมู่ที่ 1" in k and "ไม่เลือก" in v for k, v in rows.items()), rows
     assert any("ถนนคอนกรีตพร้อมรางระบายน้ำ" in k and "บรรจุในแผนปี 2566" in v for k, v in rows.items()), rows

@@ -18,8 +18,11 @@ def test_pre_moderation_holds_contributions_until_a_moderator_publishes(make_con
     assert api().get(f"/api/v1/consultations/{c.pk}/problems/").json()["results"] == []
     assert [p["id"] for p in api(residents[0]).get(f"/api/v1/consultations/{c.pk}/problems/").json()["results"]] == [problem.pk]
 
-    response = api(moderator).post(f"/api/v1/consultations/{c.pk}/moderation/",
-                                   {"kind": "problem", "object_id": problem.pk, "outcome": "publish"}, format="json")
+    response = api(moderator).post(
+        f"/api/v1/consultations/{c.pk}/moderation/",
+        {"kind": "problem", "object_id": problem.pk, "outcome": "publish"},
+        format="json",
+    )
     assert response.status_code == 200
     assert [p["id"] for p in api().get(f"/api/v1/consultations/{c.pk}/problems/").json()["results"]] == [problem.pk]
     event = OutboxEvent.objects.get(event="moderation.outcome")
@@ -27,7 +30,6 @@ def test_pre_moderation_holds_contributions_until_a_moderator_publishes(make_con
 
 
 def test_post_moderation_shows_at_once_and_reports_hide_it_for_review(make_consultation, residents, make_user, org, moderator):
-    from accounts.models import Role
 
     ConsultationPolicy.objects.create(organisation=org, auto_hide_reports=2)
     c = make_consultation("involve", State.PROBLEM_IDENTIFICATION)
@@ -35,7 +37,9 @@ def test_post_moderation_shows_at_once_and_reports_hide_it_for_review(make_consu
     assert problem.visibility == Visibility.PUBLISHED
     services.report_file(consultation=c, actor=residents[1], kind="problem", object_id=problem.pk, reason_code=ReasonCode.SPAM)
     with pytest.raises(Conflict):
-        services.report_file(consultation=c, actor=residents[1], kind="problem", object_id=problem.pk, reason_code=ReasonCode.SPAM)
+        services.report_file(
+            consultation=c, actor=residents[1], kind="problem", object_id=problem.pk, reason_code=ReasonCode.SPAM
+        )
     assert Problem.objects.get(pk=problem.pk).visibility == Visibility.PUBLISHED
     services.report_file(consultation=c, actor=residents[2], kind="problem", object_id=problem.pk, reason_code=ReasonCode.SPAM)
     problem.refresh_from_db()
@@ -47,8 +51,15 @@ def test_post_moderation_shows_at_once_and_reports_hide_it_for_review(make_consu
 
     with pytest.raises(ValidationFailed):  # removing needs a reason code
         services.moderation_decide(consultation=c, actor=moderator, kind="problem", object_id=problem.pk, outcome="remove")
-    services.moderation_decide(consultation=c, actor=moderator, kind="problem", object_id=problem.pk, outcome="remove",
-                               reason_code=ReasonCode.SPAM, reason="เป็นโฆษณา")
+    services.moderation_decide(
+        consultation=c,
+        actor=moderator,
+        kind="problem",
+        object_id=problem.pk,
+        outcome="remove",
+        reason_code=ReasonCode.SPAM,
+        reason="เป็นโฆษณา",
+    )
     problem.refresh_from_db()
     assert problem.visibility == Visibility.REMOVED
     assert not Report.objects.filter(resolved_at__isnull=True).exists()
@@ -64,10 +75,18 @@ def test_residents_cannot_report_their_own_or_moderate(make_consultation, reside
     c = make_consultation("involve", State.PROBLEM_IDENTIFICATION)
     problem = add_problem(c, residents[0])
     with pytest.raises(ValidationFailed):
-        services.report_file(consultation=c, actor=residents[0], kind="problem", object_id=problem.pk, reason_code=ReasonCode.SPAM)
+        services.report_file(
+            consultation=c, actor=residents[0], kind="problem", object_id=problem.pk, reason_code=ReasonCode.SPAM
+        )
     with pytest.raises(PermissionDenied):
-        services.moderation_decide(consultation=c, actor=residents[1], kind="problem", object_id=problem.pk, outcome="remove",
-                                   reason_code=ReasonCode.SPAM)
+        services.moderation_decide(
+            consultation=c,
+            actor=residents[1],
+            kind="problem",
+            object_id=problem.pk,
+            outcome="remove",
+            reason_code=ReasonCode.SPAM,
+        )
 
 
 def test_merging_a_duplicate_moves_its_supporters(make_consultation, residents, moderator):
@@ -89,11 +108,15 @@ def test_the_queue_lists_pending_hidden_and_reported(make_consultation, resident
     c = make_consultation("involve", State.PROBLEM_IDENTIFICATION, moderation="pre")
     pending = services.problem_submit(consultation=c, actor=residents[0], title="รอตรวจ")
     reported = add_problem(c, residents[1], "ถูกรายงาน")
-    services.report_file(consultation=c, actor=residents[2], kind="problem", object_id=reported.pk, reason_code=ReasonCode.OFFENSIVE)
+    services.report_file(
+        consultation=c, actor=residents[2], kind="problem", object_id=reported.pk, reason_code=ReasonCode.OFFENSIVE
+    )
     client.force_login(moderator)
     page = client.get(f"/consultations/{c.pk}/moderation/").content.decode()
     assert pending.title in page and reported.title in page
-    response = client.post(f"/consultations/{c.pk}/moderation/", {"kind": "problem", "object_id": pending.pk, "outcome": "publish"})
+    response = client.post(
+        f"/consultations/{c.pk}/moderation/", {"kind": "problem", "object_id": pending.pk, "outcome": "publish"}
+    )
     assert response.status_code == 302
     assert Problem.objects.get(pk=pending.pk).visibility == Visibility.PUBLISHED
     client.force_login(residents[0])

@@ -13,11 +13,12 @@ BKK = ZoneInfo("Asia/Bangkok")
 
 def test_the_calendar_has_buddhist_era_headings_and_marks_stage_days(make_consultation, moderator, client):
     c = make_consultation("consult", schedule=False)
-    services.consultation_schedule_set(consultation=c, actor=moderator,
-                                       stages=schedule_for("consult", start=dt.datetime(2021, 10, 16, 9, tzinfo=BKK)))
+    services.consultation_schedule_set(
+        consultation=c, actor=moderator, stages=schedule_for("consult", start=dt.datetime(2021, 10, 16, 9, tzinfo=BKK))
+    )
     force_state(c, State.INFORMING)
     page = client.get("/consultations/?month=2021-10").content.decode()
-    assert "ตุลาคม 2564" in page
+    assert "ตุลาคม 2564" in page and "ปฏิทินกิจกรรม" in page
     assert "อา" in page and "พฤ" in page
     assert page.count('class=" mark"') + page.count('class="mark"') >= 1
     assert f'href="/consultations/{c.pk}/">16<' in page and f'href="/consultations/{c.pk}/">15<' not in page
@@ -66,7 +67,11 @@ def test_results_are_an_inline_svg_chart_after_close(make_consultation, resident
     assert "<svg" not in client.get(f"/consultations/{c.pk}/").content.decode()
     force_state(c, State.DECIDING)
     page = client.get(f"/consultations/{c.pk}/").content.decode()
-    assert '<svg class="chart"' in page and "<rect" in page and "<script" not in page.split('<svg class="chart"')[1].split("</svg>")[0]
+    assert (
+        '<svg class="chart"' in page
+        and "<rect" in page
+        and "<script" not in page.split('<svg class="chart"')[1].split("</svg>")[0]
+    )
 
 
 def test_the_record_shows_each_input_with_its_answer(make_consultation, residents, clerk, client, api):
@@ -74,8 +79,15 @@ def test_the_record_shows_each_input_with_its_answer(make_consultation, resident
     problem = add_problem(c, residents[0], title="น้ำท่วมขัง")
     Support.objects.create(problem=problem, user=residents[1], village_id=residents[1].village_id)
     alt = add_alternative(c, author=residents[2], title="ขุดลอกคลอง", by_staff=False)
-    services.decision_record(consultation=c, actor=clerk, chosen_ids=[alt.pk], rationale="ประชาชนเสนอ", council_resolution="มติ 2/2565",
-                             alternative_answers={alt.pk: "บรรจุในแผนปี 2566"}, problem_answers={problem.pk: "แก้ด้วยการขุดลอกคลอง"})
+    services.decision_record(
+        consultation=c,
+        actor=clerk,
+        chosen_ids=[alt.pk],
+        rationale="ประชาชนเสนอ",
+        council_resolution="มติ 2/2565",
+        alternative_answers={alt.pk: "บรรจุในแผนปี 2566"},
+        problem_answers={problem.pk: "แก้ด้วยการขุดลอกคลอง"},
+    )
     from workflows.services import transition
 
     transition(c, "decide", actor=clerk)
@@ -88,6 +100,9 @@ def test_the_record_shows_each_input_with_its_answer(make_consultation, resident
     assert "บรรจุในแผนปี 2566" in page and "แก้ด้วยการขุดลอกคลอง" in page and "มติ 2/2565" in page
     csv = client.get(f"/consultations/{c.pk}/record.csv")
     assert csv["Content-Type"].startswith("text/csv") and "ขุดลอกคลอง" in csv.content.decode()
+    api_csv = api().get(f"/api/v1/consultations/{c.pk}/record.csv")
+    assert api_csv.status_code == 200 and "บรรจุในแผนปี 2566" in api_csv.content.decode()
+    assert api().get("/api/v1/consultations/99999/record.csv").status_code == 404
 
 
 def test_drafts_are_hidden_from_the_public(make_consultation, client, api):

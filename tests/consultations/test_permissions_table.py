@@ -8,8 +8,19 @@ import pytest
 
 from accounts.models import Role
 from consultations import services
-from consultations.models import Ballot, BallotChoice, Comment, Decision, Level, Problem, ProgressUpdate, State, Support
-from consultations.models import Alternative, Report, ReasonCode
+from consultations.models import (
+    Alternative,
+    Ballot,
+    BallotChoice,
+    Comment,
+    Decision,
+    Problem,
+    ProgressUpdate,
+    ReasonCode,
+    Report,
+    State,
+    Support,
+)
 from workflows.errors import PermissionDenied, TransitionNotAllowed
 
 from .conftest import add_alternative, add_problem
@@ -62,13 +73,18 @@ def _actor(role, make_user, org, other_org):
 
 
 def _counts():
-    return [m.objects.count() for m in (Problem, Support, Alternative, Comment, Report, Ballot, BallotChoice, Decision, ProgressUpdate)]
+    return [
+        m.objects.count()
+        for m in (Problem, Support, Alternative, Comment, Report, Ballot, BallotChoice, Decision, ProgressUpdate)
+    ]
 
 
 @pytest.mark.parametrize("level", LEVELS)
 @pytest.mark.parametrize("state", STATES)
 @pytest.mark.parametrize("role", ROLES)
-def test_it_allows_or_refuses_each_action_as_specified(role, state, level, make_consultation, make_user, org, other_org, residents):
+def test_it_allows_or_refuses_each_action_as_specified(
+    role, state, level, make_consultation, make_user, org, other_org, residents
+):
     c = make_consultation(level, state)
     other = residents[0]
     actor = _actor(role, make_user, org, other_org)
@@ -98,15 +114,18 @@ def test_it_allows_or_refuses_each_action_as_specified(role, state, level, make_
         "propose_alternative": lambda: services.alternative_create(consultation=c, actor=actor, title="ทางเลือกใหม่"),
         "draft_alternative": lambda: services.alternative_create(consultation=c, actor=actor, title="ทางเลือกของเทศบาล"),
         "comment": lambda: services.comment_post(consultation=c, actor=actor, body="ความเห็น"),
-        "report": lambda: services.report_file(consultation=c, actor=actor, kind="comment", object_id=comment.pk,
-                                               reason_code=ReasonCode.OFF_TOPIC),
+        "report": lambda: services.report_file(
+            consultation=c, actor=actor, kind="comment", object_id=comment.pk, reason_code=ReasonCode.OFF_TOPIC
+        ),
         "vote": lambda: services.ballot_cast(consultation=c, actor=actor, alternative_ids=[a1.pk]),
         "change_vote": change_vote,
-        "moderate": lambda: services.moderation_decide(consultation=c, actor=actor, kind="problem", object_id=spare.pk,
-                                                       outcome="remove", reason_code=ReasonCode.SPAM),
+        "moderate": lambda: services.moderation_decide(
+            consultation=c, actor=actor, kind="problem", object_id=spare.pk, outcome="remove", reason_code=ReasonCode.SPAM
+        ),
         "merge": lambda: services.problem_merge(problem=spare, into=problem, actor=actor),
-        "record_decision": lambda: services.decision_record(consultation=c, actor=actor, chosen_ids=[a1.pk], rationale="เหตุผล",
-                                                            council_resolution="มติที่ 1/2565"),
+        "record_decision": lambda: services.decision_record(
+            consultation=c, actor=actor, chosen_ids=[a1.pk], rationale="เหตุผล", council_resolution="มติที่ 1/2565"
+        ),
         "progress_update": lambda: services.progress_update_post(consultation=c, actor=actor, body="คืบหน้า"),
     }
     outcomes = {}

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from consultations import services
-from consultations.models import ConsultationPolicy, Consultation, State, Visibility, path_for_level
+from consultations.models import Consultation, ConsultationPolicy, State, Visibility, path_for_level
 from notifications.models import OutboxEvent
 from workflows.errors import TransitionNotAllowed, ValidationFailed
 from workflows.models import AuditEntry, Deadline
@@ -22,8 +22,14 @@ def _on_time_walk(c, moderator, clerk, residents):
         if c.state == State.DECIDING:
             assert "decide" not in {m["name"] for m in available_transitions(c, clerk)}  # nothing recorded yet
             alt = add_alternative(c) if not c.alternatives.exists() else c.alternatives.first()
-            services.decision_record(consultation=c, actor=clerk, chosen_ids=[alt.pk], rationale="เหตุผล", council_resolution="มติ 1/2565",
-                                     alternative_answers={alt.pk: "รับไว้"})
+            services.decision_record(
+                consultation=c,
+                actor=clerk,
+                chosen_ids=[alt.pk],
+                rationale="เหตุผล",
+                council_resolution="มติ 1/2565",
+                alternative_answers={alt.pk: "รับไว้"},
+            )
         names = {m["name"] for m in available_transitions(c, moderator)} | {m["name"] for m in available_transitions(c, clerk)}
         forward = sorted(names - {"cancel"})
         assert not any(n.endswith("_early") for n in forward), forward
@@ -42,8 +48,12 @@ def test_it_visits_exactly_the_stages_of_the_level(level, make_consultation, mod
 
 @pytest.mark.parametrize(
     ("level", "early"),
-    [("inform", "close_early"), ("consult", "open_deliberation_early"), ("involve", "open_problem_identification_early"),
-     ("collaborate", "open_problem_identification_early")],
+    [
+        ("inform", "close_early"),
+        ("consult", "open_deliberation_early"),
+        ("involve", "open_problem_identification_early"),
+        ("collaborate", "open_problem_identification_early"),
+    ],
 )
 def test_it_offers_only_the_early_move_with_a_reason_before_the_scheduled_end(level, early, make_consultation, moderator, api):
     c = transition(make_consultation(level), "publish", actor=moderator)
@@ -59,7 +69,7 @@ def test_it_offers_only_the_early_move_with_a_reason_before_the_scheduled_end(le
     plain = early.removesuffix("_early")
     response = api(moderator).post(f"/api/v1/consultations/{c.pk}/transitions/{plain}/", {}, format="json")
     assert response.status_code == 409
-    assert "scheduled end" in response.json()["error"]["message"]
+    assert "ยังไม่ถึงกำหนดสิ้นสุด" in response.json()["error"]["message"]
 
     response = api(moderator).post(url, {"reason": "ประชุมประชาคมเสร็จก่อนกำหนด"}, format="json")
     assert response.status_code == 200, response.json()
@@ -88,7 +98,9 @@ def test_it_uses_the_organisations_minimum(make_consultation, moderator, org):
 def test_it_refuses_to_publish_when_too_little_of_the_schedule_is_left(make_consultation, moderator):
     c = make_consultation("consult", schedule=False)
     start = timezone.now() - dt.timedelta(days=8)
-    services.consultation_schedule_set(consultation=c, actor=moderator, stages=schedule_for("consult", start=start, total_days=16))
+    services.consultation_schedule_set(
+        consultation=c, actor=moderator, stages=schedule_for("consult", start=start, total_days=16)
+    )
     with pytest.raises(TransitionNotAllowed):
         transition(c, "publish", actor=moderator)
     assert Consultation.objects.get(pk=c.pk).state == State.DRAFT
@@ -99,7 +111,9 @@ def test_it_refuses_gaps_and_missing_stages(make_consultation, moderator):
     stages = schedule_for("involve", total_days=18)
     name, (start, end) = State.DELIBERATION, stages[State.DELIBERATION]
     with pytest.raises(ValidationFailed):
-        services.consultation_schedule_set(consultation=c, actor=moderator, stages=stages | {name: (start + dt.timedelta(hours=1), end)})
+        services.consultation_schedule_set(
+            consultation=c, actor=moderator, stages=stages | {name: (start + dt.timedelta(hours=1), end)}
+        )
     stages.pop(State.PROBLEM_IDENTIFICATION)
     with pytest.raises(ValidationFailed):
         services.consultation_schedule_set(consultation=c, actor=moderator, stages=stages)
@@ -127,7 +141,9 @@ def test_deadlines_move_each_stage_at_its_scheduled_end(make_consultation, moder
 def test_an_early_close_cancels_the_stage_deadline(make_consultation, moderator):
     c = transition(make_consultation("consult"), "publish", actor=moderator)
     c = transition(c, "open_deliberation_early", actor=moderator, reason="ครบแล้ว")
-    assert list(Deadline.objects.filter(record_id=str(c.pk), done_at__isnull=True).values_list("transition", flat=True)) == ["open_deciding"]
+    assert list(Deadline.objects.filter(record_id=str(c.pk), done_at__isnull=True).values_list("transition", flat=True)) == [
+        "open_deciding"
+    ]
 
 
 def test_it_announces_moves(make_consultation, moderator, clerk, residents):

@@ -30,6 +30,7 @@ class Mailbox:
         self.messages: list = []
         self.refuse: dict[str, str] = {}
         self.delay = delay
+        self.started = 0  # DATA commands received (accepted or not)
         self.lock = threading.Lock()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -40,6 +41,8 @@ class Mailbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.started += 1
         if self.delay:
             await asyncio.sleep(self.delay)  # cancelled if the client dies first: then nothing is accepted
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
@@ -55,6 +58,18 @@ class Mailbox:
     def recipients(self) -> list[str]:
         with self.lock:
             return [rcpt for rcpt, _m in self.messages]
+
+    def wait_in_flight(self, number: int, timeout: float = 30.0) -> bool:
+        """Wait until mail number `number` is being transmitted and not accepted yet."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if self.started >= number and len(self.messages) == number - 1:
+                    return True
+                if len(self.messages) >= number:
+                    return False
+            time.sleep(0.005)
+        return False
 
     def wait_for(self, count: int, timeout: float = 20.0) -> bool:
         deadline = time.monotonic() + timeout

@@ -11,7 +11,6 @@ from petitions.models import Petition, PetitionPolicy
 from workflows.services import transition
 
 
-
 def valid_national_id(n: int) -> str:
     """The n-th valid 13-digit national ID (check digit computed)."""
     base = f"{1100000000000 // 10 + n:012d}"[-12:]
@@ -29,8 +28,13 @@ def _clean_cache():
 @pytest.fixture
 def policy(org):
     return PetitionPolicy.objects.create(
-        organisation=org, sponsors_required=2, response_threshold=3, council_threshold=5, ordinance_threshold=4,
-        ip_limit=1000, petition_limit=100000,
+        organisation=org,
+        sponsors_required=2,
+        response_threshold=3,
+        council_threshold=5,
+        ordinance_threshold=4,
+        ip_limit=1000,
+        petition_limit=100000,
     )
 
 
@@ -82,8 +86,13 @@ def last_confirm_token(email: str) -> str:
 def sign(petition, n: int, *, village=1, national_id=None, ip="203.0.113.5", email=None):
     email = email or f"signer{n}@example.org"
     return services.signature_sign(
-        petition_id=petition.pk, name=f"ผู้ลงชื่อ {n}", email=email, village_number=village, consent=True,
-        national_id=national_id or (valid_national_id(n) if petition.kind == "ordinance" else ""), ip=ip,
+        petition_id=petition.pk,
+        name=f"ผู้ลงชื่อ {n}",
+        email=email,
+        village_number=village,
+        consent=True,
+        national_id=national_id or (valid_national_id(n) if petition.kind == "ordinance" else ""),
+        ip=ip,
     )
 
 

@@ -12,16 +12,14 @@ from django.core.cache import cache
 from accounts.models import Role
 from notifications.models import OutboxEvent
 from petitions.models import Petition, PetitionPolicy
-from tests.conftest import CHROMIUM, PASSWORD
+from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def people(org, make_user):
-    PetitionPolicy.objects.create(
-        organisation=org, sponsors_required=2, response_threshold=2, council_threshold=3, ip_limit=1000
-    )
+    PetitionPolicy.objects.create(organisation=org, sponsors_required=2, response_threshold=2, council_threshold=3, ip_limit=1000)
     return {
         "author": make_user(Role.RESIDENT, org=org, email="author@example.com", full_name="สมชาย ใจดี"),
         "sponsors": [make_user(Role.RESIDENT, org=org, email=f"sponsor{i}@example.com") for i in range(2)],
@@ -133,9 +131,3 @@ def test_it_drives_a_petition_from_draft_to_the_council_decision(page, browser, 
     assert public.locator("[aria-current=step]").count() >= 1  # the lifecycle diagram marks where it is
     for p in (moderator, clerk, public):
         p.context.close()
-
-
-def test_chromium_is_where_the_fixtures_expect_it():
-    import os
-
-    assert os.path.exists(CHROMIUM) or pytest.skip("no Chromium")

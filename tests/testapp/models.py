@@ -1,6 +1,8 @@
 """Ticket: a small machine with two FSM fields, conditions, role-based permissions and a
 reason-required move. It exists only to test the engine (installed by config.settings_test)."""
 
+import datetime as dt
+
 from django.db import models
 from django_fsm import FSMField, transition
 
@@ -113,6 +115,12 @@ class Ticket(WorkflowRecord):
 
 
 def ticket_events(ticket, move) -> list[dict]:
+    from workflows.services import deadline_cancel, deadline_schedule
+
+    if move.name == "remind":
+        deadline_schedule(ticket, transition="remind", due_at=ticket.updated_at + dt.timedelta(days=1))
+    if move.name == "close":
+        deadline_cancel(ticket)
     if move.name != "close":
         return []
     return [

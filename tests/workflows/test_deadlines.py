@@ -98,3 +98,28 @@ def test_the_command_can_stop_after_a_number_of_deadlines(make_ticket, limit, ca
     call_command("advance_workflows", limit=limit)
     assert capsys.readouterr().out.strip() == f"applied {limit}, skipped 0"
     assert Deadline.objects.filter(done_at__isnull=True).count() == 3 - limit
+
+
+def test_a_move_whose_hook_schedules_the_same_move_again_keeps_both_rows(make_ticket):
+    """Recurring deadlines (a next stage, a next reminder): the applied row stays applied and
+    the hook's new row waits for its own time."""
+    ticket = moved(make_ticket(), "submit")
+    deadline_schedule(ticket, transition="remind", due_at=timezone.now() + PAST)
+    assert deadlines_advance() == {"applied": 1, "skipped": 0}
+    first, second = Deadline.objects.order_by("id")
+    assert (first.outcome, first.done_at is not None) == (OUTCOME_APPLIED, True)
+    assert (second.transition, second.done_at) == ("remind", None)
+    assert second.due_at > timezone.now() + dt.timedelta(hours=23)
+    assert deadlines_advance() == {"applied": 0, "skipped": 0}
+    assert deadlines_advance(now=timezone.now() + dt.timedelta(days=2)) == {"applied": 1, "skipped": 0}
+    assert Deadline.objects.filter(done_at__isnull=True).count() == 1
+
+
+def test_a_hook_that_cancels_deadlines_does_not_undo_the_applied_one(make_ticket, admin_user):
+    ticket = moved(make_ticket(), "submit")
+    deadline_schedule(ticket, transition="close", due_at=timezone.now() + PAST)
+    deadline_schedule(ticket, transition="expire", due_at=timezone.now() + dt.timedelta(days=3))
+    # close needs a reason and an admin: the system can make it, the reason is the deadline's
+    assert deadlines_advance() == {"applied": 1, "skipped": 0}
+    outcomes = dict(Deadline.objects.values_list("transition", "outcome"))
+    assert outcomes == {"close": OUTCOME_APPLIED, "expire": "cancelled"}

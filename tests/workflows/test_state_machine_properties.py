@@ -28,6 +28,7 @@ SPEC = {
     "reopen": ("status", {"resolved"}, "open", STAFF, None, True),
     "close": ("status", {"open", "in_progress", "resolved"}, "closed", {"admin"}, None, True),
     "expire": ("status", {"open"}, "expired", set(), None, False),
+    "remind": ("status", {"open"}, "open", set(), None, False),
     "escalate": ("priority", {"normal"}, "escalated", {"moderator"}, lambda m: m["status"] in {"open", "in_progress"}, False),
     "deescalate": ("priority", {"escalated"}, "normal", {"admin"}, None, False),
 }
