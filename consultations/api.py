@@ -12,6 +12,7 @@ import io
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -281,11 +282,11 @@ class ProblemList(Base):
 
 
 class ProblemSupport(Base):
-    @extend_schema(request=None, responses={200: None}, tags=["consultations"])
+    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT}, tags=["consultations"])
     def post(self, request, pk, problem_pk):
         return self._set(request, pk, problem_pk, True)
 
-    @extend_schema(request=None, responses={200: None}, tags=["consultations"])
+    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT}, tags=["consultations"])
     def delete(self, request, pk, problem_pk):
         return self._set(request, pk, problem_pk, False)
 
@@ -344,7 +345,7 @@ class CommentList(Base):
 
 
 class ReportCreate(Base):
-    @extend_schema(request=ReportIn, responses={201: None}, tags=["consultations"])
+    @extend_schema(request=ReportIn, responses={201: OpenApiTypes.OBJECT}, tags=["consultations"])
     def post(self, request, pk):
         user = _signed_in(request)
         c = self.consultation(request, pk)
@@ -353,7 +354,7 @@ class ReportCreate(Base):
 
 
 class ModerationView(Base):
-    @extend_schema(responses=None, tags=["consultations"])
+    @extend_schema(responses=OpenApiTypes.OBJECT, tags=["consultations"])
     def get(self, request, pk):
         user = _signed_in(request)
         c = self.consultation(request, pk)
@@ -377,7 +378,7 @@ class ModerationView(Base):
             }
         )
 
-    @extend_schema(request=ModerationIn, responses=None, tags=["consultations"])
+    @extend_schema(request=ModerationIn, responses=OpenApiTypes.OBJECT, tags=["consultations"])
     def post(self, request, pk):
         user = _signed_in(request)
         c = self.consultation(request, pk)
@@ -386,14 +387,14 @@ class ModerationView(Base):
 
 
 class BallotView(Base):
-    @extend_schema(responses=None, tags=["consultations"])
+    @extend_schema(responses=OpenApiTypes.OBJECT, tags=["consultations"])
     def get(self, request, pk):
         user = _signed_in(request)
         c = self.consultation(request, pk)
         detail = selectors.detail_ballot(c, user)
         return Response(detail)
 
-    @extend_schema(request=BallotIn, responses=None, tags=["consultations"])
+    @extend_schema(request=BallotIn, responses=OpenApiTypes.OBJECT, tags=["consultations"])
     def put(self, request, pk):
         user = _signed_in(request)
         c = self.consultation(request, pk)
@@ -402,13 +403,13 @@ class BallotView(Base):
 
 
 class ResultsView(Base):
-    @extend_schema(responses=None, tags=["consultations"])
+    @extend_schema(responses=OpenApiTypes.OBJECT, tags=["consultations"])
     def get(self, request, pk):
         return Response(selectors.results(self.consultation(request, pk)))
 
 
 class DecisionView(Base):
-    @extend_schema(responses=None, tags=["consultations"])
+    @extend_schema(responses=OpenApiTypes.OBJECT, tags=["consultations"])
     def get(self, request, pk):
         c = self.consultation(request, pk)
         body = selectors.decision_public(c, request.user)
@@ -416,7 +417,7 @@ class DecisionView(Base):
             raise NotFound(_("No decision has been published yet."))
         return Response(body)
 
-    @extend_schema(request=DecisionIn, responses=None, tags=["consultations"])
+    @extend_schema(request=DecisionIn, responses=OpenApiTypes.OBJECT, tags=["consultations"])
     def put(self, request, pk):
         user = _signed_in(request)
         c = self.consultation(request, pk)
@@ -425,7 +426,7 @@ class DecisionView(Base):
 
 
 class ProgressView(Base):
-    @extend_schema(responses=None, tags=["consultations"])
+    @extend_schema(responses=OpenApiTypes.OBJECT, tags=["consultations"])
     def get(self, request, pk):
         c = self.consultation(request, pk)
         return Response(
@@ -437,7 +438,7 @@ class ProgressView(Base):
             }
         )
 
-    @extend_schema(request=ProgressIn, responses=None, tags=["consultations"])
+    @extend_schema(request=ProgressIn, responses=OpenApiTypes.OBJECT, tags=["consultations"])
     def post(self, request, pk):
         user = _signed_in(request)
         c = self.consultation(request, pk)
@@ -448,7 +449,7 @@ class ProgressView(Base):
 
 
 class RecordView(Base):
-    @extend_schema(responses=None, tags=["consultations"])
+    @extend_schema(responses=OpenApiTypes.OBJECT, tags=["consultations"])
     def get(self, request, pk):
         c = self.consultation(request, pk)
         return Response(selectors.participation_record(c))

@@ -14,6 +14,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -61,8 +62,8 @@ def action(anchor: str = ""):
             else:
                 if done:
                     messages.success(request, done)
-            target = request.POST.get("next") or reverse("consultations:detail", args=[c.pk])
-            if not target.startswith("/"):
+            target = request.POST.get("next") or ""
+            if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
                 target = reverse("consultations:detail", args=[c.pk])
             return redirect(target + (f"#{anchor}" if anchor and "#" not in target else ""))
 

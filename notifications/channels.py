@@ -32,7 +32,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.validators import validate_email
 from django.db import connection as db_connection
-from django.db.models import F
+from django.db.models import F, Q
 from django.template.loader import render_to_string, select_template
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -59,8 +59,6 @@ def claim(ids, *, channel: str, digest: bool = False, **filters) -> tuple[str, l
     token = ("d" if digest else "s") + uuid.uuid4().hex[:20]
     now = timezone.now()
     source = Delivery.Status.DIGEST if digest else Delivery.Status.PENDING
-    from django.db.models import Q
-
     base = Delivery.objects.filter(channel=channel, **filters)
     if ids is not None:
         base = base.filter(pk__in=list(ids))
@@ -125,11 +123,11 @@ def absolute(url: str) -> str:
 
 
 def _dates(data: dict, language: str) -> dict[str, str]:
-    """Every ISO date in `data` (keys ending in _date or _at) formatted for the reader:
+    """Every ISO date in `data` (keys ending in _date, _at or _on) formatted for the reader:
     Buddhist Era in Thai."""
     out = {}
     for key, value in (data or {}).items():
-        if not isinstance(value, str) or not (key.endswith("_date") or key.endswith("_at") or key == "date"):
+        if not isinstance(value, str) or not (key.endswith(("_date", "_at", "_on")) or key == "date"):
             continue
         try:
             parsed = dt.datetime.fromisoformat(value) if "T" in value else dt.date.fromisoformat(value)

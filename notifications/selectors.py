@@ -45,3 +45,27 @@ def follow_state(*, user, record) -> dict:
 
 def subscriptions_of(*, user) -> QuerySet[Subscription]:
     return Subscription.objects.filter(user=user).order_by("-id")
+
+
+def subscriptions_with_records(*, user, limit: int = 200) -> list[Subscription]:
+    """My follows, each with `.record` (the followed object, or None if it is gone) for display."""
+    from django.apps import apps
+
+    subs = list(subscriptions_of(user=user)[:limit])
+    by_type: dict[str, list[str]] = {}
+    for sub in subs:
+        by_type.setdefault(sub.record_type, []).append(sub.record_id)
+    found: dict[tuple[str, str], object] = {}
+    for record_type, ids in by_type.items():
+        try:
+            model = apps.get_model(record_type)
+        except (LookupError, ValueError):
+            continue
+        try:
+            for pk, obj in model._default_manager.in_bulk(ids).items():
+                found[(record_type, str(pk))] = obj
+        except (ValueError, TypeError):
+            continue
+    for sub in subs:
+        sub.record = found.get((sub.record_type, sub.record_id))
+    return subs

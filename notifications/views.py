@@ -80,7 +80,7 @@ def preferences(request):
         "modes": selectors.preferences_of(user=request.user),
         "email_choices": Mode.choices,
         "inapp_choices": [(Mode.IMMEDIATE.value, Mode.IMMEDIATE.label), (Mode.OFF.value, Mode.OFF.label)],
-        "subscriptions": selectors.subscriptions_of(user=request.user)[:200],
+        "subscriptions": selectors.subscriptions_with_records(user=request.user),
     }
     return render(request, "notifications/preferences.html", context)
 

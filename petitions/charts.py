@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 
 from accounts.thai import format_date
 
-WIDTH, HEIGHT = 640, 200
-PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 44, 12, 12, 28
+WIDTH, HEIGHT = 400, 190
+PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 40, 10, 14, 24
 
 
 def _series(hours: list[tuple[dt.datetime, int]]) -> list[tuple[dt.datetime, int]]:

@@ -81,8 +81,14 @@ def petition_list(request):
     return render(request, "petitions/list.html", {"rows": rows, "tab": tab, "tabs": LIST_TABS, "mine": mine})
 
 
-def _sign_form(petition, data=None):
-    return SignForm(data, villages=selectors.village_choices(petition.organisation_id), ordinance=petition.is_ordinance)
+def _sign_form(petition, data=None, user=None):
+    initial = {}
+    if user is not None and user.is_authenticated:  # a signed-in resident need not type it all again
+        village = getattr(user.village, "number", None) if user.village_id else None
+        initial = {"name": user.full_name, "email": user.email, "village": village}
+    return SignForm(
+        data, initial=initial, villages=selectors.village_choices(petition.organisation_id), ordinance=petition.is_ordinance
+    )
 
 
 def petition_detail(request, pk: int, *, sign_form=None, status=200):
@@ -97,7 +103,7 @@ def petition_detail(request, pk: int, *, sign_form=None, status=200):
         "chart": signatures_chart(counts.hours, threshold=petition.council_threshold),
         "response_percent": _percent(counts.total, petition.response_threshold),
         "council_percent": _percent(counts.total, petition.council_threshold),
-        "sign_form": sign_form or (_sign_form(petition) if petition.accepting_signatures else None),
+        "sign_form": sign_form or (_sign_form(petition, user=user) if petition.accepting_signatures else None),
         "moves": moves,
         "is_author": rules.is_author(petition, user),
         "is_staff": rules.is_staff(petition, user),

@@ -54,6 +54,15 @@ def test_wsgi_stops_with_one_line_too(tmp_path):
     assert result.stderr.splitlines() == ["configuration error: DEBUG: expected true/false (1/0, yes/no, on/off), got 'maybe'"]
 
 
+def test_celery_stops_with_one_line_too(tmp_path):
+    celery = str(Path(sys.executable).parent / "celery")
+    result = run([celery, "-A", "config", "report"], tmp_path, DATABASE_URL="nonsense://x")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "configuration error: DATABASE_URL: expected postgres://… or sqlite:///…, got scheme 'nonsense'"
+    ]
+
+
 def test_the_deploy_check_is_clean_with_production_settings(tmp_path):
     result = manage(
         tmp_path, "check", "--deploy", "--fail-level", "WARNING",

@@ -110,3 +110,12 @@ def test_drafts_are_hidden_from_the_public(make_consultation, client, api):
     assert client.get(f"/consultations/{c.pk}/").status_code == 404
     assert api().get(f"/api/v1/consultations/{c.pk}/").status_code == 404
     assert c.pk not in [r["id"] for r in api().get("/api/v1/consultations/").json()["results"]]
+
+
+def test_the_admin_sets_the_policy_and_shows_consultations_read_only(make_consultation, make_user, client):
+    c = make_consultation("consult")
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    admin_client = client
+    assert admin_client.get("/admin/consultations/consultationpolicy/add/").status_code == 200
+    page = admin_client.get(f"/admin/consultations/consultation/{c.pk}/change/")
+    assert page.status_code == 200 and 'name="state"' not in page.content.decode()

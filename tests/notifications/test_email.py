@@ -168,3 +168,30 @@ def test_it_sends_through_the_relay_with_the_configured_backend(make_user, relay
     relay()
     (sent,) = mail.outbox
     assert str(make_header(decode_header(sent.to[0]))) == "ผู้ใช้ 1 <eager@example.com>"
+
+
+@pytest.mark.parametrize(
+    ("event", "data", "expected"),
+    [
+        ("consultation.stage_opened", {"state_label": "Deliberation", "ends_at": "2026-12-01T17:00:00+07:00"},
+         ["is open: Deliberation.", "It runs until 1 December 2026."]),
+        ("consultation.closing_soon", {"due_date": "2026-12-03T17:00:00+07:00"}, ["closes on 3 December 2026."]),
+        ("consultation.progress_update", {"body": "Drainage done.", "percent_complete": 40},
+         ["Work is 40% done.", "Drainage done."]),
+        ("consultation.decision_published", {"rationale": "Option B wins."}, ["Option B wins."]),
+        ("consultation.closed", {"cancelled": True, "reason": "Flooding"}, ["was cancelled.", "Reason: Flooding"]),
+        ("petition.rejected", {"reason_label": "Duplicate", "reason": "See petition 3."},
+         ["Reason: Duplicate", "See petition 3."]),
+        ("petition.council_outcome", {"outcome_label": "Adopted", "decided_on": "2026-11-20"},
+         ["Outcome: Adopted.", "Decided on 20 November 2026."]),
+        ("moderation.outcome", {"item": "Fix the lights", "reason_label": "Off topic"},
+         ["“Fix the lights”", "Reason: Off topic"]),
+    ],
+)  # fmt: skip
+def test_it_reads_the_data_the_domain_apps_send(make_user, event, data, expected):
+    person = make_user(language="en")
+    ev = write_event(event=event, audience={"users": [person.pk]}, data={"title": "Road", "url": "/x/", **data})
+    fan_out(ev)
+    body = build_email(Delivery.objects.get(event=ev), ev).body
+    for text in expected:
+        assert text in body, body

@@ -101,6 +101,8 @@ def test_it_follows_and_unfollows_from_the_button(client, resident, followable):
     )
     assert 'data-testid="unfollow"' in partial.content.decode() and "กำลังติดตาม" in partial.content.decode()
     assert Subscription.objects.get().auto is False
+    settings_page = client.get(reverse("notifications:preferences")).content.decode()
+    assert record.name in settings_page  # what I follow, by name
     assert client.post(reverse("notifications:follow", args=["accounts.user", resident.pk])).status_code == 404  # not followable
     assert client.post(reverse("notifications:follow", args=["accounts.organisation", 999999])).status_code == 404
     evil = client.post(url, {"next": "https://evil.example/"})

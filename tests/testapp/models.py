@@ -103,6 +103,10 @@ class Ticket(WorkflowRecord):
     def expire(self, *, actor=None, reason="", payload=None):
         """Only the system makes this move (a deadline)."""
 
+    @transition(field=status, source=Status.OPEN, target=Status.OPEN, permission=nobody)
+    def remind(self, *, actor=None, reason="", payload=None):
+        """A recurring system move: each reminder schedules the next (see ticket_events)."""
+
     @transition(
         field=priority, source=Priority.NORMAL, target=Priority.ESCALATED, permission=is_moderator, conditions=[is_active]
     )
