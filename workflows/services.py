@@ -240,11 +240,14 @@ def deadlines_advance(*, now: dt.datetime | None = None, limit: int | None = Non
     now = now or timezone.now()
     counts = {"applied": 0, "skipped": 0}
     done = 0
+    # Only rows that existed when the run began: a hook that schedules its move again (already
+    # due) waits for the next run instead of looping here.
+    last_id = Deadline.objects.aggregate(last=models.Max("id"))["last"] or 0
     while limit is None or done < limit:
         with transaction.atomic():
             row = (
                 Deadline.objects.select_for_update(skip_locked=True)
-                .filter(done_at__isnull=True, due_at__lte=now)
+                .filter(done_at__isnull=True, due_at__lte=now, id__lte=last_id)
                 .order_by("due_at", "id")
                 .first()
             )
