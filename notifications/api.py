@@ -1,6 +1,7 @@
 """The notifications API: my inbox, mark read, my settings, follow/unfollow."""
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -43,6 +44,7 @@ class NotificationList(generics.ListAPIView):
 class UnreadCount(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(responses=inline_serializer("UnreadCount", {"unread": serializers.IntegerField()}), tags=["notifications"])
     def get(self, request):
         return Response({"unread": selectors.unread_count(user=request.user)})
 
@@ -50,6 +52,7 @@ class UnreadCount(APIView):
 class MarkRead(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(request=None, responses=NotificationSerializer, tags=["notifications"])
     def post(self, request, pk: int):
         notification = generics.get_object_or_404(Notification, pk=pk, user=request.user)
         services.notification_mark_read(user=request.user, ids=[notification.pk])
@@ -60,6 +63,9 @@ class MarkRead(APIView):
 class MarkAllRead(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        request=None, responses=inline_serializer("MarkedCount", {"marked": serializers.IntegerField()}), tags=["notifications"]
+    )
     def post(self, request):
         return Response({"marked": services.notification_mark_read(user=request.user)})
 
@@ -75,10 +81,13 @@ class Preferences(APIView):
     """GET my settings per channel; PUT/PATCH {"email": "digest", "inapp": "off"}."""
 
     permission_classes = [IsAuthenticated]
+    serializer_class = PreferencesSerializer
 
+    @extend_schema(responses=PreferencesSerializer, tags=["notifications"])
     def get(self, request):
         return Response(selectors.preferences_of(user=request.user))
 
+    @extend_schema(request=PreferencesSerializer, responses=PreferencesSerializer, tags=["notifications"])
     def put(self, request):
         serializer = PreferencesSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -123,16 +132,31 @@ class SubscriptionDetail(APIView):
     """GET whether I follow a record; PUT follows; DELETE unfollows (one click)."""
 
     permission_classes = [IsAuthenticated]
+    serializer_class = SubscriptionSerializer
 
+    @extend_schema(
+        responses=inline_serializer(
+            "FollowState",
+            {
+                "record_type": serializers.CharField(),
+                "record_id": serializers.CharField(),
+                "following": serializers.BooleanField(),
+                "auto": serializers.BooleanField(),
+            },
+        ),
+        tags=["notifications"],
+    )
     def get(self, request, record_type: str, record_id: str):
         record = services.followable_record(record_type, record_id)
         state = selectors.follow_state(user=request.user, record=record)
         return Response({k: state[k] for k in ("record_type", "record_id", "following", "auto")})
 
+    @extend_schema(request=None, responses=SubscriptionSerializer, tags=["notifications"])
     def put(self, request, record_type: str, record_id: str):
         sub = services.subscription_follow_ref(user=request.user, record_type=record_type, record_id=record_id)
         return Response(SubscriptionSerializer(sub).data)
 
+    @extend_schema(request=None, responses={204: None}, tags=["notifications"])
     def delete(self, request, record_type: str, record_id: str):
         services.subscription_unfollow_ref(user=request.user, record_type=record_type, record_id=record_id)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -249,13 +249,25 @@ def _hits(windows: list[tuple[str, int]]) -> list[int]:
     client = _redis()
     if client is None:
         return [_hit_cache(key, window) for key, window in keys]
+    global _incr_script
+    if _incr_script is None:
+        _incr_script = client.register_script(_INCR_LUA)
     prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
-    pipe = client.pipeline(transaction=False)
-    for key, window in keys:
-        full = f"{prefix}:{key}"
-        pipe.incr(full)
-        pipe.expire(full, window + 1, nx=True)
-    return [int(n) for n in pipe.execute()[0::2]]
+    counts = _incr_script(keys=[f"{prefix}:{key}" for key, _w in keys], args=[window + 1 for _k, window in keys])
+    return [int(n) for n in counts]
+
+
+# INCR each key; a key's first hit sets its expiry. One command for all the limits of a request.
+_INCR_LUA = """
+local out = {}
+for i, key in ipairs(KEYS) do
+  local n = redis.call('INCR', key)
+  if n == 1 then redis.call('EXPIRE', key, ARGV[i]) end
+  out[i] = n
+end
+return out
+"""
+_incr_script = None
 
 
 def _hit_cache(key: str, window: int) -> int:
