@@ -226,6 +226,7 @@ Reproduce (a quiet machine; a database of its own, emptied by the bench):
 | measured {r["when"]} on {r["machine"]} | value |
 |---|---|
 {rows}
+
 {r.get("note") or ""}
 
 Every move appends to one chain, so moves serialise on the chain head row for the length of the

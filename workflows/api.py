@@ -8,15 +8,16 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from . import registry
-from .errors import NotFound, PermissionDenied
+from .errors import NotFound, PermissionDenied, ValidationFailed
 from .models import AuditEntry
 from .selectors import actor_display, audit_entries, audit_verify
-from .services import available_transitions, transition
+from .services import available_transitions, membership_grant, membership_revoke, transition
 
 
 class TransitionRequest(serializers.Serializer):
@@ -156,8 +157,21 @@ class AuditListView(ListAPIView):
         )
 
 
+class AuditVerifyThrottle(SimpleRateThrottle):
+    """Verification reads the whole chain: a few per minute per client is plenty (the operator's
+    `manage.py verify_audit` is not limited)."""
+
+    scope = "audit_verify"
+    rate = "10/min"
+
+    def get_cache_key(self, request, view):
+        ident = request.user.pk if request.user.is_authenticated else self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
 class AuditVerifyView(APIView):
     permission_classes = [AllowAny]
+    throttle_classes = [AuditVerifyThrottle]
 
     @extend_schema(
         summary="Recompute the audit chain and report OK or the first broken entry",
@@ -177,3 +191,73 @@ class AuditVerifyView(APIView):
     )
     def get(self, request):
         return Response(audit_verify().as_dict())
+
+
+# --- Staff roles: granted and revoked by an admin of the organisation (audited) -------------
+
+
+class MembershipGrantRequest(serializers.Serializer):
+    email = serializers.EmailField()
+    role = serializers.ChoiceField(choices=["resident", "moderator", "clerk", "admin"])
+
+
+def _organisation_for_admin(slug: str, user):
+    from accounts.models import Organisation, Role
+    from accounts.selectors import has_role
+
+    organisation = Organisation.objects.filter(slug=slug).first()
+    if organisation is None:
+        raise NotFound()
+    if not (getattr(user, "is_superuser", False) or has_role(user, organisation, Role.ADMIN)):
+        raise PermissionDenied(_("Only an administrator of this organisation can see or change its roles."))
+    return organisation
+
+
+def _members(organisation) -> list[dict]:
+    from accounts.models import Membership
+
+    rows = Membership.objects.filter(organisation=organisation).select_related("user").order_by("user__email", "role")
+    return [
+        {"user": m.user_id, "email": m.user.email, "name": m.user.full_name, "role": m.role, "granted_at": m.granted_at}
+        for m in rows
+    ]
+
+
+class MembershipListView(APIView):
+    """GET the people holding roles in an organisation; POST {"email", "role"} to grant one. Admins only."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="Roles in an organisation (admins only)", tags=["accounts"])
+    def get(self, request, org: str):
+        organisation = _organisation_for_admin(org, request.user)
+        return Response({"organisation": organisation.slug, "members": _members(organisation)})
+
+    @extend_schema(summary="Grant a role (admins only; audited)", request=MembershipGrantRequest, tags=["accounts"])
+    def post(self, request, org: str):
+        from accounts.models import User, normalise_email
+
+        organisation = _organisation_for_admin(org, request.user)
+        body = MembershipGrantRequest(data=request.data)
+        body.is_valid(raise_exception=True)
+        user = User.objects.filter(email=normalise_email(body.validated_data["email"])).first()
+        if user is None:
+            raise ValidationFailed(
+                _("Nobody has registered with this email address yet."), details={"email": [_("No such account.")]}
+            )
+        membership = membership_grant(admin=request.user, user=user, organisation=organisation, role=body.validated_data["role"])
+        return Response({"user": user.pk, "role": membership.role, "organisation": organisation.slug}, status=201)
+
+
+class MembershipRevokeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="Revoke a role (admins only; audited)", request=None, responses={204: None}, tags=["accounts"])
+    def delete(self, request, org: str, user_id: int, role: str):
+        from accounts.models import User
+
+        organisation = _organisation_for_admin(org, request.user)
+        user = User.objects.filter(pk=user_id).first()
+        if user is None or not membership_revoke(admin=request.user, user=user, organisation=organisation, role=role):
+            raise NotFound()
+        return Response(status=204)

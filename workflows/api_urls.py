@@ -14,3 +14,11 @@ urlpatterns += [
     path("audit/", api.AuditListView.as_view(), name="audit-list"),
     path("audit/verify/", api.AuditVerifyView.as_view(), name="audit-verify"),
 ]
+urlpatterns += [
+    path("organisations/<slug:org>/members/", api.MembershipListView.as_view(), name="organisation-members"),
+    path(
+        "organisations/<slug:org>/members/<int:user_id>/<slug:role>/",
+        api.MembershipRevokeView.as_view(),
+        name="organisation-member-revoke",
+    ),
+]

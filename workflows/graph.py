@@ -85,7 +85,7 @@ def to_mermaid(model: type) -> str:
     """One stateDiagram-v2; each FSM field is a composite state. "*" marks a move that needs a reason."""
     lines = [f"%% {model._meta.label}", "stateDiagram-v2"]
     for g in machine_graph(model):
-        lines.append(f'    state "{g.field}" as {g.field} {{')
+        lines.append(f'    state "{g.field}" as field_{g.field} {{')  # "state" alone is a Mermaid keyword
         for value, label in g.states:
             lines.append(f'        state "{label.replace(chr(34), chr(39))}" as {_node_id(g.field, value)}')
         if g.initial:

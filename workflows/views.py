@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy
 
 from . import registry
 from .selectors import actor_display, audit_entries
@@ -10,10 +11,24 @@ from .selectors import actor_display, audit_entries
 PAGE_SIZE = 50
 
 
+ACT_LABELS = {
+    "membership_grant": gettext_lazy("Role granted"),
+    "membership_revoke": gettext_lazy("Role revoked"),
+}
+TYPE_LABELS = {"accounts.membership": gettext_lazy("role")}
+
+
+def _state_labels(machine) -> dict:
+    labels = {}
+    for f in machine.fsm_fields():
+        labels.update({value: str(label) for value, label in f.flatchoices})
+    return labels
+
+
 def _move_label(entry) -> str:
     machine = registry.machine_by_label(entry.record_type)
     if machine is None:
-        return entry.name
+        return str(ACT_LABELS.get(entry.name, entry.name))
     meta = machine.transitions().get(entry.name)
     if meta is None:
         return entry.name
@@ -31,7 +46,8 @@ def _record_links(entries) -> dict[tuple[str, str], tuple[str, str]]:
     for record_type, ids in wanted.items():
         machine = registry.machine_by_label(record_type)
         if machine is None:
-            links.update({(record_type, i): (f"{record_type} #{i}", "") for i in ids})
+            noun = str(TYPE_LABELS.get(record_type, record_type))
+            links.update({(record_type, i): (f"{noun} #{i}", "") for i in ids})
             continue
         noun = str(machine.model._meta.verbose_name)
         int_ids = [int(i) for i in ids if i.isdigit()]
@@ -58,12 +74,24 @@ def audit_list(request):
     rows = []
     entries_on_page = list(page.object_list)
     links = _record_links(entries_on_page)
+    state_labels = {m.label: _state_labels(m) for m in registry.machines()}
     for entry in entries_on_page:
         label, url = links[(entry.record_type, entry.record_id)]
-        rows.append({"entry": entry, "who": actor_display(entry), "move": _move_label(entry), "record": label, "url": url})
+        states = state_labels.get(entry.record_type, {})
+        rows.append(
+            {
+                "entry": entry,
+                "who": actor_display(entry),
+                "move": _move_label(entry),
+                "record": label,
+                "url": url,
+                "from": states.get(entry.from_state, entry.from_state),
+                "to": states.get(entry.to_state, entry.to_state),
+            }
+        )
     query = request.GET.copy()
     query.pop("page", None)
-    types = sorted(m.label for m in registry.machines())
+    types = sorted((m.label, str(m.model._meta.verbose_name)) for m in registry.machines())
     return render(
         request,
         "workflows/audit_list.html",

@@ -1,8 +1,10 @@
 """Staff roles are granted only by an admin of the organisation, and each grant is audited."""
 
 import pytest
+from django.urls import reverse
 
-from accounts.selectors import has_role
+from accounts.selectors import forget_roles, has_role
+from tests.conftest import error_of
 from workflows.errors import PermissionDenied, ValidationFailed
 from workflows.models import AuditEntry
 from workflows.selectors import audit_verify
@@ -39,3 +41,33 @@ def test_nobody_else_may_grant_roles(org, moderator, resident, make_user, other_
 def test_an_unknown_role_is_refused(org, admin_user, resident):
     with pytest.raises(ValidationFailed):
         membership_grant(admin=admin_user, user=resident, organisation=org, role="mayor")
+
+
+def test_an_admin_grants_and_revokes_through_the_api(api, org, admin_user, resident):
+    url = reverse("api:organisation-members", kwargs={"org": org.slug})
+    response = api(admin_user).post(url, {"email": "SOMCHAI@example.com", "role": "clerk"}, format="json")
+    assert response.status_code == 201, response.content
+    assert has_role(resident, org, "clerk")
+    members = api(admin_user).get(url).json()["members"]
+    assert {"user": resident.pk, "role": "clerk"}.items() <= next(m for m in members if m["role"] == "clerk").items()
+    revoke = reverse("api:organisation-member-revoke", kwargs={"org": org.slug, "user_id": resident.pk, "role": "clerk"})
+    assert api(admin_user).delete(revoke).status_code == 204
+    assert api(admin_user).delete(revoke).status_code == 404
+    forget_roles(resident)
+    assert not has_role(resident, org, "clerk")
+    assert list(AuditEntry.objects.values_list("name", flat=True)) == ["membership_grant", "membership_revoke"]
+
+
+def test_the_api_refuses_non_admins_and_explains_bad_input(api, org, moderator, admin_user, resident, outsider):
+    url = reverse("api:organisation-members", kwargs={"org": org.slug})
+    for user in (moderator, resident, outsider):
+        response = api(user).post(url, {"email": resident.email, "role": "admin"}, format="json")
+        assert response.status_code == 403 and error_of(response)["code"] == "forbidden"
+        assert api(user).get(url).status_code == 403
+    assert api().get(url).status_code in (401, 403)
+    response = api(admin_user).post(url, {"email": "nobody@example.com", "role": "clerk"}, format="json")
+    assert response.status_code == 400 and "email" in error_of(response)["details"]
+    response = api(admin_user).post(url, {"email": resident.email, "role": "mayor"}, format="json")
+    assert response.status_code == 400 and "role" in error_of(response)["details"]
+    assert api(admin_user).get(reverse("api:organisation-members", kwargs={"org": "nowhere"})).status_code == 404
+    assert not AuditEntry.objects.exists()

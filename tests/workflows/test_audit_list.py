@@ -50,7 +50,7 @@ def test_the_page_shows_each_move_with_role_name_date_and_reason(client, make_ti
     html = response.content.decode()
     assert "ทีมช่างรับเรื่อง" in html and "มานี มีสุข" in html
     assert "สมชาย" not in html and "@example.com" not in html  # residents are never named
-    assert "open → in_progress" in html
+    assert '<span data-state="open">open</span> → <span data-state="in_progress">in progress</span>' in html  # labels
     entry = ticket.last_audit_entry
     assert format_datetime(entry.created_at) in html  # Buddhist Era, Bangkok time
     assert str(entry.created_at.year + 543) in html

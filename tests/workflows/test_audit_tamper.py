@@ -4,9 +4,17 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from tests.conftest import requires_postgres
+from tests.conftest import error_of, requires_postgres
 from tests.workflows.conftest import moved
 from workflows.models import AuditChainHead, AuditEntry
+
+
+@pytest.fixture(autouse=True)
+def _fresh_verify_throttle():
+    """The public check is rate limited per client; each test starts with a fresh allowance."""
+    from django.core.cache import cache
+
+    cache.delete("throttle_audit_verify_127.0.0.1")
 
 
 def run_verify(capsys) -> tuple[int, str]:
@@ -87,3 +95,18 @@ def test_it_catches_a_deleted_entry_in_the_middle_and_at_the_end(make_ticket, ca
     code, output = run_verify(capsys)
     assert code == 1 and f"#{second.pk} " in output and "link_broken" in output
     assert AuditChainHead.objects.get().last_entry_id == third.pk
+
+
+def test_the_public_check_is_rate_limited_per_client(api, db):
+    import random
+
+    client = api()
+    address = f"198.51.100.{random.randint(1, 254)}"
+    other = f"203.0.113.{random.randint(1, 254)}"
+    from django.core.cache import cache
+
+    cache.delete_many([f"throttle_audit_verify_{ip}" for ip in (address, other)])
+    codes = [client.get("/api/v1/audit/verify/", REMOTE_ADDR=address).status_code for _ in range(11)]
+    assert codes == [200] * 10 + [429]
+    assert error_of(client.get("/api/v1/audit/verify/", REMOTE_ADDR=address))["code"] == "rate_limited"
+    assert client.get("/api/v1/audit/verify/", REMOTE_ADDR=other).status_code == 200

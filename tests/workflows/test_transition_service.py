@@ -113,6 +113,8 @@ def test_it_lists_only_the_moves_a_user_may_make_now(make_ticket, resident, mode
     ticket = moved(make_ticket(), "submit")
     names = lambda user: sorted(t["name"] for t in available_transitions(ticket, user))  # noqa: E731
     assert names(resident) == []
+    assert names(AnonymousUser()) == []
+    assert names(None) == ["assign", "close", "escalate", "expire", "remind"]  # the system
     assert names(moderator) == ["assign", "escalate"]
     assert names(admin_user) == ["assign", "close"]
     close = next(t for t in available_transitions(ticket, admin_user) if t["name"] == "close")

@@ -19,7 +19,7 @@ def graph(*args) -> str:
 def test_it_draws_mermaid_with_every_field_and_labelled_moves(db):
     text = graph("testapp.Ticket", "--format", "mermaid")
     assert text.startswith("%% testapp.Ticket\nstateDiagram-v2\n")
-    assert 'state "status" as status {' in text and 'state "priority" as priority {' in text
+    assert 'state "status" as field_status {' in text and 'state "priority" as field_priority {' in text
     assert "[*] --> status_new" in text and "[*] --> priority_normal" in text
     assert "status_new --> status_open : submit" in text
     assert "status_resolved --> status_open : reopen *" in text  # * = needs a reason
