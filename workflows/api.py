@@ -228,12 +228,29 @@ class MembershipListView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="Roles in an organisation (admins only)", tags=["accounts"])
+    @extend_schema(
+        summary="Roles in an organisation (admins only)",
+        responses=inline_serializer(
+            "OrganisationMembers",
+            {"organisation": serializers.CharField(), "members": serializers.ListField(child=serializers.DictField())},
+        ),
+        tags=["accounts"],
+    )
     def get(self, request, org: str):
         organisation = _organisation_for_admin(org, request.user)
         return Response({"organisation": organisation.slug, "members": _members(organisation)})
 
-    @extend_schema(summary="Grant a role (admins only; audited)", request=MembershipGrantRequest, tags=["accounts"])
+    @extend_schema(
+        summary="Grant a role (admins only; audited)",
+        request=MembershipGrantRequest,
+        responses={
+            201: inline_serializer(
+                "MembershipGranted",
+                {"user": serializers.IntegerField(), "role": serializers.CharField(), "organisation": serializers.CharField()},
+            )
+        },
+        tags=["accounts"],
+    )
     def post(self, request, org: str):
         from accounts.models import User, normalise_email
 

@@ -12,7 +12,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(args: list[str], tmp_path, **env) -> subprocess.CompletedProcess:
-    environ = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DEBUG", "HTTPS", "SECRET_KEY"}}
+    environ = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DJANGO_SETTINGS_MODULE", "DEBUG", "HTTPS", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }  # the browser fixture sets DJANGO_ALLOW_ASYNC_UNSAFE for Playwright; a deployment never has it
     environ.update(VAR_DIR=str(tmp_path), **env)
     return subprocess.run(args, cwd=ROOT, env=environ, capture_output=True, text=True, timeout=120)
 
