@@ -17,7 +17,7 @@ and signatures/s for the whole sign-and-confirm path (N ÷ both phases' time), c
 count equals the confirmed signatures, and writes docs/PERFORMANCE.md "## Petition signing".
 
 Options: --workers/--threads for gunicorn, --conn-max-age to run gunicorn with persistent
-database connections (bench/petitions_settings.py; the project settings use conn_max_age=0),
+database connections (DB_CONN_MAX_AGE, as in production; 0 opens a connection per request),
 --no-docs to leave docs/PERFORMANCE.md alone. No Celery worker runs: mails queue in Redis
 (queue CELERY_QUEUE, default q_bench_pet, purged at the end).
 """
@@ -252,8 +252,8 @@ def main() -> int:
         raise SystemExit("set DATABASE_URL=postgres://… and REDIS_URL=redis://… (a database and Redis db of the bench's own)")
     os.environ.setdefault("CELERY_QUEUE", "q_bench_pet")
     os.environ.setdefault("CACHE_PREFIX", "bench_pet")
-    settings_module = "bench.petitions_settings" if args.conn_max_age else "config.settings"
-    os.environ["BENCH_CONN_MAX_AGE"] = str(args.conn_max_age)
+    settings_module = "config.settings"
+    os.environ["DB_CONN_MAX_AGE"] = str(args.conn_max_age)  # persistent connections, as production runs
     setup_django(settings_module)
     n = args.signatures
     petition = prepare(n)
@@ -347,11 +347,9 @@ def main() -> int:
         "Django and DRF themselves (URL resolving, middleware, parsing, rendering); the hot-path SQL is",
         "one SELECT (petition + policy + village check), one INSERT and the outbox INSERT to sign, and",
         "one SELECT, one conditional UPDATE and one tally upsert (+ a SUM over at most 8 shard rows while",
-        "a threshold is ahead) to confirm. Redis: one pipelined round trip for both rate limits, plus",
-        "the outbox relay's debounce key (Django's RedisCache builds a new client object per call).",
-        "The project settings open a PostgreSQL connection per request (conn_max_age=0); the bench",
-        "runs gunicorn with persistent connections (--conn-max-age 60, bench/petitions_settings.py),",
-        "as production should (CONN_MAX_AGE from the environment is proposed to the lead).",
+        "a threshold is ahead) to confirm. Redis: one scripted round trip for both rate limits; the",
+        "outbox relay is kicked at most once a second per process. gunicorn runs with persistent",
+        "database connections (DB_CONN_MAX_AGE=60, as production should).",
     ]
     if args.note:
         lines += ["", args.note]

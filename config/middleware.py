@@ -1,6 +1,9 @@
 """Keep the API's promise of JSON errors when DEBUG=1 (`make run`), where Django answers an
 unknown URL with its HTML debug page instead of calling config.views.handler404."""
 
+from django.conf import settings
+from django.middleware.locale import LocaleMiddleware
+
 from . import api
 
 
@@ -17,3 +20,14 @@ class ApiJsonNotFound:
         ):
             return api.json_404(request)
         return response
+
+
+class ThaiFirstLocaleMiddleware(LocaleMiddleware):
+    """Pages are in Thai unless the person chose English with the switch (the language cookie);
+    a browser's Accept-Language does not override that choice. The API still honours
+    Accept-Language, so integrators get English errors by asking for them."""
+
+    def process_request(self, request):
+        if not request.path.startswith("/api/") and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+            request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        super().process_request(request)

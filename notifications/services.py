@@ -48,6 +48,11 @@ def outbox_write(
 
 KICK_KEY = "notifications:relay-kick"
 _broker_down_until = 0.0
+# This process asked for a relay less than LOCAL_KICK_SECONDS ago: skip even the cache round trip.
+# Under a signing spike that turns one Redis call per request into one per second per process;
+# a row committed just after a drain waits at most for the next kick or the beat sweep.
+LOCAL_KICK_SECONDS = 1.0
+_kicked_at = -LOCAL_KICK_SECONDS
 
 
 def _kick_relay() -> None:
@@ -56,14 +61,19 @@ def _kick_relay() -> None:
     reopens the window and drains once more, so no row waits for the next kick. If the broker
     is down, nothing is lost: the beat sweep relays the row later, and this process stops
     trying for a few seconds so requests do not pay for a dead broker each time."""
-    global _broker_down_until
+    global _broker_down_until, _kicked_at
     from django.core.cache import cache
 
     from . import conf
     from .tasks import relay_outbox
 
-    if time.monotonic() < _broker_down_until:
+    now = time.monotonic()
+    if now < _broker_down_until:
         return
+    if not settings.CELERY_TASK_ALWAYS_EAGER:  # eager (embedded default): every commit relays at once
+        if now - _kicked_at < LOCAL_KICK_SECONDS:
+            return
+        _kicked_at = now
     try:
         if not cache.add(KICK_KEY, 1, timeout=conf.KICK_SECONDS):
             return
@@ -79,7 +89,10 @@ def _kick_relay() -> None:
 
 def kick_window_open() -> None:
     """Let the next commit queue a relay again (called by the relay once it has drained)."""
+    global _kicked_at
     from django.core.cache import cache
+
+    _kicked_at = -LOCAL_KICK_SECONDS
 
     try:
         cache.delete(KICK_KEY)
