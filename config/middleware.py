@@ -1,5 +1,4 @@
-"""Keep the API's promise of JSON errors when DEBUG=1 (`make run`), where Django answers an
-unknown URL with its HTML debug page instead of calling config.views.handler404."""
+"""Project middleware: JSON 404s under /api/ even with DEBUG=1, and Thai-first page language."""
 
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
@@ -8,6 +7,9 @@ from . import api
 
 
 class ApiJsonNotFound:
+    """Keep the API's promise of JSON errors when DEBUG=1 (`make run`), where Django answers an
+    unknown URL with its HTML debug page instead of calling config.views.handler404."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 

@@ -96,3 +96,17 @@ def test_the_500_page_needs_no_database(rf):
     assert "เกิดข้อผิดพลาด" in response.content.decode()
     api = views.handler500(rf.get("/api/v1/x/"))
     assert api["Content-Type"] == "application/json"
+
+
+def test_an_english_browser_still_gets_thai_pages_until_it_switches(client):
+    html = html_of(client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9"))
+    assert '<html lang="th">' in html
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert '<html lang="en">' in html_of(client.get("/", HTTP_ACCEPT_LANGUAGE="th"))
+
+
+def test_the_api_honours_accept_language(client):
+    thai = client.get("/api/v1/no-such-thing/")
+    english = client.get("/api/v1/no-such-thing/", HTTP_ACCEPT_LANGUAGE="en")
+    assert thai.json()["error"]["message"] == "ไม่พบข้อมูลที่ต้องการ"
+    assert english.json()["error"]["message"] == "Not found."
