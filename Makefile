@@ -23,7 +23,8 @@ migrate: install
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
 
 demo: migrate
-	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo
+	@# The demo's own notifications go nowhere (memory backend) instead of flooding the console.
+	DEBUG=$${DEBUG:-1} EMAIL_URL=$${DEMO_EMAIL_URL:-memory://} $(PY) manage.py seed_demo
 
 run: demo
 	@echo "Ruamkid on http://$(HOST):$(PORT)/  (admin: /admin/, API: /api/v1/, docs: /api/docs/)"
