@@ -242,18 +242,33 @@ def _redis():
     return _redis_client
 
 
+_redis_down_until = 0.0
+
+
 def _hits(windows: list[tuple[str, int]]) -> list[int]:
-    """Fixed-window counters: this request's number in each (key, window seconds)."""
+    """Fixed-window counters: this request's number in each (key, window seconds).
+
+    If Redis is unreachable the limits fail open (every count is 0) for a few seconds: a
+    resident's signature matters more than the rate limit, which protects against bursts that
+    staff can also invalidate afterwards. The process does not retry Redis on every request
+    meanwhile, so a dead Redis costs one connect timeout per 5 seconds, not one per signature."""
+    global _incr_script, _redis_down_until
     now = time.time()
     keys = [(f"petition-rl:{key}:{int(now // window)}", window) for key, window in windows]
     client = _redis()
     if client is None:
         return [_hit_cache(key, window) for key, window in keys]
-    global _incr_script
-    if _incr_script is None:
-        _incr_script = client.register_script(_INCR_LUA)
-    prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
-    counts = _incr_script(keys=[f"{prefix}:{key}" for key, _w in keys], args=[window + 1 for _k, window in keys])
+    if time.monotonic() < _redis_down_until:
+        return [0] * len(keys)
+    try:
+        if _incr_script is None:
+            _incr_script = client.register_script(_INCR_LUA)
+        prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
+        counts = _incr_script(keys=[f"{prefix}:{key}" for key, _w in keys], args=[window + 1 for _k, window in keys])
+    except Exception:  # redis.ConnectionError, TimeoutError…: fail open, see above
+        _redis_down_until = time.monotonic() + 5
+        log.warning("petition rate limits unavailable (Redis unreachable); signing continues unlimited", exc_info=True)
+        return [0] * len(keys)
     return [int(n) for n in counts]
 
 

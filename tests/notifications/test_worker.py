@@ -206,26 +206,36 @@ def _pings(client) -> bool:
         return False
 
 
-def test_it_delivers_an_event_committed_while_redis_was_down(make_user, slow_smtp, workers, own_redis):
+def test_a_signature_commits_while_redis_is_down_and_its_mail_arrives_after(make_user, org, slow_smtp, workers, own_redis):
+    """Issue 4's first fault test, end to end: a resident signs a petition in a process whose
+    broker, cache and rate limits are a stopped Redis. The signature commits (rate limits fail
+    open); the confirmation mail goes out once Redis is back."""
+    from accounts.models import Role
+    from petitions.models import Signature
+    from tests.petitions.conftest import make_petition
+
     mailbox, port = slow_smtp
     redis_url, start_redis, stop_redis = own_redis
+    sponsors = [make_user(Role.RESIDENT, org=org, email=f"sponsor{i}@example.com") for i in range(5)]
+    petition = make_petition(
+        org, make_user(Role.RESIDENT, org=org), state="open", sponsors=sponsors, moderator=make_user(Role.MODERATOR, org=org)
+    )
+    OutboxEvent.objects.all().delete()  # the petition's own announcements are not what this test is about
     start_redis()
     stop_redis()
-    # A separate process whose broker and cache are the stopped Redis: the write must still commit.
     code = (
-        "from django.db import transaction\n"
-        "from notifications.services import outbox_write\n"
-        "with transaction.atomic():\n"
-        "    outbox_write(event='signature.confirm_requested', data={'title': 'ซ่อมถนน', 'url': '/p/1/c/'},\n"
-        "                 audience={'emails': [{'email': 'signer@example.com', 'language': 'th'}]})\n"
-        "print('committed')\n"
+        "from petitions.services import signature_sign\n"
+        f"signature, outcome = signature_sign(petition_id={petition.pk}, name='สมศรี', email='signer@example.com',\n"
+        "    village_number=1, consent=True, ip='203.0.113.9')\n"
+        "print(outcome, signature.state)\n"
     )
     env = {**os.environ, "DATABASE_URL": test_database_url(), "REDIS_URL": redis_url, "LOG_LEVEL": "ERROR"}
     done = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
-    assert done.returncode == 0 and "committed" in done.stdout, done.stderr[-2000:]
-    assert OutboxEvent.objects.filter(relayed_at__isnull=True).count() == 1
+    assert done.returncode == 0 and "created pending" in done.stdout, done.stderr[-2000:]
+    assert Signature.objects.filter(petition=petition, email="signer@example.com", state="pending").count() == 1
+    assert OutboxEvent.objects.filter(event="signature.confirm_requested", relayed_at__isnull=True).count() == 1
     time.sleep(0.5)
     assert mailbox.recipients() == []
 
@@ -233,6 +243,7 @@ def test_it_delivers_an_event_committed_while_redis_was_down(make_user, slow_smt
     workers(port, redis_url, beat=True)
     assert mailbox.wait_for(1, timeout=25)
     (mail,) = mailbox.to("signer@example.com")
-    assert mail["Subject"].strip() == "ยืนยันการลงชื่อของคุณ: ซ่อมถนน"
+    assert mail["Subject"].strip() == f"ยืนยันการลงชื่อของคุณ: {petition.title}"
+    assert "/petitions/signatures/confirm/" in text_of(mail)
     assert OutboxEvent.objects.get().relayed_at is not None
     assert _wait(lambda: Delivery.objects.get().status == Delivery.Status.SENT, timeout=5)
