@@ -224,11 +224,19 @@ def problem_submit(*, consultation: Consultation, actor, title: str, body: str =
     return problem
 
 
+def _published(model, c: Consultation, pk, *, field: str = "", unknown=None):
+    """The published `model` row `pk` of consultation `c`. Missing: a 400 on `field` (input the
+    caller named) with the message `unknown`, or a 404 when no field is given."""
+    item = model.objects.filter(consultation=c, pk=pk, visibility=Visibility.PUBLISHED).first()
+    if item is None:
+        if field:
+            raise ValidationFailed(details={field: [unknown]})
+        raise NotFound(unknown)
+    return item
+
+
 def _published_problem(c: Consultation, problem_id) -> Problem:
-    problem = Problem.objects.filter(consultation=c, pk=problem_id, visibility=Visibility.PUBLISHED).first()
-    if problem is None:
-        raise NotFound(_("No such problem in this consultation."))
-    return problem
+    return _published(Problem, c, problem_id, unknown=_("No such problem in this consultation."))
 
 
 def problem_support(*, problem: Problem, actor, support: bool = True) -> bool:
@@ -329,21 +337,15 @@ def comment_post(
         rules.check("comment", actor, c)
         problem = alternative = parent = None
         if parent_id:
-            parent = Comment.objects.filter(consultation=c, pk=parent_id, visibility=Visibility.PUBLISHED).first()
-            if parent is None:
-                raise ValidationFailed(details={"parent_id": [_("Unknown comment.")]})
+            parent = _published(Comment, c, parent_id, field="parent_id", unknown=_("Unknown comment."))
             problem, alternative = parent.problem, parent.alternative
         else:
             if problem_id:
-                problem = Problem.objects.filter(consultation=c, pk=problem_id, visibility=Visibility.PUBLISHED).first()
-                if problem is None:
-                    raise ValidationFailed(details={"problem_id": [_("Unknown problem.")]})
+                problem = _published(Problem, c, problem_id, field="problem_id", unknown=_("Unknown problem."))
             if alternative_id:
-                alternative = Alternative.objects.filter(
-                    consultation=c, pk=alternative_id, visibility=Visibility.PUBLISHED
-                ).first()
-                if alternative is None:
-                    raise ValidationFailed(details={"alternative_id": [_("Unknown alternative.")]})
+                alternative = _published(
+                    Alternative, c, alternative_id, field="alternative_id", unknown=_("Unknown alternative.")
+                )
             if problem and alternative:
                 raise ValidationFailed(details={"problem_id": [_("A comment is on a problem or an alternative, not both.")]})
         comment = Comment.objects.create(
