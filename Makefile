@@ -37,7 +37,7 @@ lint: install
 test: lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-# Production-like: gunicorn + Celery worker + beat on PostgreSQL and Redis (see README).
+# Production-like: granian + Celery worker + beat on PostgreSQL and Redis (see README).
 # honcho gives the first Procfile entry (web) the port passed with -p.
 prod: install
 	@test -n "$$DATABASE_URL" -a -n "$$REDIS_URL" || { echo "make prod needs DATABASE_URL (PostgreSQL) and REDIS_URL (see README.md#production-like-mode)" >&2; exit 2; }
@@ -45,8 +45,14 @@ prod: install
 	$(PY) manage.py collectstatic --noinput -v0
 	HOST=$(HOST) $(VENV)/bin/honcho start -p $(PORT)
 
+# One benchmark of bench/ (BENCH=petitions_sign | notifications_fanout | workflows_engine | consultations_ballots)
+# on a database and Redis db of its own: the benches truncate tables, so they never take DATABASE_URL.
+BENCH ?= petitions_sign
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ruamkid_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/9
 bench: install
-	$(PY) -m bench $(BENCH_ARGS)
+	@test -f bench/$(BENCH).py || { echo "no bench/$(BENCH).py; BENCH= one of: $(filter-out common,$(notdir $(basename $(wildcard bench/*.py))))" >&2; exit 2; }
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(PY) bench/$(BENCH).py $(BENCH_ARGS)
 
 # Project-level Thai strings (templates/, config/): extract, then fill msgstr in locale/th/LC_MESSAGES/django.po,
 # then compile. Each app keeps its own <app>/locale (same commands run inside the app folder).

@@ -27,6 +27,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.common import ensure_database  # noqa: E402
+
 EMAIL_DOMAIN = "ballots.bench.example.org"
 TITLE = "bench: ballots"
 
@@ -98,6 +101,7 @@ def main() -> int:
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         print("needs DATABASE_URL=postgres://… (a database of its own)", file=sys.stderr)
         return 2
+    ensure_database(os.environ["DATABASE_URL"])
     setup_django()
     from accounts.models import Organisation, User
     from consultations.models import Ballot, Consultation

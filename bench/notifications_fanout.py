@@ -22,7 +22,6 @@ import os
 import platform
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -32,6 +31,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.common import ensure_database, free_port  # noqa: E402
+
 RECORD_TYPE, RECORD_ID = "bench.fanout", "1"
 EMAIL_DOMAIN = "fanout.bench.example.org"
 
@@ -50,26 +52,6 @@ class CountingHandler:
                 self.counts[rcpt] += 1
                 self.total += 1
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def ensure_database(url: str) -> None:
-    """Create the bench database if it does not exist yet."""
-    from urllib.parse import urlparse
-
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def seed(followers: int) -> float:
