@@ -1,4 +1,4 @@
-"""/api/v1/: every app's API. The engine's generic transition routes come first."""
+"""/api/v1/: every app's API. Petitions first (its signing routes are the hot path), then the engine's transitions."""
 
 from django.urls import NoReverseMatch, include, path
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -43,11 +43,11 @@ def api_root(request, format=None):  # noqa: A002 (DRF's name)
 
 app_name = "api"
 urlpatterns = [
+    path("", include("petitions.api_urls")),  # first: its two signing routes are the hot path
     path("", api_root, name="root"),
     path("auth/token/", TokenView.as_view(), name="token"),
     path("", include("workflows.api_urls")),
     path("", include("accounts.api_urls")),
     path("", include("notifications.api_urls")),
-    path("", include("petitions.api_urls")),
     path("", include("consultations.api_urls")),
 ]

@@ -195,6 +195,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "PREPROCESSING_HOOKS": ["config.api.document_plain_views"],  # the plain hot-path views (workflows.jsonviews)
     # One name per choice set shared across apps (petitions and consultations both have "state" and "kind").
     "ENUM_NAME_OVERRIDES": {
         "PetitionStateEnum": "petitions.models.State",

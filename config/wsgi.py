@@ -1,4 +1,9 @@
-"""WSGI entry point (gunicorn, Procfile `web`). A bad environment variable ends start-up with one line."""
+"""WSGI entry point (granian, Procfile `web`). A bad environment variable ends start-up with one line.
+
+In front of Django sits the lane for the two requests of a petition signature (workflows.jsonviews:
+JSON POSTs to the sign and confirm endpoints, answered as Django would answer them, without its
+request cycle); every other request goes to Django untouched.
+"""
 
 import os
 import sys
@@ -9,7 +14,12 @@ from config.env import EnvError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 try:
-    application = get_wsgi_application()
+    django_application = get_wsgi_application()
 except EnvError as exc:
     sys.stderr.write(f"configuration error: {exc}\n")
     sys.exit(2)
+
+from petitions.api import HOT_ROUTES  # noqa: E402 (needs the apps loaded)
+from workflows.jsonviews import HotLane  # noqa: E402
+
+application = HotLane(django_application, HOT_ROUTES)

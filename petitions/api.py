@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Organisation
 from workflows.errors import NotFound, PermissionDenied, ValidationFailed
+from workflows.jsonviews import Caller, JsonEndpoint
 
 from . import rules, selectors, services
 from .models import Petition, RejectionCode
@@ -31,10 +32,6 @@ def _body(request) -> dict:
     if not hasattr(data, "get"):
         raise ValidationFailed(_("Send a JSON object."), code="malformed_request")
     return data
-
-
-def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or ""
 
 
 def _visible_petition(pk: int, user) -> Petition:
@@ -165,9 +162,32 @@ class SignRequest(serializers.Serializer):
     national_id = serializers.CharField(required=False, help_text="13 digits; local ordinance initiatives only")
 
 
+def sign(data: dict, caller: Caller, pk: int):
+    """POST /api/v1/petitions/<id>/signatures/: the hot path (workflows.jsonviews). No session or
+    authentication lookup; the rate limits are the organisation's petition policy (per IP and per
+    petition), not DRF's generic throttles."""
+    signature, outcome = services.signature_sign(
+        petition_id=pk,
+        name=data.get("name"),
+        email=data.get("email"),
+        village_number=data.get("village"),
+        consent=data.get("consent"),
+        national_id=data.get("national_id") or "",
+        ip=caller.ip,
+        language=caller.language,
+    )
+    if outcome == "created":
+        message = _("Check your email and press the button in our message to confirm your signature.")
+    elif outcome == "resent":
+        message = _("You have already started signing; we sent the confirmation email again.")
+    else:
+        message = _("You have already started signing; check your email to confirm.")
+    return {"outcome": outcome, "state": signature.state, "message": message}, 201 if outcome == "created" else 200
+
+
 class SignView(APIView):
-    """The hot path: no session, no authentication lookup, one INSERT. Rate limits are the
-    organisation's petition policy (per IP and per petition), not DRF's generic throttles."""
+    """Documents `sign` in the OpenAPI schema (config.api.document_plain_views); the URL routes to
+    the plain view. Calling it runs the same view."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -186,25 +206,10 @@ class SignView(APIView):
         tags=["petitions"],
     )
     def post(self, request, pk: int):
-        data = _body(request)
-        signature, outcome = services.signature_sign(
-            petition_id=pk,
-            name=data.get("name"),
-            email=data.get("email"),
-            village_number=data.get("village"),
-            consent=data.get("consent"),
-            national_id=data.get("national_id") or "",
-            ip=client_ip(request),
-            language=getattr(request, "LANGUAGE_CODE", "th"),
-        )
-        message = {
-            "created": _("Check your email and press the button in our message to confirm your signature."),
-            "resent": _("You have already started signing; we sent the confirmation email again."),
-            "pending": _("You have already started signing; check your email to confirm."),
-        }[outcome]
-        return Response(
-            {"outcome": outcome, "state": signature.state, "message": message}, status=201 if outcome == "created" else 200
-        )
+        return SIGN.view(request._request, pk=pk)
+
+
+SIGN = JsonEndpoint(sign, documented_by=SignView)
 
 
 CONFIRM_RESULT = inline_serializer(
@@ -224,31 +229,39 @@ class TokenRequest(serializers.Serializer):
     token = serializers.CharField(max_length=200)
 
 
-def _token(request) -> str:
-    token = _body(request).get("token")
+def _clean_token(token) -> str:
     if not isinstance(token, str) or not token.strip() or len(token) > 200:
         raise ValidationFailed(details={"token": [_("This field is required.")]})
     return token
 
 
+def _token(request) -> str:
+    return _clean_token(_body(request).get("token"))
+
+
+def confirm(data: dict, caller: Caller):
+    """POST /api/v1/signatures/confirm/ with the mailed token: the hot path's second request.
+    Tokens carry a 160-bit HMAC checked before any database read, so no throttle is needed."""
+    signature, already = services.signature_confirm(token=_clean_token(data.get("token")))
+    message = _("You had already confirmed this signature.") if already else _("Thank you: your signature is confirmed.")
+    return {"state": signature.state, "already_confirmed": already, "petition": signature.petition_id, "message": message}, 200
+
+
 class ConfirmView(APIView):
-    """Tokens are 160-bit HMACs: guessing is hopeless, so no throttle on the hot path."""
+    """Documents `confirm` in the OpenAPI schema; the URL routes to the plain view."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_classes: list = []
 
-    @extend_schema(
-        request=TokenRequest,
-        responses={200: CONFIRM_RESULT},
-        tags=["petitions"],
-    )
+    @extend_schema(request=TokenRequest, responses={200: CONFIRM_RESULT}, tags=["petitions"])
     def post(self, request):
-        signature, already = services.signature_confirm(token=_token(request))
-        message = _("You had already confirmed this signature.") if already else _("Thank you: your signature is confirmed.")
-        return Response(
-            {"state": signature.state, "already_confirmed": already, "petition": signature.petition_id, "message": message}
-        )
+        return CONFIRM.view(request._request)
+
+
+CONFIRM = JsonEndpoint(confirm, documented_by=ConfirmView)
+# The WSGI lane in front of Django (config/wsgi.py) serves JSON requests to these two directly.
+HOT_ROUTES = [(r"/api/v1/petitions/(?P<pk>[0-9]{1,18})/signatures/", SIGN), (r"/api/v1/signatures/confirm/", CONFIRM)]
 
 
 class WithdrawView(APIView):

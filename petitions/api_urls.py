@@ -5,11 +5,13 @@ from django.urls import path
 from . import api
 
 urlpatterns = [
+    # The two requests of a signature first: they are most of a spike (api.SIGN, api.CONFIRM; JSON
+    # requests to them are served before Django by the lane of config/wsgi.py).
+    path("petitions/<int:pk>/signatures/", api.SIGN.view, name="petition-sign"),
+    path("signatures/confirm/", api.CONFIRM.view, name="signature-confirm"),
     path("petitions/", api.PetitionList.as_view(), name="petition-list"),
     path("petitions/<int:pk>/", api.PetitionDetail.as_view(), name="petition-detail"),
-    path("petitions/<int:pk>/signatures/", api.SignView.as_view(), name="petition-sign"),
     path("petitions/<int:pk>/signatures/invalidate/", api.InvalidateView.as_view(), name="petition-signatures-invalidate"),
     path("petitions/<int:pk>/sponsors/", api.SponsorView.as_view(), name="petition-sponsor"),
-    path("signatures/confirm/", api.ConfirmView.as_view(), name="signature-confirm"),
     path("signatures/withdraw/", api.WithdrawView.as_view(), name="signature-withdraw"),
 ]

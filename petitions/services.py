@@ -45,7 +45,7 @@ from workflows.errors import (
 from workflows.models import AuditEntry
 from workflows.services import audit_append, transition
 
-from . import rules
+from . import rules, signing
 from .models import (
     WITHDRAWABLE_STATES,
     Kind,
@@ -172,24 +172,39 @@ def thresholds_check(petition_id: int) -> list[str]:
 
 
 # --- signatures: tokens and tallies -------------------------------------------------------------
+CONFIRM_LINK_HEAD = "/petitions/signatures/confirm/"
+
+
+def _token_mac(salt: str) -> str:
+    return keyed_hash(salt, purpose="signature-confirm")[:40]
+
+
 def signature_token(signature: Signature) -> str:
-    """`<id>.<mac>`: recomputed from the row, so a re-sent mail carries the same link and the
-    database alone (without the server key) cannot confirm anything."""
-    mac = keyed_hash(f"{signature.pk}:{signature.salt}", purpose="signature-confirm")[:40]
-    return f"{signature.pk}.{mac}"
+    """`<id>.<salt>.<mac>`, mac = HMAC(server key, salt). The same link in every re-sent mail; the
+    database alone (without the server key) cannot make one; and a token is checked without a
+    database read, so a made-up one costs nothing but one HMAC. The id and salt together name the
+    row (the salt is random per signature), so a token cannot be moved to another signature."""
+    return f"{signature.pk}.{signature.salt}.{_token_mac(signature.salt)}"
 
 
 def confirm_path(signature: Signature) -> str:
-    return f"/petitions/signatures/confirm/{signature_token(signature)}/"
+    return f"{CONFIRM_LINK_HEAD}{signature_token(signature)}/"
+
+
+def _token_parts(token) -> tuple[int, str]:
+    """(id, salt) of a well-formed token whose MAC is right; NotFound otherwise."""
+    pk, salt, mac = (str(token or "").strip().split(".") + ["", ""])[:3]
+    if not (pk.isdigit() and len(pk) <= 18 and salt and len(salt) <= 32 and mac) or not hmac.compare_digest(
+        _token_mac(salt), mac
+    ):
+        raise NotFound(_("This confirmation link is not valid."), code="invalid_token")
+    return int(pk), salt
 
 
 def _signature_for_token(token: str) -> Signature:
-    raw = str(token or "").strip()
-    pk, _sep, mac = raw.partition(".")
-    if not pk.isdigit() or len(pk) > 18 or not mac:
-        raise NotFound(_("This confirmation link is not valid."), code="invalid_token")
-    signature = Signature.objects.select_related("petition").filter(pk=int(pk)).first()
-    if signature is None or not hmac.compare_digest(signature_token(signature), raw):
+    pk, salt = _token_parts(token)
+    signature = Signature.objects.select_related("petition").filter(pk=pk, salt=salt).first()
+    if signature is None:
         raise NotFound(_("This confirmation link is not valid."), code="invalid_token")
     return signature
 
@@ -335,16 +350,18 @@ def client_ip_hash(ip: str) -> str:
 
 
 # --- signatures: sign, confirm ------------------------------------------------------------------
-# The per-signer hot path reads and writes with a few hand-written statements (portable between
-# PostgreSQL and SQLite) instead of the ORM: the ORM's query building costs more CPU than the
-# database work here. Everything else in the app uses the ORM.
+# The per-signer hot path. On PostgreSQL each request is one statement (petitions.signing); the
+# portable path below (a few hand-written statements in a transaction, also on SQLite) runs when
+# that statement did not do the plain thing, and explains why. Hand-written SQL instead of the ORM:
+# here the ORM's query building costs more CPU than the database work. Everything else uses the ORM.
 _POLICY_DEFAULTS = {name: PetitionPolicy._meta.get_field(name).default for name in (
     "ip_limit", "ip_window_seconds", "petition_limit", "petition_window_seconds")}  # fmt: skip
+TARGET_TTL = 5.0  # seconds a process reuses what signing needs to know about an open petition
 
 
 @dataclass
 class SignTarget:
-    """What signing needs to know about a petition, read in one statement."""
+    """What signing needs to know about a petition, read in two small statements."""
 
     pk: int
     organisation_id: int
@@ -352,7 +369,7 @@ class SignTarget:
     title: str
     visible: bool
     accepting: bool
-    village_ok: bool
+    villages: frozenset[int]
     ip_limit: int
     ip_window: int
     petition_limit: int
@@ -366,33 +383,68 @@ class SignTarget:
         return f"/petitions/{self.pk}/"
 
 
-def _sign_target(petition_id: int, village: int | None) -> SignTarget | None:
+def _sign_target(petition_id: int) -> SignTarget | None:
     ops = connection.ops
     sql = (
         "SELECT p.id, p.organisation_id, p.kind, p.title, p.state, "
         "CASE WHEN p.state = %s AND (p.closes_at IS NULL OR p.closes_at > %s) THEN 1 ELSE 0 END, "
-        "CASE WHEN EXISTS (SELECT 1 FROM accounts_village v WHERE v.organisation_id = p.organisation_id "
-        "AND v.number = %s) THEN 1 ELSE 0 END, "
         "pol.ip_limit, pol.ip_window_seconds, pol.petition_limit, pol.petition_window_seconds "
         "FROM petitions_petition p LEFT JOIN petitions_petitionpolicy pol ON pol.organisation_id = p.organisation_id "
         "WHERE p.id = %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(
-            sql, [State.OPEN, ops.adapt_datetimefield_value(timezone.now()), -1 if village is None else village, petition_id]
-        )
+        cursor.execute(sql, [State.OPEN, ops.adapt_datetimefield_value(timezone.now()), petition_id])
         row = cursor.fetchone()
-    if row is None:
-        return None
+        if row is None:
+            return None
+        cursor.execute("SELECT number FROM accounts_village WHERE organisation_id = %s", [row[1]])
+        villages = frozenset(number for (number,) in cursor.fetchall())
     d = _POLICY_DEFAULTS
     return SignTarget(
         pk=row[0], organisation_id=row[1], kind=row[2], title=row[3], visible=row[4] != State.HIDDEN,
-        accepting=bool(row[5]), village_ok=bool(row[6]),
-        ip_limit=d["ip_limit"] if row[7] is None else row[7],
-        ip_window=d["ip_window_seconds"] if row[8] is None else row[8],
-        petition_limit=d["petition_limit"] if row[9] is None else row[9],
-        petition_window=d["petition_window_seconds"] if row[10] is None else row[10],
+        accepting=bool(row[5]), villages=villages,
+        ip_limit=d["ip_limit"] if row[6] is None else row[6],
+        ip_window=d["ip_window_seconds"] if row[7] is None else row[7],
+        petition_limit=d["petition_limit"] if row[8] is None else row[8],
+        petition_window=d["petition_window_seconds"] if row[9] is None else row[9],
     )  # fmt: skip
+
+
+_targets: dict[int, tuple[float, SignTarget]] = {}
+
+
+def _sign_target_cached(petition_id: int) -> SignTarget | None:
+    """An open petition's SignTarget, reused for TARGET_TTL seconds by this process: the signing
+    statement checks the state itself, so only the petition's kind, title, villages and limits can
+    be that old (a policy change reaches every process within TARGET_TTL). Not-open petitions are
+    read afresh each time. `targets_forget` empties it (saves of petitions, policies, villages)."""
+    now = time.monotonic()
+    hit = _targets.get(petition_id)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    target = _sign_target(petition_id)
+    if target is not None and target.accepting:
+        if len(_targets) > 1000:  # a process sees few open petitions; never let the map grow unbounded
+            _targets.clear()
+        _targets[petition_id] = (now + TARGET_TTL, target)
+    else:
+        _targets.pop(petition_id, None)
+    return target
+
+
+def targets_forget(petition_id: int | None = None) -> None:
+    if petition_id is None:
+        _targets.clear()
+    else:
+        _targets.pop(petition_id, None)
+
+
+def _check_open(target: SignTarget | None) -> SignTarget:
+    if target is None or not target.visible:
+        raise NotFound(_("There is no such petition."))
+    if not target.accepting:
+        raise TransitionNotAllowed(_("This petition is not open for signatures."), code="signing_closed")
+    return target
 
 
 def _village_number(value) -> int | None:
@@ -418,7 +470,7 @@ def _clean_signer(target: SignTarget, *, name, email, village: int | None, conse
         validate_email(email)
     except ValidationError:
         errors["email"] = [_("Enter a valid email address.")]
-    if village is None or not target.village_ok:
+    if village is None or village not in target.villages:
         errors["village"] = [_("Choose your village (หมู่ที่).")]
     if consent is not True and str(consent).lower() not in {"true", "on", "1", "yes"}:
         errors["consent"] = [_("You must agree to the use of your data to sign.")]
@@ -436,23 +488,29 @@ def _clean_signer(target: SignTarget, *, name, email, village: int | None, conse
     return {"name": name, "email": email, "village_number": village, "national_id_hash": nid_hash, "national_id_last4": nid_last4}
 
 
-def _confirm_requested_event(target, signature: Signature) -> None:
+CONFIRM_REQUESTED = "signature.confirm_requested"
+
+
+def _confirm_requested_mail(target: SignTarget, signature: Signature) -> tuple[dict, dict]:
+    """The data and audience of the confirmation mail, without its link (which needs the id)."""
+    data = {
+        "title": target.title,
+        "petition_url": target.get_absolute_url(),
+        "name": signature.name,
+        "kind": target.kind,
+        "petition_id": target.pk,
+    }
+    audience = {"emails": [{"email": signature.email, "name": signature.name, "language": signature.language}]}
+    return data, audience
+
+
+def _confirm_requested_event(target: SignTarget, signature: Signature) -> None:
+    data, audience = _confirm_requested_mail(target, signature)
+    link = confirm_path(signature)  # the mail's one link: the page with the confirm button
     outbox_write(
-        event="signature.confirm_requested",
-        data={
-            "title": target.title,
-            "url": confirm_path(signature),  # the mail's link: the page with the confirm button
-            "confirm_url": confirm_path(signature),
-            "petition_url": target.get_absolute_url(),
-            "name": signature.name,
-            "kind": target.kind,
-            "petition_id": target.pk,
-        },
-        audience={"emails": [{"email": signature.email, "name": signature.name, "language": signature.language}]},
-        organisation_id=target.organisation_id,
-        record_type="petitions.petition",
-        record_id=target.pk,
-    )
+        event=CONFIRM_REQUESTED, data=data | {"url": link, "confirm_url": link}, audience=audience,
+        organisation_id=target.organisation_id, record_type="petitions.petition", record_id=target.pk,
+    )  # fmt: skip
 
 
 _INSERT_COLUMNS = (
@@ -481,14 +539,24 @@ def signature_sign(
     two minutes) or "pending" (it existed and was mailed moments ago). A confirmed signature by
     the same email or national ID raises Conflict(code="already_signed")."""
     village = _village_number(village_number)
-    target = _sign_target(petition_id, village)
-    if target is None or not target.visible:
-        raise NotFound(_("There is no such petition."))
-    if not target.accepting:
-        raise TransitionNotAllowed(_("This petition is not open for signatures."), code="signing_closed")
+    fast = signing.available()
+    target = _check_open(_sign_target_cached(petition_id) if fast else _sign_target(petition_id))
     clean = _clean_signer(target, name=name, email=email, village=village, consent=consent, national_id=national_id)
     ip_hash = client_ip_hash(ip)
     _rate_limit(target, ip_hash)
+    now = timezone.now()
+    signature = Signature(
+        petition_id=target.pk, state=SignatureState.PENDING, ip_hash=ip_hash, language=(language or "th")[:2],
+        salt=secrets.token_hex(8), consented_at=now, created_at=now, last_sent_at=now, **clean,
+    )  # fmt: skip
+    if fast:
+        data, audience = _confirm_requested_mail(target, signature)
+        if signing.sign(
+            signature=signature, target=target, mac=_token_mac(signature.salt), link_head=CONFIRM_LINK_HEAD,
+            event=CONFIRM_REQUESTED, data=data, audience=audience,
+        ):  # fmt: skip
+            return signature, "created"
+        target = _check_open(_sign_target(petition_id))  # it wrote nothing: find out why, below
     if (
         clean["national_id_hash"]
         and Signature.objects.filter(
@@ -496,11 +564,6 @@ def signature_sign(
         ).exists()
     ):
         raise Conflict(_("This national ID number has already signed this petition."), code="already_signed")
-    now = timezone.now()
-    signature = Signature(
-        petition_id=target.pk, state=SignatureState.PENDING, ip_hash=ip_hash, language=(language or "th")[:2],
-        salt=secrets.token_hex(8), consented_at=now, created_at=now, last_sent_at=now, **clean,
-    )  # fmt: skip
     stamp = connection.ops.adapt_datetimefield_value(now)
     values = [getattr(signature, column) for column in _INSERT_COLUMNS[:10]] + [stamp, stamp, stamp]
     try:
@@ -535,76 +598,77 @@ def _repeat_sign(target: SignTarget, email: str) -> tuple[Signature, str]:
 
 
 _CONFIRM_READ_SQL = (
-    "SELECT s.id, s.salt, s.state, s.village_number, s.petition_id, "
+    "SELECT s.state, "
     "CASE WHEN p.state = %s AND (p.closes_at IS NULL OR p.closes_at > %s) THEN 1 ELSE 0 END, "
-    "CASE WHEN p.council_threshold_reached_at IS NULL THEN 1 ELSE 0 END, "
-    "p.council_threshold, p.response_state, p.response_threshold "
-    "FROM petitions_signature s JOIN petitions_petition p ON p.id = s.petition_id WHERE s.id = %s"
+    "s.petition_id, s.village_number, "
+    "CASE WHEN p.council_threshold_reached_at IS NULL THEN 1 ELSE 0 END, p.council_threshold, "
+    "CASE WHEN p.response_state = %s AND p.response_threshold IS NOT NULL THEN 1 ELSE 0 END, p.response_threshold "
+    "FROM petitions_signature s JOIN petitions_petition p ON p.id = s.petition_id WHERE s.id = %s AND s.salt = %s"
 )
+
+
+def _confirm_portable(*, pk: int, salt: str, now: dt.datetime, shard: int, hour_bucket: str) -> signing.Confirmation | None:
+    """signing.confirm in a few statements (SQLite): read, then UPDATE + tally (+ SUM) in one transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _CONFIRM_READ_SQL, [State.OPEN, connection.ops.adapt_datetimefield_value(now), ResponseState.NOT_REQUIRED, pk, salt]
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    found = signing.Confirmation(
+        state=row[0], accepting=bool(row[1]), confirmed=False, petition_id=row[2], village_number=row[3],
+        council_ahead=bool(row[4]), council_threshold=row[5], response_ahead=bool(row[6]), response_threshold=row[7],
+        total=None,
+    )  # fmt: skip
+    if found.state != SignatureState.PENDING or not found.accepting:
+        return found
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE petitions_signature SET state = %s, confirmed_at = %s WHERE id = %s AND state = %s",
+                [SignatureState.CONFIRMED, connection.ops.adapt_datetimefield_value(now), pk, SignatureState.PENDING],
+            )
+            found.confirmed = cursor.rowcount == 1
+        if found.confirmed:
+            _tally_add(found.petition_id, shard, [("t", 1), (hour_bucket, 1), (f"v{found.village_number}", 1)])
+            if found.council_ahead or found.response_ahead:
+                found.total = petition_total(found.petition_id)
+    return found
 
 
 def signature_confirm(*, token: str) -> tuple[Signature, bool]:
     """Confirm from the mailed link (a POST: the page's button or the API). Returns
     (signature, already) where already=True means it had been confirmed before (idempotent)."""
-    raw = str(token or "").strip()
-    pk, _sep, mac = raw.partition(".")
-    if not pk.isdigit() or len(pk) > 18 or not mac:
-        raise NotFound(_("This confirmation link is not valid."), code="invalid_token")
+    pk, salt = _token_parts(token)
     now = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(_CONFIRM_READ_SQL, [State.OPEN, connection.ops.adapt_datetimefield_value(now), int(pk)])
-        row = cursor.fetchone()
-    if row is None:
+    confirm = signing.confirm if signing.available() else _confirm_portable
+    try:
+        found = confirm(pk=pk, salt=salt, now=now, shard=random.randrange(SHARDS), hour_bucket=_hour_bucket(now))
+    except IntegrityError:
+        raise Conflict(_("This national ID number has already signed this petition."), code="already_signed") from None
+    if found is None:
         raise NotFound(_("This confirmation link is not valid."), code="invalid_token")
-    signature = Signature(pk=row[0], salt=row[1], state=row[2], village_number=row[3], petition_id=row[4])
-    if not hmac.compare_digest(signature_token(signature), raw):
-        raise NotFound(_("This confirmation link is not valid."), code="invalid_token")
-    accepting, council_ahead = bool(row[5]), bool(row[6])
-    council_threshold, response_state, response_threshold = row[7], row[8], row[9]
-    if signature.state == SignatureState.CONFIRMED:
+    signature = Signature(pk=pk, salt=salt, state=found.state, village_number=found.village_number, petition_id=found.petition_id)
+    if found.confirmed:
+        signature.state, signature.confirmed_at = SignatureState.CONFIRMED, now
+        if found.crosses:
+            thresholds_check(found.petition_id)
+        return signature, False
+    if found.state == SignatureState.PENDING and found.accepting:  # it changed under us: a concurrent click?
+        signature.state = Signature.objects.filter(pk=pk).values_list("state", flat=True).first()
+        if signature.state == SignatureState.CONFIRMED:
+            return signature, True
+        raise Conflict(code="signature_not_pending", details={"state": signature.state})
+    if found.state == SignatureState.CONFIRMED:
         return signature, True
-    if signature.state != SignatureState.PENDING:
+    if found.state != SignatureState.PENDING:
         raise Conflict(
             _("This signature can no longer be confirmed (%(state)s).") % {"state": signature.get_state_display()},
             code="signature_not_pending",
             details={"state": signature.state},
         )
-    if not accepting:
-        raise TransitionNotAllowed(_("This petition is not open for signatures."), code="signing_closed")
-    response_ahead = response_state == ResponseState.NOT_REQUIRED and response_threshold is not None
-    total = None
-    try:
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "UPDATE petitions_signature SET state = %s, confirmed_at = %s WHERE id = %s AND state = %s",
-                    [
-                        SignatureState.CONFIRMED,
-                        connection.ops.adapt_datetimefield_value(now),
-                        signature.pk,
-                        SignatureState.PENDING,
-                    ],
-                )
-                changed = cursor.rowcount
-            if changed:
-                _tally_add(
-                    signature.petition_id, random.randrange(SHARDS),
-                    [("t", 1), (f"v{signature.village_number}", 1), (_hour_bucket(now), 1)],
-                )  # fmt: skip
-                if council_ahead or response_ahead:
-                    total = petition_total(signature.petition_id)
-    except IntegrityError:
-        raise Conflict(_("This national ID number has already signed this petition."), code="already_signed") from None
-    if not changed:  # a concurrent click confirmed it first
-        state = Signature.objects.filter(pk=signature.pk).values_list("state", flat=True).first()
-        if state == SignatureState.CONFIRMED:
-            signature.state = state
-            return signature, True
-        raise Conflict(code="signature_not_pending", details={"state": state})
-    signature.state, signature.confirmed_at = SignatureState.CONFIRMED, now
-    if total is not None and ((council_ahead and total >= council_threshold) or (response_ahead and total >= response_threshold)):
-        thresholds_check(signature.petition_id)
-    return signature, False
+    raise TransitionNotAllowed(_("This petition is not open for signatures."), code="signing_closed")
 
 
 def _crosses(petition: Petition, total: int) -> bool:

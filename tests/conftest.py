@@ -23,6 +23,17 @@ requires_postgres = pytest.mark.skipif(
 requires_redis = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs Redis (REDIS_URL)")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_sign_targets():
+    """Signing reuses what it read about an open petition for a few seconds per process; a test
+    that changes a policy with .update() (no save) must not see the previous test's reading."""
+    from petitions.services import targets_forget
+
+    targets_forget()
+    yield
+    targets_forget()
+
+
 @pytest.fixture
 def org(db):
     organisation = Organisation.objects.create(

@@ -5,6 +5,11 @@
 from django.utils.translation import gettext_lazy as _
 
 
+def error_body(code: str, message, details=None) -> dict:
+    """The API's one error shape: {"error": {"code": …, "message": …, "details": {…}}}."""
+    return {"error": {"code": code, "message": str(message), "details": details or {}}}
+
+
 class ApplicationError(Exception):
     status = 400
     code = "invalid"
@@ -52,3 +57,9 @@ class RateLimited(ApplicationError):
     status = 429
     code = "rate_limited"
     default_message = _("Too many requests; please wait a moment and try again.")
+
+
+class UnsupportedMediaType(ApplicationError):
+    status = 415
+    code = "unsupported_media_type"
+    default_message = _("Send the body as JSON (application/json) or as a form.")

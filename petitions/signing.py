@@ -1,0 +1,205 @@
+"""The signing hot path on PostgreSQL: one statement to sign, one to confirm.
+
+A signature is two requests (sign, then confirm from the mail), and under a spike they are most of
+what the server does. Each of them here is a single SQL statement in autocommit: one round trip
+and one implicit transaction, instead of BEGIN, three or four statements and COMMIT. The
+statements use data-modifying CTEs, which SQLite does not have; services.signature_sign and
+services.signature_confirm take the portable path (several statements in a transaction) there.
+
+Both statements only do the plain thing: sign inserts a pending row and its mail when the petition
+is still open and the email has no active signature; confirm moves a pending signature of an open
+petition to confirmed and adds it to the tally. When they do nothing (a duplicate, a closed
+petition, a race), the service finds out why with the portable code, so the answers are the same
+on both paths and only the happy path is fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from contextlib import nullcontext
+from dataclasses import dataclass
+
+from django.db import InterfaceError, OperationalError, connection, transaction
+
+from notifications.services import outbox_insert_sql, outbox_kick
+
+from .models import ResponseState, SignatureState, State
+
+_vendor: str | None = None
+
+
+def available() -> bool:
+    global _vendor
+    if _vendor is None:
+        _vendor = connection.vendor
+    return _vendor == "postgresql"
+
+
+DEADLOCK = "40P01"
+
+
+def _one_statement(sql: str, params: dict):
+    """Run one statement and return its first row.
+
+    In autocommit it is its own transaction; inside the caller's transaction (tests, a service
+    composing several steps) it runs in a savepoint, so that a failure leaves that transaction
+    usable. Django checks a persistent connection with a `SELECT 1` round trip before a request's
+    first query; this skips that check and instead, if the connection turns out to be dead (the
+    database restarted), reconnects and runs the statement once more. Running either statement
+    twice is safe: a sign that did commit is then a duplicate email (nothing written), a confirm
+    that did commit finds the signature confirmed. A deadlock, which PostgreSQL resolves by
+    rolling back one statement whole, is retried too."""
+    for attempt in range(3):
+        outer = connection.in_atomic_block
+        if not outer:
+            connection.health_check_done = True
+        try:
+            with transaction.atomic() if outer else nullcontext(), connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                return cursor.fetchone()
+        except (InterfaceError, OperationalError) as exc:
+            if attempt == 2:
+                raise
+            if getattr(exc.__cause__, "sqlstate", None) == DEADLOCK:
+                continue
+            if outer or connection.is_usable():
+                raise
+            connection.close()  # dead: the next cursor() connects afresh
+
+
+# State names are written into the SQL (they are constants) rather than passed as parameters: the
+# statements are prepared once per connection, and only with literals can the planner of a generic
+# plan match the partial unique indexes, whose predicates name states.
+_OPEN, _PENDING, _CONFIRMED = State.OPEN.value, SignatureState.PENDING.value, SignatureState.CONFIRMED.value
+_NOT_REQUIRED = ResponseState.NOT_REQUIRED.value
+
+
+def _sign_sql(*, national_id: bool) -> str:
+    # An ordinance signature must not repeat a national ID that has confirmed; a general one has no ID.
+    id_check = (
+        f"""
+      AND NOT EXISTS (SELECT 1 FROM petitions_signature c WHERE c.petition_id = p.id
+          AND c.national_id_hash = %(nid)s AND c.national_id_hash IS NOT NULL AND c.state = '{_CONFIRMED}')"""  # noqa: S608
+        if national_id
+        else ""
+    )
+    return f"""
+WITH target AS (
+    SELECT p.id FROM petitions_petition p
+    WHERE p.id = %(petition)s AND p.state = '{_OPEN}' AND (p.closes_at IS NULL OR p.closes_at > %(now)s){id_check}
+), signature AS (
+    INSERT INTO petitions_signature (petition_id, state, name, email, village_number, national_id_hash,
+        national_id_last4, ip_hash, language, salt, consented_at, created_at, last_sent_at)
+    SELECT id, '{_PENDING}', %(name)s, %(email)s, %(village)s, %(nid)s, %(last4)s, %(ip)s, %(language)s, %(salt)s,
+        %(now)s, %(now)s, %(now)s
+    FROM target
+    ON CONFLICT (petition_id, email) WHERE state IN ('{_PENDING}', '{_CONFIRMED}') DO NOTHING
+    RETURNING id
+), mail AS (
+    SELECT %(event)s AS event, %(data)s::jsonb || jsonb_build_object('url', link, 'confirm_url', link) AS data,
+        %(audience)s::jsonb AS audience, %(organisation)s AS organisation_id, 'petitions.petition' AS record_type,
+        %(petition)s::varchar AS record_id, %(now)s AS created_at
+    FROM (SELECT %(link_head)s || id || '.' || %(salt)s || '.' || %(mac)s || '/' AS link FROM signature) AS links
+), outbox AS ({outbox_insert_sql("mail")})
+SELECT id FROM signature
+"""  # noqa: S608 (constant table names and states; values are parameters)
+
+
+_SIGN_SQL = {False: _sign_sql(national_id=False), True: _sign_sql(national_id=True)}
+
+
+def sign(*, signature, target, mac: str, link_head: str, event: str, data: dict, audience: dict) -> bool:
+    """Insert the pending `signature` (an unsaved Signature) and its confirmation mail in one
+    statement; set signature.pk and return True, or return False when nothing was written: the
+    petition is no longer open, the email already has a pending or confirmed signature, or the
+    national ID has already confirmed one."""
+    params = {
+        "petition": target.pk, "organisation": target.organisation_id, "now": signature.created_at, "name": signature.name,
+        "email": signature.email, "village": signature.village_number, "nid": signature.national_id_hash,
+        "last4": signature.national_id_last4, "ip": signature.ip_hash, "language": signature.language,
+        "salt": signature.salt, "mac": mac, "link_head": link_head, "event": event,
+        "data": json.dumps(data, ensure_ascii=False), "audience": json.dumps(audience, ensure_ascii=False),
+    }  # fmt: skip
+    row = _one_statement(_SIGN_SQL[signature.national_id_hash is not None], params)
+    if row is None:
+        return False
+    signature.pk = row[0]
+    outbox_kick()
+    return True
+
+
+@dataclass
+class Confirmation:
+    """What confirming found and did. `state` is the signature's state before the attempt."""
+
+    state: str
+    accepting: bool
+    confirmed: bool
+    petition_id: int
+    village_number: int
+    council_ahead: bool
+    council_threshold: int
+    response_ahead: bool
+    response_threshold: int | None
+    total: int | None  # the confirmed count right after, read only while a threshold is ahead
+
+    @property
+    def crosses(self) -> bool:
+        if not self.confirmed or self.total is None:
+            return False
+        if self.council_ahead and self.total >= self.council_threshold:
+            return True
+        return self.response_ahead and self.response_threshold is not None and self.total >= self.response_threshold
+
+
+_CONFIRM_SQL = f"""
+WITH s AS (
+    SELECT s.id, s.state, s.village_number, s.petition_id,
+        (p.state = '{_OPEN}' AND (p.closes_at IS NULL OR p.closes_at > %(now)s)) AS accepting,
+        p.council_threshold_reached_at IS NULL AS council_ahead, p.council_threshold,
+        (p.response_state = '{_NOT_REQUIRED}' AND p.response_threshold IS NOT NULL) AS response_ahead,
+        p.response_threshold
+    FROM petitions_signature s JOIN petitions_petition p ON p.id = s.petition_id
+    WHERE s.id = %(id)s AND s.salt = %(salt)s
+), confirmed AS (
+    UPDATE petitions_signature t SET state = '{_CONFIRMED}', confirmed_at = %(now)s
+    FROM s WHERE t.id = s.id AND s.accepting AND t.state = '{_PENDING}'
+    RETURNING t.petition_id, t.village_number
+), tally AS (
+    INSERT INTO petitions_signaturetally (petition_id, bucket, shard, count)
+    SELECT c.petition_id, b.bucket, %(shard)s, 1
+    FROM confirmed c CROSS JOIN LATERAL (VALUES (1, 't'), (2, %(hour)s), (3, 'v' || c.village_number)) AS b(ord, bucket)
+    ORDER BY b.ord
+    ON CONFLICT (petition_id, bucket, shard) DO UPDATE SET count = petitions_signaturetally.count + 1
+)
+SELECT s.state, s.accepting, EXISTS (SELECT 1 FROM confirmed), s.petition_id, s.village_number,
+    s.council_ahead, s.council_threshold, s.response_ahead, s.response_threshold,
+    CASE WHEN s.council_ahead OR s.response_ahead THEN
+        (SELECT COALESCE(SUM(count), 0) FROM petitions_signaturetally WHERE petition_id = s.petition_id AND bucket = 't')
+    END
+FROM s
+"""  # noqa: S608 (constant states; values are parameters)
+# The tally rows are upserted in the order "t", "h…", "v…", the order services._tally_add uses, so
+# that concurrent writers lock them in the same order. The SUM reads the statement's snapshot,
+# which does not include this statement's own +1: confirm() adds it.
+
+
+def confirm(*, pk: int, salt: str, now: dt.datetime, shard: int, hour_bucket: str) -> Confirmation | None:
+    """Confirm the pending signature `pk` (whose salt the token carried) in one statement. None
+    when there is no such signature. A unique violation (its national ID has confirmed another
+    signature of the petition) raises IntegrityError and changes nothing."""
+    params = {
+        "id": pk, "salt": salt, "now": now, "shard": shard, "hour": hour_bucket,
+    }  # fmt: skip
+    row = _one_statement(_CONFIRM_SQL, params)
+    if row is None:
+        return None
+    state, accepting, done, petition_id, village, council_ahead, council_threshold, response_ahead, response_threshold, total = (
+        row
+    )
+    return Confirmation(
+        state=state, accepting=accepting, confirmed=done, petition_id=petition_id, village_number=village,
+        council_ahead=council_ahead, council_threshold=council_threshold, response_ahead=response_ahead,
+        response_threshold=response_threshold, total=None if total is None else int(total) + (1 if done else 0),
+    )  # fmt: skip

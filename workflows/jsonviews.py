@@ -1,0 +1,238 @@
+"""JSON endpoints for the hot paths (the two requests of a petition signature), and the WSGI lane
+that serves them without Django's request cycle.
+
+Everything else under /api/v1/ is DRF. A signing request does little work (one Redis call, one SQL
+statement), so the framework around it is most of its cost: DRF's request cycle took about a third
+of it, and Django's handler and middleware stack (request and response objects, ten middlewares,
+request signals, URL resolving) most of the rest (docs/PERFORMANCE.md). Under a spike that is what
+caps the site. So a hot endpoint is a plain function, `handler(data, caller, **url_kwargs) ->
+(payload, status)`, that raises the domain errors (workflows.errors), and it is reachable two ways:
+
+- through Django, as `endpoint.view` in the URLconf: every request the lane does not take (form
+  bodies, bad hosts, plain-HTTP requests that must be redirected, the test client);
+- through `HotLane`, in front of Django in config/wsgi.py: a JSON POST to one of its routes, with
+  the answer Django would give: the same body, status and headers (tests/petitions/test_hot_lane.py
+  sends the same requests both ways and compares them).
+
+What the lane does instead of the middleware: validates the Host header and the HTTPS redirect
+with Django's own request methods (or hands the request to Django), picks the language as the
+locale middleware does for the API (cookie, then Accept-Language), adds the security headers of
+SecurityMiddleware and XFrameOptionsMiddleware, logs 4xx/5xx like django.request, and closes
+obsolete database connections before and after, as the request signals would. It sends no
+request_started/request_finished signals: nothing in this project listens to them but Django's
+database and cache handlers, which the lane calls itself.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass
+from http import HTTPStatus
+
+from django.conf import settings
+from django.core.exceptions import DisallowedHost, RequestDataTooBig
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import close_old_connections
+from django.http import HttpRequest, JsonResponse, parse_cookie
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+
+from .errors import ApplicationError, UnsupportedMediaType, ValidationFailed, error_body
+
+log = logging.getLogger("django.request")
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who sent the request, as far as a hot endpoint needs to know."""
+
+    ip: str
+    language: str
+
+
+def parse_json_object(raw: bytes) -> dict:
+    try:
+        data = json.loads(raw) if raw else {}
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationFailed(_("The request body is not valid JSON."), code="malformed_request") from None
+    if not isinstance(data, dict):
+        raise ValidationFailed(_("Send a JSON object."), code="malformed_request")
+    return data
+
+
+def _is_json(content_type: str) -> bool:
+    return content_type == "application/json" or content_type.endswith("+json")
+
+
+def _error(exc: ApplicationError) -> tuple[dict, int, list[tuple[str, str]]]:
+    retry = exc.details.get("retry_after_seconds") if isinstance(exc.details, dict) else None
+    return error_body(exc.code, exc.message, exc.details), exc.status, [("Retry-After", str(retry))] if retry else []
+
+
+def _too_large() -> tuple[dict, int, list]:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return error_body("payload_too_large", _("The request is too large."), {"max_bytes": limit}), 413, []
+
+
+def _dumps(payload: dict) -> bytes:
+    # As JsonResponse writes it, with Thai as readable UTF-8 (as DRF's renderer does).
+    return json.dumps(payload, cls=DjangoJSONEncoder, ensure_ascii=False).encode()
+
+
+class JsonEndpoint:
+    """A POST endpoint taking and giving a JSON object; `view` is its Django view."""
+
+    def __init__(self, handler, *, documented_by=None):
+        self.handler = handler
+        self.view = csrf_exempt(self._django_view)
+        self.view.documented_by = documented_by  # the DRF class that describes it in the OpenAPI schema
+        self.view.endpoint = self
+
+    def answer(self, data_or_error, caller: Caller, kwargs: dict) -> tuple[dict, int, list[tuple[str, str]]]:
+        """(payload, status, extra headers) for parsed body data (or the error parsing raised)."""
+        try:
+            if isinstance(data_or_error, ApplicationError):
+                raise data_or_error
+            payload, status = self.handler(data_or_error, caller, **kwargs)
+        except ApplicationError as exc:
+            return _error(exc)
+        return payload, status, []
+
+    def _django_view(self, request, **kwargs):
+        if request.method != "POST":
+            message = _('Method "%(method)s" not allowed.') % {"method": request.method}
+            response = JsonResponse(
+                error_body("method_not_allowed", message), status=405, json_dumps_params={"ensure_ascii": False}
+            )
+            response["Allow"] = "POST"
+            return response
+        caller = Caller(ip=request.META.get("REMOTE_ADDR", "") or "", language=getattr(request, "LANGUAGE_CODE", "th"))
+        try:
+            payload, status, headers = self.answer(self._django_data(request), caller, kwargs)
+        except RequestDataTooBig:
+            payload, status, headers = _too_large()
+        response = JsonResponse(payload, status=status, json_dumps_params={"ensure_ascii": False})
+        for name, value in headers:
+            response[name] = value
+        return response
+
+    @staticmethod
+    def _django_data(request):
+        content_type = request.content_type or ""
+        try:
+            if _is_json(content_type):
+                return parse_json_object(request.body)
+            if content_type in _FORMS:
+                return request.POST.dict()
+            if not content_type and not request.body:
+                return {}
+            raise UnsupportedMediaType()
+        except ApplicationError as exc:
+            return exc
+
+
+class _LaneRequest(HttpRequest):
+    """Just enough of Django's WSGIRequest for its host, HTTPS and language rules."""
+
+    def __init__(self, environ):
+        super().__init__()
+        self.META = environ
+        self.path = self.path_info = environ.get("PATH_INFO", "")
+        self.COOKIES = parse_cookie(environ.get("HTTP_COOKIE", ""))
+
+    def _get_scheme(self):
+        return self.META.get("wsgi.url_scheme", "http")
+
+
+class HotLane:
+    """WSGI middleware in front of Django: JSON POSTs to `routes` ((regex of PATH_INFO, JsonEndpoint)
+    pairs) are answered here; every other request goes to `app` untouched."""
+
+    def __init__(self, app, routes: list[tuple[str, JsonEndpoint]]):
+        self.app = app
+        self.routes = [(re.compile(pattern), endpoint) for pattern, endpoint in routes]
+
+    def __call__(self, environ, start_response):
+        if environ.get("REQUEST_METHOD") == "POST":
+            path = environ.get("PATH_INFO", "")
+            for pattern, endpoint in self.routes:
+                match = pattern.fullmatch(path)
+                if match is not None:
+                    served = self._serve(endpoint, match.groupdict(), environ, start_response)
+                    if served is not None:
+                        return served
+                    break
+        return self.app(environ, start_response)
+
+    def _serve(self, endpoint: JsonEndpoint, raw_kwargs: dict, environ, start_response):
+        content_type = environ.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower()
+        length = environ.get("CONTENT_LENGTH", "")
+        if not _is_json(content_type) or not length.isdigit():
+            return None  # forms, other types, chunked bodies: Django answers
+        request = _LaneRequest(environ)
+        try:
+            request.get_host()
+        except DisallowedHost:
+            return None  # Django answers 400 and logs it as it does for every path
+        secure = request.is_secure()
+        if settings.SECURE_SSL_REDIRECT and not secure:
+            return None  # Django redirects
+        close_old_connections()
+        try:
+            language = translation.get_language_from_request(request)
+            translation.activate(language)
+            caller = Caller(ip=environ.get("REMOTE_ADDR", "") or "", language=translation.get_language())
+            if int(length) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+                payload, status, headers = _too_large()
+            else:
+                try:
+                    data = parse_json_object(environ["wsgi.input"].read(int(length)))
+                except ApplicationError as exc:
+                    data = exc
+                kwargs = {name: int(value) if value.isdigit() else value for name, value in raw_kwargs.items()}
+                payload, status, headers = endpoint.answer(data, caller, kwargs)
+            body = _dumps(payload)
+        except Exception:
+            log.exception("Internal Server Error: %s", request.path)
+            body, status, headers = (
+                _dumps(error_body("server_error", _("Something went wrong on our side; nothing was changed."))),
+                500,
+                [],
+            )
+        finally:
+            close_old_connections()
+        if status >= 400:
+            (log.error if status >= 500 else log.warning)("%s: %s", HTTPStatus(status).phrase, request.path)
+        start_response(f"{status} {HTTPStatus(status).phrase}", self._headers(body, headers, secure))
+        return [body]
+
+    @staticmethod
+    def _headers(body: bytes, extra: list, secure: bool) -> list[tuple[str, str]]:
+        """What Django's response and middleware stack put on such an answer."""
+        headers = [("Content-Type", "application/json"), *extra]
+        if settings.X_FRAME_OPTIONS:
+            headers.append(("X-Frame-Options", settings.X_FRAME_OPTIONS.upper()))
+        headers += [
+            ("Content-Length", str(len(body))),
+            ("Vary", "Accept-Language"),
+            ("Content-Language", translation.get_language()),
+        ]
+        if settings.SECURE_HSTS_SECONDS and secure:
+            value = f"max-age={settings.SECURE_HSTS_SECONDS}"
+            if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
+                value += "; includeSubDomains"
+            if settings.SECURE_HSTS_PRELOAD:
+                value += "; preload"
+            headers.append(("Strict-Transport-Security", value))
+        if settings.SECURE_CONTENT_TYPE_NOSNIFF:
+            headers.append(("X-Content-Type-Options", "nosniff"))
+        if settings.SECURE_REFERRER_POLICY:
+            policy = settings.SECURE_REFERRER_POLICY
+            headers.append(("Referrer-Policy", policy if isinstance(policy, str) else ",".join(policy)))
+        if settings.SECURE_CROSS_ORIGIN_OPENER_POLICY:
+            headers.append(("Cross-Origin-Opener-Policy", settings.SECURE_CROSS_ORIGIN_OPENER_POLICY))
+        return headers
