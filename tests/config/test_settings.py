@@ -85,3 +85,33 @@ def test_the_deploy_check_catches_debug_in_production(tmp_path):
     )  # fmt: skip
     assert result.returncode != 0
     assert "security.W018" in result.stderr + result.stdout
+
+
+def test_the_web_server_stops_with_the_line_too(tmp_path):
+    """granian, as the Procfile runs it: the worker's one line, and the server exits instead of
+    respawning a worker that cannot start."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    granian = str(Path(sys.executable).parent / "granian")
+    command = [granian, "--interface", "wsgi", "config.wsgi:application", "--host", "127.0.0.1", "--port", str(port)]
+    result = run([*command, "--workers", "1", "--blocking-threads", "1"], tmp_path, DEBUG="maybe")
+    assert result.returncode != 0
+    assert "configuration error: DEBUG: expected true/false (1/0, yes/no, on/off), got 'maybe'" in result.stderr.splitlines()
+
+
+@pytest.mark.parametrize(("flag", "threshold"), [(None, 5), ("true", 5), ("false", None)])
+def test_postgres_binds_on_the_server_and_prepares_unless_told_not_to(monkeypatch, flag, threshold):
+    from config.env import env_database
+
+    monkeypatch.setenv("SOME_DATABASE_URL", "postgres://user@db.example:5432/ruamkid")
+    if flag is None:
+        monkeypatch.delenv("DB_PREPARED_STATEMENTS", raising=False)
+    else:
+        monkeypatch.setenv("DB_PREPARED_STATEMENTS", flag)
+    options = env_database("SOME_DATABASE_URL", "sqlite:///x")["OPTIONS"]
+    assert options["server_side_binding"] is True and options["prepare_threshold"] == threshold
+    monkeypatch.setenv("SOME_DATABASE_URL", "sqlite:///var/x.sqlite3")
+    assert "prepare_threshold" not in env_database("SOME_DATABASE_URL", "sqlite:///x").get("OPTIONS", {})
