@@ -52,6 +52,11 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ruamkid_bench
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/9
 bench: install
 	@test -f bench/$(BENCH).py || { echo "no bench/$(BENCH).py; BENCH= one of: $(filter-out common,$(notdir $(basename $(wildcard bench/*.py))))" >&2; exit 2; }
+	@# The signing bench drives the server with wrk (a Debian package): install it on a machine that lacks it.
+	@if [ "$(BENCH)" = petitions_sign ] && ! command -v wrk >/dev/null 2>&1; then \
+	  echo "installing wrk (apt-get)"; SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends wrk >/dev/null \
+	  || { echo "could not install wrk: apt-get install wrk, then run make bench again" >&2; exit 2; }; fi
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(PY) bench/$(BENCH).py $(BENCH_ARGS)
 
 # Project-level Thai strings (templates/, config/): extract, then fill msgstr in locale/th/LC_MESSAGES/django.po,
