@@ -608,7 +608,8 @@ _CONFIRM_READ_SQL = (
 
 
 def _confirm_portable(*, pk: int, salt: str, now: dt.datetime, shard: int, hour_bucket: str) -> signing.Confirmation | None:
-    """signing.confirm in a few statements (SQLite): read, then UPDATE + tally (+ SUM) in one transaction."""
+    """signing.confirm in a few statements (SQLite): read, then UPDATE + tally (+ SUM) in one transaction.
+    SQLite writes one transaction at a time, so the SUM misses nothing (unseen stays 0)."""
     with connection.cursor() as cursor:
         cursor.execute(
             _CONFIRM_READ_SQL, [State.OPEN, connection.ops.adapt_datetimefield_value(now), ResponseState.NOT_REQUIRED, pk, salt]
@@ -652,7 +653,7 @@ def signature_confirm(*, token: str) -> tuple[Signature, bool]:
     signature = Signature(pk=pk, salt=salt, state=found.state, village_number=found.village_number, petition_id=found.petition_id)
     if found.confirmed:
         signature.state, signature.confirmed_at = SignatureState.CONFIRMED, now
-        if found.crosses:
+        if found.may_cross and signing.recounted(found).may_cross:
             thresholds_check(found.petition_id)
         return signature, False
     if found.state == SignatureState.PENDING and found.accepting:  # it changed under us: a concurrent click?

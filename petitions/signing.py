@@ -18,8 +18,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
 
 from notifications.services import outbox_insert_sql, outbox_kick
@@ -27,6 +28,11 @@ from notifications.services import outbox_insert_sql, outbox_kick
 from .models import ResponseState, SignatureState, State
 
 _vendor: str | None = None
+# The last RECHECK confirmations before a threshold read the count again after they commit (see
+# Confirmation.may_cross). It bounds how many confirmations can commit while one confirm statement
+# runs: about a second of a spike at this machine's rate (docs/PERFORMANCE.md). A crossing missed
+# beyond that is made by the periodic check (services.petitions_check, every 5 minutes).
+RECHECK = getattr(settings, "PETITION_THRESHOLD_RECHECK", 1000)
 
 
 def available() -> bool:
@@ -143,14 +149,21 @@ class Confirmation:
     response_ahead: bool
     response_threshold: int | None
     total: int | None  # the confirmed count right after, read only while a threshold is ahead
+    # How many confirmations `total` may miss: those that other connections commit while this
+    # statement runs (it reads the snapshot of its start; a wait for a tally row lock lengthens it).
+    unseen: int = 0
 
     @property
-    def crosses(self) -> bool:
+    def may_cross(self) -> bool:
+        """Whether a threshold may have been reached: then a fresh read (after this commit) decides.
+        Of confirmations that run together, the one that commits last reads after all of them, so
+        it sees the crossing even when every statement's own snapshot missed the others."""
         if not self.confirmed or self.total is None:
             return False
-        if self.council_ahead and self.total >= self.council_threshold:
+        reach = self.total + self.unseen
+        if self.council_ahead and reach >= self.council_threshold:
             return True
-        return self.response_ahead and self.response_threshold is not None and self.total >= self.response_threshold
+        return self.response_ahead and self.response_threshold is not None and reach >= self.response_threshold
 
 
 _CONFIRM_SQL = f"""
@@ -182,7 +195,8 @@ FROM s
 """  # noqa: S608 (constant states; values are parameters)
 # The tally rows are upserted in the order "t", "h…", "v…", the order services._tally_add uses, so
 # that concurrent writers lock them in the same order. The SUM reads the statement's snapshot,
-# which does not include this statement's own +1: confirm() adds it.
+# which does not include this statement's own +1 (confirm() adds it) nor what other confirmations
+# commit while this statement runs (Confirmation.unseen bounds that).
 
 
 def confirm(*, pk: int, salt: str, now: dt.datetime, shard: int, hour_bucket: str) -> Confirmation | None:
@@ -202,4 +216,17 @@ def confirm(*, pk: int, salt: str, now: dt.datetime, shard: int, hour_bucket: st
         state=state, accepting=accepting, confirmed=done, petition_id=petition_id, village_number=village,
         council_ahead=council_ahead, council_threshold=council_threshold, response_ahead=response_ahead,
         response_threshold=response_threshold, total=None if total is None else int(total) + (1 if done else 0),
+        unseen=RECHECK,
     )  # fmt: skip
+
+
+_TOTAL_SQL = "SELECT COALESCE(SUM(count), 0) FROM petitions_signaturetally WHERE petition_id = %s AND bucket = 't'"
+
+
+def recounted(found: Confirmation) -> Confirmation:
+    """`found` with the count read afresh: run after the confirm statement committed, this read
+    sees every confirmation committed before it, so nothing is unseen."""
+    with connection.cursor() as cursor:
+        cursor.execute(_TOTAL_SQL, [found.petition_id])
+        (total,) = cursor.fetchone()
+    return replace(found, total=int(total), unseen=0)

@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 
 from notifications.models import OutboxEvent
-from petitions import services
-from petitions.models import Petition, Signature
+from petitions import services, signing
+from petitions.models import Petition, Signature, SignatureTally
 from petitions.selectors import petition_counts, petition_total
 from tests.conftest import requires_postgres
 from workflows.errors import Conflict, NotFound, TransitionNotAllowed
@@ -132,3 +132,64 @@ def test_the_tally_follows_village_and_hour_and_the_threshold_moves_happen(open_
     assert counts.total == 5 and counts.villages == {1: 3, 2: 2} and sum(n for _h, n in counts.hours) == 5
     petition = Petition.objects.get(pk=open_petition.pk)
     assert petition.response_state == "awaiting_response" and petition.council_threshold_reached_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("recheck", [1000, 0])
+def test_two_confirmations_that_miss_each_other_still_reach_the_threshold(open_petition, monkeypatch, recheck):
+    """The count 4 → 5 (the council threshold) made by two confirmations whose statements both
+    started at 3: each one's snapshot misses the other, so each counts 4. The one that commits
+    last reads the count again and makes the move. With no re-check window (recheck=0) the move
+    waits for the periodic check: the test shows the window is what makes it now."""
+    import threading
+    import time
+
+    monkeypatch.setattr(signing, "RECHECK", recheck)
+    for n in range(3):
+        services.signature_confirm(token=services.signature_token(sign(open_petition, n)[0]))
+    pending = [services.signature_token(sign(open_petition, n)[0]) for n in (3, 4)]
+    # Every shard's total row exists, and another connection holds them all: both statements take
+    # their snapshot, then wait for the row lock of their shard.
+    for shard in range(services.SHARDS):
+        SignatureTally.objects.get_or_create(petition_id=open_petition.pk, bucket="t", shard=shard)
+    params = connection.get_connection_params()
+    blocker = psycopg.connect(**params)
+    blocker.execute(
+        "SELECT 1 FROM petitions_signaturetally WHERE petition_id = %s AND bucket = 't' FOR UPDATE", [open_petition.pk]
+    )
+    results, errors = [], []
+
+    def confirm(token):
+        try:
+            results.append(services.signature_confirm(token=token)[1])
+        except Exception as exc:  # noqa: BLE001 (reported by the assertion below)
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=confirm, args=(token,)) for token in pending]
+    for thread in threads:
+        thread.start()
+    with psycopg.connect(**params, autocommit=True) as watcher:
+        for _ in range(200):
+            waiting = watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%%signaturetally%%'"
+            ).fetchone()[0]
+            if waiting == 2:
+                break
+            time.sleep(0.05)
+    assert waiting == 2
+    blocker.rollback()
+    blocker.close()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not errors and results == [False, False]
+    assert petition_total(open_petition.pk) == 5
+    petition = Petition.objects.get(pk=open_petition.pk)
+    if recheck:
+        assert petition.council_threshold_reached_at is not None
+        assert services.thresholds_check(open_petition.pk) == []  # nothing was left for the check
+    else:
+        assert petition.council_threshold_reached_at is None
+        assert services.thresholds_check(open_petition.pk) == ["reach_council_threshold"]
+    assert OutboxEvent.objects.filter(event="petition.council_threshold_reached").count() == 1
