@@ -653,7 +653,7 @@ def signature_confirm(*, token: str) -> tuple[Signature, bool]:
     signature = Signature(pk=pk, salt=salt, state=found.state, village_number=found.village_number, petition_id=found.petition_id)
     if found.confirmed:
         signature.state, signature.confirmed_at = SignatureState.CONFIRMED, now
-        if found.may_cross and signing.recounted(found).may_cross:
+        if found.may_cross and found.recounted(petition_total(found.petition_id)).may_cross:
             thresholds_check(found.petition_id)
         return signature, False
     if found.state == SignatureState.PENDING and found.accepting:  # it changed under us: a concurrent click?

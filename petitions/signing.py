@@ -165,6 +165,11 @@ class Confirmation:
             return True
         return self.response_ahead and self.response_threshold is not None and reach >= self.response_threshold
 
+    def recounted(self, total: int) -> Confirmation:
+        """This confirmation with the count read again after it committed: that read sees every
+        confirmation committed before it, so nothing is unseen."""
+        return replace(self, total=total, unseen=0)
+
 
 _CONFIRM_SQL = f"""
 WITH s AS (
@@ -218,15 +223,3 @@ def confirm(*, pk: int, salt: str, now: dt.datetime, shard: int, hour_bucket: st
         response_threshold=response_threshold, total=None if total is None else int(total) + (1 if done else 0),
         unseen=RECHECK,
     )  # fmt: skip
-
-
-_TOTAL_SQL = "SELECT COALESCE(SUM(count), 0) FROM petitions_signaturetally WHERE petition_id = %s AND bucket = 't'"
-
-
-def recounted(found: Confirmation) -> Confirmation:
-    """`found` with the count read afresh: run after the confirm statement committed, this read
-    sees every confirmation committed before it, so nothing is unseen."""
-    with connection.cursor() as cursor:
-        cursor.execute(_TOTAL_SQL, [found.petition_id])
-        (total,) = cursor.fetchone()
-    return replace(found, total=int(total), unseen=0)

@@ -3,6 +3,9 @@ must not cost: a dead persistent connection is not a 500, a statement that did n
 explained exactly as the portable path explains it, and the mail row is the one outbox_write
 would have written."""
 
+import threading
+import time
+
 import psycopg
 import pytest
 from django.db import connection
@@ -141,9 +144,6 @@ def test_two_confirmations_that_miss_each_other_still_reach_the_threshold(open_p
     started at 3: each one's snapshot misses the other, so each counts 4. The one that commits
     last reads the count again and makes the move. With no re-check window (recheck=0) the move
     waits for the periodic check: the test shows the window is what makes it now."""
-    import threading
-    import time
-
     monkeypatch.setattr(signing, "RECHECK", recheck)
     for n in range(3):
         services.signature_confirm(token=services.signature_token(sign(open_petition, n)[0]))
