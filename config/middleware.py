@@ -1,9 +1,24 @@
-"""Project middleware: JSON 404s under /api/ even with DEBUG=1, and Thai-first page language."""
+"""Project middleware: the client's address behind a proxy, JSON 404s under /api/ even with
+DEBUG=1, and Thai-first page language."""
 
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
 
+from workflows import clientip
+
 from . import api
+
+
+class ClientAddressMiddleware:
+    """REMOTE_ADDR becomes the client's address (workflows/clientip.py). config.wsgi does the same
+    before the signing lane; this covers runserver and the test client, and is a no-op after it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        clientip.resolve(request.META)
+        return self.get_response(request)
 
 
 class ApiJsonNotFound:

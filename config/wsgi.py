@@ -20,6 +20,8 @@ except EnvError as exc:
     sys.exit(2)
 
 from petitions.api import HOT_ROUTES  # noqa: E402 (needs the apps loaded)
+from workflows import clientip  # noqa: E402
 from workflows.jsonviews import HotLane  # noqa: E402
 
-application = HotLane(django_application, HOT_ROUTES)
+# The client's address first (behind a trusted proxy, from X-Forwarded-For), then the lane.
+application = clientip.ClientAddress(HotLane(django_application, HOT_ROUTES))

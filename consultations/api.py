@@ -7,9 +7,6 @@ Every error is the one JSON shape; bad input changes nothing (each service is on
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -21,6 +18,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Organisation
 from workflows.errors import NotFound, PermissionDenied, ValidationFailed
+from workflows.exports import csv_response
 
 from . import rules, selectors, services
 from .models import Consultation, Level, Problem, ReasonCode, Report, State, Visibility
@@ -468,42 +466,25 @@ def record_csv(request, pk):
 
 
 def record_csv_response(record: dict) -> HttpResponse:
-    out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow([_("Topic"), record["topic"]])
-    w.writerow([_("Participation level"), record["level_label"]])
-    w.writerow([_("Channels"), "; ".join(record["channels"])])
+    rows = [
+        [_("Topic"), record["topic"]],
+        [_("Participation level"), record["level_label"]],
+        [_("Channels"), "; ".join(record["channels"])],
+    ]
     for s in record["dates"]["stages"]:
-        w.writerow(
-            [
-                s["label"],
-                s["scheduled_start"] or "",
-                s["scheduled_end"] or "",
-                s["opened_at"] or "",
-                s["closed_at"] or "",
-                s["early_reason"],
-            ]
-        )
-    w.writerow([_("Unique participants"), record["participants"]["total"]])
+        rows.append([s["label"], s["scheduled_start"], s["scheduled_end"], s["opened_at"], s["closed_at"], s["early_reason"]])
+    rows.append([_("Unique participants"), record["participants"]["total"]])
     for row in record["participants"]["by_village"]:
-        w.writerow([_("Participants"), row["village"], row["count"]])
+        rows.append([_("Participants"), row["village"], row["count"]])
     if record["decision"]:
-        w.writerow([_("Decision"), record["decision"]["rationale"], record["decision"]["council_resolution"]])
-    w.writerow([])
-    w.writerow(["type", "id", "title", "supporters", "votes", "proposed_by", "adopted", "answer"])
+        rows.append([_("Decision"), record["decision"]["rationale"], record["decision"]["council_resolution"]])
+    rows.append([])
+    rows.append(["type", "id", "title", "supporters", "votes", "proposed_by", "adopted", "answer"])
     for i in record["inputs"]:
-        w.writerow(
+        rows.append(
             [
-                i["type"],
-                i["id"],
-                i["title"],
-                i.get("supporters", ""),
-                i.get("votes", "") if i.get("votes") is not None else "",
-                i.get("proposed_by", ""),
-                i.get("adopted", ""),
-                i["answer"],
+                i["type"], i["id"], i["title"], i.get("supporters", ""), i.get("votes"), i.get("proposed_by", ""),
+                i.get("adopted", ""), i["answer"],
             ]
-        )
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="consultation-{record["id"]}-record.csv"'
-    return response
+        )  # fmt: skip
+    return csv_response(rows, filename=f"consultation-{record['id']}-record.csv")

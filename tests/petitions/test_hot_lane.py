@@ -16,6 +16,7 @@ from django.test import RequestFactory
 from config.wsgi import application, django_application
 from petitions.api import HOT_ROUTES
 from petitions.models import Signature
+from workflows.clientip import ClientAddress
 from workflows.jsonviews import HotLane
 
 from .conftest import last_confirm_token, sign
@@ -196,5 +197,6 @@ def test_plain_http_is_redirected_by_django_when_https_is_required(open_petition
     assert Signature.objects.count() == 0
 
 
-def test_the_served_application_is_the_lane():
-    assert isinstance(application, HotLane) and application.app is django_application
+def test_the_served_application_is_the_lane_behind_the_client_address():
+    assert isinstance(application, ClientAddress) and isinstance(application.app, HotLane)
+    assert application.app.app is django_application
