@@ -24,6 +24,10 @@ if not DEBUG and SECRET_KEY == _DEV_SECRET and env_bool("HTTPS", False):
     raise EnvError("SECRET_KEY", "must be set in production (HTTPS=true)")
 # Keyed hash for national ID numbers and IP addresses (PDPA: never stored in clear).
 PII_HASH_KEY = env_str("PII_HASH_KEY") or SECRET_KEY
+# Checkpoints of the audit chain head are signed with an Ed25519 key kept outside the database
+# (docs/AUDIT.md): a hex or base64 seed here, else a key file made once (back it up with var/).
+AUDIT_SIGNING_KEY = env_str("AUDIT_SIGNING_KEY") or ""
+AUDIT_SIGNING_KEY_FILE = env_str("AUDIT_SIGNING_KEY_FILE") or str(VAR_DIR / "audit-signing.key")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = (env_str("SITE_URL") or "http://127.0.0.1:8000").rstrip("/")

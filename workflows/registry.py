@@ -37,6 +37,10 @@ class Machine:
     title: Callable[[Any], str] = str
     public_url: Callable[[Any], str] | None = None
     visible_to: Callable[[Any, Any], bool] | None = None  # (record, user) -> may this user see it?
+    # record -> the text the public reads of it now (decision, answers, responses…), JSON-able. Every
+    # change of it is bound into the chain (services.published_record) and checked by verify_audit.
+    published: Callable[[Any], dict] | None = None
+    checkpoint_on_publish: bool = True  # sign the chain head each time published content changes
     extra: dict = field(default_factory=dict)
 
     @property

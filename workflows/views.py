@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy
 
 from . import registry
+from .anchoring import public_key_hex
 from .selectors import actor_display, audit_entries
 
 PAGE_SIZE = 50
@@ -103,5 +104,6 @@ def audit_list(request):
             "organisation": organisation,
             "record_types": types,
             "query": query.urlencode(),
+            "audit_key": public_key_hex(),
         },
     )
