@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.password_validation import password_validators_help_texts, validate_password
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -35,6 +35,7 @@ class RegistrationForm(forms.Form):
         self.fields["full_name"].widget.attrs.update({"autocomplete": "name"})
         for name in ("password1", "password2"):
             self.fields[name].widget.attrs.update({"autocomplete": "new-password"})
+        self.fields["password1"].help_text = " ".join(password_validators_help_texts())  # in the page's language
 
     def clean_email(self):
         return normalise_email(self.cleaned_data["email"])
