@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
-from .env import env_bool, env_database, env_email, env_int, env_list, env_redis, env_str
+from .env import env_bool, env_database, env_email, env_int, env_list, env_redis, env_site_url, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -26,7 +26,8 @@ if not DEBUG and SECRET_KEY == _DEV_SECRET and env_bool("HTTPS", False):
 PII_HASH_KEY = env_str("PII_HASH_KEY") or SECRET_KEY
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = (env_str("SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
+# Links in emails: SITE_URL, else http://HOST:PORT (what `make run` serves on; config/env.py).
+SITE_URL = env_site_url("SITE_URL")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
