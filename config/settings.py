@@ -111,6 +111,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# --- Against guessing and mail floods (accounts/limits.py, counted in the cache). Sized for a
+# village meeting on one Wi-Fi: many people behind one address, a few typos each.
+LOGIN_LIMIT_ACCOUNT = env_int("LOGIN_LIMIT_ACCOUNT", 5, minimum=1)  # wrong passwords for one account
+LOGIN_LIMIT_ADDRESS = env_int("LOGIN_LIMIT_ADDRESS", 30, minimum=1)  # wrong passwords from one client address
+LOGIN_LIMIT_SECONDS = env_int("LOGIN_LIMIT_SECONDS", 900, minimum=1)  # within this time; then locked as long
+ACCOUNT_MAIL_LIMIT = env_int("ACCOUNT_MAIL_LIMIT", 3, minimum=1)  # reset/confirmation mails to one address
+ACCOUNT_MAIL_LIMIT_ADDRESS = env_int("ACCOUNT_MAIL_LIMIT_ADDRESS", 50, minimum=1)  # asked from one client address
+ACCOUNT_MAIL_LIMIT_SECONDS = env_int("ACCOUNT_MAIL_LIMIT_SECONDS", 3600, minimum=1)
+# A password-reset link works this long (seconds), and once.
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3600, minimum=60)
+
 # --- Language and time: Thai first, English second; Bangkok time, aware datetimes only.
 LANGUAGE_CODE = "th"
 LANGUAGES = [("th", _("Thai")), ("en", _("English"))]
