@@ -7,6 +7,9 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# Links in mails name the address the site is served on (config/env.py:env_site_url); a wildcard
+# host is not one anyone can open.
+LINK_HOST := $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST))
 
 .PHONY: run test lint install migrate demo prod bench messages clean
 
@@ -28,7 +31,8 @@ demo: migrate
 
 run: demo
 	@echo "Ruamkid on http://$(HOST):$(PORT)/  (admin: /admin/, API: /api/v1/, docs: /api/docs/)"
-	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
+	@# HOST and PORT reach the settings too: mailed links follow the port (SITE_URL wins when set).
+	HOST=$(HOST) PORT=$(PORT) DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -43,7 +47,8 @@ prod: install
 	@test -n "$$DATABASE_URL" -a -n "$$REDIS_URL" || { echo "make prod needs DATABASE_URL (PostgreSQL) and REDIS_URL (see README.md#production-like-mode)" >&2; exit 2; }
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
-	HOST=$(HOST) $(VENV)/bin/honcho start -p $(PORT)
+	@# honcho gives each process its own PORT: the worker, which sends the mail, learns the web's from SITE_URL.
+	HOST=$(HOST) SITE_URL=$${SITE_URL:-http://$(LINK_HOST):$(PORT)} $(VENV)/bin/honcho start -p $(PORT)
 
 # One benchmark of bench/ (BENCH=petitions_sign | notifications_fanout | workflows_engine | consultations_ballots)
 # on a database and Redis db of its own: the benches truncate tables, so they never take DATABASE_URL.

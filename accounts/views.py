@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from .forms import RegistrationForm
+from .forms import LoginForm, RegistrationForm
 from .services import TokenExpired, TokenInvalid, user_confirm_email, user_for_confirm_token, user_register
 
 
@@ -56,6 +56,14 @@ def confirm(request, token: str):
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+    form_class = LoginForm
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.wait:  # paused against guessing (accounts/limits.py)
+            response.status_code = 429
+            response["Retry-After"] = str(form.wait)
+        return response
 
 
 class LogoutView(auth_views.LogoutView):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
-from .env import env_bool, env_database, env_email, env_int, env_list, env_redis, env_str
+from .env import env_bool, env_database, env_email, env_int, env_list, env_redis, env_site_url, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -30,7 +30,8 @@ AUDIT_SIGNING_KEY = env_str("AUDIT_SIGNING_KEY") or ""
 AUDIT_SIGNING_KEY_FILE = env_str("AUDIT_SIGNING_KEY_FILE") or str(VAR_DIR / "audit-signing.key")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = (env_str("SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
+# Links in emails: SITE_URL, else http://HOST:PORT (what `make run` serves on; config/env.py).
+SITE_URL = env_site_url("SITE_URL")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -104,11 +105,26 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        # Our people have an email and a full name, not Django's first/last name.
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ["email", "full_name"]},
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Against guessing and mail floods (accounts/limits.py, counted in the cache). Sized for a
+# village meeting on one Wi-Fi: many people behind one address, a few typos each.
+LOGIN_LIMIT_ACCOUNT = env_int("LOGIN_LIMIT_ACCOUNT", 5, minimum=1)  # wrong passwords for one account
+LOGIN_LIMIT_ADDRESS = env_int("LOGIN_LIMIT_ADDRESS", 30, minimum=1)  # wrong passwords from one client address
+LOGIN_LIMIT_SECONDS = env_int("LOGIN_LIMIT_SECONDS", 900, minimum=1)  # within this time; then locked as long
+ACCOUNT_MAIL_LIMIT = env_int("ACCOUNT_MAIL_LIMIT", 3, minimum=1)  # reset/confirmation mails to one address
+ACCOUNT_MAIL_LIMIT_ADDRESS = env_int("ACCOUNT_MAIL_LIMIT_ADDRESS", 50, minimum=1)  # asked from one client address
+ACCOUNT_MAIL_LIMIT_SECONDS = env_int("ACCOUNT_MAIL_LIMIT_SECONDS", 3600, minimum=1)
+# A password-reset link works this long (seconds), and once.
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3600, minimum=60)
 
 # --- Language and time: Thai first, English second; Bangkok time, aware datetimes only.
 LANGUAGE_CODE = "th"
