@@ -85,7 +85,7 @@ def preferences(request):
 
 def _follow_response(request, record_type: str, record_id: str):
     if _is_htmx(request):
-        record = services.followable_record(record_type, record_id)
+        record = services.followable_record(record_type, record_id, user=request.user)
         return render(request, "notifications/follow_button.html", {"record": record})
     return _back(request, default="home")
 

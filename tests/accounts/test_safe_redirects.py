@@ -60,7 +60,9 @@ def language_post(client, ctx, target):
 
 def follow_post(client, ctx, target):
     p = ctx["draft_petition"]
-    return signed_in(client, ctx["resident"]).post(reverse("notifications:follow", args=["petitions.petition", p.pk]), {"next": target}), "/"
+    return signed_in(client, ctx["resident"]).post(
+        reverse("notifications:follow", args=["petitions.petition", p.pk]), {"next": target}
+    ), "/"
 
 
 def unfollow_post(client, ctx, target):
@@ -84,7 +86,9 @@ def petition_act_invalid_form_post(client, ctx, target):
 def consultation_action_post(client, ctx, target):
     c = ctx["draft_consultation"]
     url = reverse("consultations:move", args=[c.pk])
-    return signed_in(client, ctx["moderator"]).post(url, {"transition": "nonsense", "next": target}), f"{c.get_absolute_url()}#staff"
+    return signed_in(client, ctx["moderator"]).post(
+        url, {"transition": "nonsense", "next": target}
+    ), f"{c.get_absolute_url()}#staff"
 
 
 VIEWS = [
@@ -101,7 +105,12 @@ VIEWS = [
 
 @pytest.fixture
 def ctx(resident, moderator, draft_petition, draft_consultation):
-    return {"resident": resident, "moderator": moderator, "draft_petition": draft_petition, "draft_consultation": draft_consultation}
+    return {
+        "resident": resident,
+        "moderator": moderator,
+        "draft_petition": draft_petition,
+        "draft_consultation": draft_consultation,
+    }
 
 
 @pytest.mark.parametrize("target", HOSTILE_ON_PLAIN_HTTP, ids=repr)
