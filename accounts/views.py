@@ -1,13 +1,17 @@
-"""Pages: register, confirm the email (a GET shows a button, only the POST confirms), sign in/out."""
+"""Pages: register, confirm the email (a GET shows a button, only the POST confirms), sign in/out,
+the language switch."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from .forms import LoginForm, RegistrationForm
+from .redirects import next_from, redirect_next
 from .services import TokenExpired, TokenInvalid, user_confirm_email, user_for_confirm_token, user_register
 
 
@@ -53,7 +57,14 @@ def confirm(request, token: str):
     return render(request, "accounts/confirm.html", {"confirm_user": user, "already": user.email_confirmed})
 
 
-class LoginView(auth_views.LoginView):
+class SafeNextMixin:
+    """Django's sign-in/out views read `next` themselves; route it through accounts.redirects."""
+
+    def get_redirect_url(self):
+        return next_from(self.request, field=self.redirect_field_name) or ""
+
+
+class LoginView(SafeNextMixin, auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
     form_class = LoginForm
@@ -66,5 +77,25 @@ class LoginView(auth_views.LoginView):
         return response
 
 
-class LogoutView(auth_views.LogoutView):
+class LogoutView(SafeNextMixin, auth_views.LogoutView):
     pass
+
+
+@require_POST
+def set_language(request):
+    """The language switch (Django's set_language, with its `next` through accounts.redirects):
+    back to the page it was pressed on, in the chosen language."""
+    response = redirect_next(request, "home", referer=True)
+    code = request.POST.get("language")
+    if code and check_for_language(code):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            code,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    return response

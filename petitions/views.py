@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Organisation
+from accounts.redirects import redirect_next
 from accounts.selectors import staff_organisations
 from workflows.errors import ApplicationError, ValidationFailed
 from workflows.services import available_transitions
@@ -249,7 +250,7 @@ def petition_act(request, pk: int, name: str):
             for field, errors in form.errors.items():
                 label = form.fields[field].label if field in form.fields else ""
                 messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
-            return redirect(request.POST.get("next") or reverse("petitions:detail", args=[pk]))
+            return redirect_next(request, "petitions:detail", pk)
         payload = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in form.cleaned_data.items() if k != "reason"}
         reason = form.cleaned_data.get("reason", reason)
     try:
@@ -258,8 +259,7 @@ def petition_act(request, pk: int, name: str):
         messages.error(request, str(exc.message))
     else:
         messages.success(request, _("Done: %(title)s") % {"title": petition.title})
-    target = request.POST.get("next", "")
-    return redirect(target if target.startswith("/petitions/") else reverse("petitions:detail", args=[pk]))
+    return redirect_next(request, "petitions:detail", pk)
 
 
 def moderation_queue(request):

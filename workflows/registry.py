@@ -65,9 +65,13 @@ _by_api_name: dict[str, Machine] = {}
 
 
 def register(model: type, *, api_name: str, **options) -> Machine:
+    from notifications.services import followable_visibility
+
     machine = Machine(model=model, api_name=api_name, **options)
     _machines[model] = machine
     _by_api_name[api_name] = machine
+    if machine.visible_to is not None:  # following a record answers 404 as reading it does
+        followable_visibility(machine.label, machine.visible_to)
     return machine
 
 
