@@ -42,13 +42,13 @@ test: lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # Production-like: granian + Celery worker + beat on PostgreSQL and Redis (see README).
-# honcho gives the first Procfile entry (web) the port passed with -p.
+# config/supervise.py runs the Procfile and starts again any process that exits; Ctrl-C stops all.
 prod: install
 	@test -n "$$DATABASE_URL" -a -n "$$REDIS_URL" || { echo "make prod needs DATABASE_URL (PostgreSQL) and REDIS_URL (see README.md#production-like-mode)" >&2; exit 2; }
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
-	@# honcho gives each process its own PORT: the worker, which sends the mail, learns the web's from SITE_URL.
-	HOST=$(HOST) SITE_URL=$${SITE_URL:-http://$(LINK_HOST):$(PORT)} $(VENV)/bin/honcho start -p $(PORT)
+	@# The worker, which sends the mail, learns the web's address from SITE_URL.
+	HOST=$(HOST) PORT=$(PORT) SITE_URL=$${SITE_URL:-http://$(LINK_HOST):$(PORT)} $(PY) -m config.supervise
 
 # One benchmark of bench/ (BENCH=petitions_sign | notifications_fanout | workflows_engine | consultations_ballots)
 # on a database and Redis db of its own: the benches truncate tables, so they never take DATABASE_URL.

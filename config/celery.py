@@ -2,6 +2,7 @@
 
 import os
 import sys
+from pathlib import Path
 
 from celery import Celery
 
@@ -9,7 +10,9 @@ from .env import EnvError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-if os.path.basename(sys.argv[0]) == "celery":
+# `celery ...` or `python -m celery ...` (argv[0] is then .../celery/__main__.py).
+_program = Path(sys.argv[0])
+if _program.name == "celery" or (_program.name == "__main__.py" and _program.parent.name == "celery"):
     # Fail fast like manage.py and wsgi.py: one line naming the bad variable, exit code 2
     # (Celery would otherwise load the settings later and print a traceback).
     from django.conf import settings

@@ -58,7 +58,7 @@ class Worker:
             "NOTIFICATIONS_LEASE_SECONDS": "3",
             **env,
         }
-        self.args = [str(ROOT / ".venv/bin/celery"), "-A", "config", "worker", "-Q", QUEUE, "-P", "prefork", "-c", "2",
+        self.args = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", QUEUE, "-P", "prefork", "-c", "2",
                      "--without-gossip", "--without-mingle", "--loglevel", "WARNING"]  # fmt: skip
         if beat:
             self.args += ["-B", "-s", str(tmp / "beat-schedule")]
