@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.ThaiFirstLocaleMiddleware",
+    "workflows.parsers.QueryStringMiddleware",  # a NUL in the query string is a 400 (after the locale: its message)
     "django.middleware.common.CommonMiddleware",
     "config.middleware.ApiJsonNotFound",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -194,6 +195,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    # One JSON parser (a depth limit, no NUL or lone surrogates) for every API view: workflows/parsers.py.
+    "DEFAULT_PARSER_CLASSES": [
+        "workflows.parsers.JSONParser",
+        "workflows.parsers.FormParser",
+        "workflows.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "config.api.CursorPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

@@ -124,7 +124,7 @@ def sponsor_add(*, petition_id: int, user, token: str) -> tuple[Sponsor, bool]:
     petition moves on to moderation. Returns (sponsor, created)."""
     with transaction.atomic():
         petition = Petition.objects.select_for_update().filter(pk=petition_id).first()
-        if petition is None or not hmac.compare_digest(petition.sponsor_token, str(token or "")):
+        if petition is None or not _same_secret(petition.sponsor_token, token):
             raise NotFound(_("This sponsor link is not valid."))
         if not getattr(user, "is_authenticated", False):
             raise PermissionDenied(_("Sign in to sponsor this petition."), code="not_authenticated")
@@ -193,10 +193,19 @@ def confirm_path(signature: Signature) -> str:
     return f"{CONFIRM_LINK_HEAD}{signature_token(signature)}/"
 
 
+def _same_secret(expected: str, given) -> bool:
+    """Constant-time comparison of a secret with what a request carried. Tokens are ASCII; anything
+    else (Thai digits, which str.isdigit() accepts, lone surrogates) simply does not match, where
+    hmac.compare_digest would raise on it."""
+    given = str(given or "")
+    return given.isascii() and hmac.compare_digest(expected, given)
+
+
 def _token_parts(token) -> tuple[int, str]:
     """(id, salt) of a well-formed token whose MAC is right; NotFound otherwise."""
-    pk, salt, mac = (str(token or "").strip().split(".") + ["", ""])[:3]
-    if not (pk.isdigit() and len(pk) <= 18 and salt and len(salt) <= 32 and mac) or not hmac.compare_digest(
+    token = str(token or "").strip()
+    pk, salt, mac = (token.split(".") + ["", ""])[:3]
+    if not (token.isascii() and pk.isdigit() and len(pk) <= 18 and salt and len(salt) <= 32) or not _same_secret(
         _token_mac(salt), mac
     ):
         raise NotFound(_("This confirmation link is not valid."), code="invalid_token")

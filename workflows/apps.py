@@ -12,6 +12,10 @@ class WorkflowsConfig(AppConfig):
     def ready(self):
         from django.conf import settings
 
+        from .parsers import quiet_choice_errors
+
+        quiet_choice_errors()
+
         # Celery beat: apply due deadlines (also `manage.py advance_workflows`).
         settings.CELERY_BEAT_SCHEDULE.setdefault(
             "workflows-advance", {"task": "workflows.advance_workflows", "schedule": ADVANCE_EVERY_SECONDS}

@@ -40,7 +40,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from .errors import ApplicationError, UnsupportedMediaType, ValidationFailed, error_body
+from .errors import ApplicationError, UnsupportedMediaType, error_body
+from .parsers import check_form_data, parse_json_object
 
 log = logging.getLogger("django.request")
 _FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -52,16 +53,6 @@ class Caller:
 
     ip: str
     language: str
-
-
-def parse_json_object(raw: bytes) -> dict:
-    try:
-        data = json.loads(raw) if raw else {}
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationFailed(_("The request body is not valid JSON."), code="malformed_request") from None
-    if not isinstance(data, dict):
-        raise ValidationFailed(_("Send a JSON object."), code="malformed_request")
-    return data
 
 
 def _is_json(content_type: str) -> bool:
@@ -127,6 +118,7 @@ class JsonEndpoint:
             if _is_json(content_type):
                 return parse_json_object(request.body)
             if content_type in _FORMS:
+                check_form_data(request.POST)
                 return request.POST.dict()
             if not content_type and not request.body:
                 return {}
