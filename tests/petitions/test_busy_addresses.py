@@ -124,10 +124,10 @@ def test_one_click_invalidation_lowers_the_count_and_is_audited(api, client, hal
     entry = AuditEntry.objects.get(name="signatures_invalidated")
     assert (entry.actor_id, entry.action, entry.from_state, entry.to_state) == (moderator.pk, "moderation", "31", "1")
     assert entry.reason.startswith("มีการลงชื่อจำนวนมาก")
-    assert (
-        "ยกเลิกการลงชื่อ 30 รายการ (ยืนยันแล้ว 30 รายการ) จำนวนผู้ลงชื่อจาก 31 เหลือ 1"
-        in client.get("/petitions/moderation/addresses/?state=invalidated").content.decode()
-    )
+    page = client.get("/petitions/moderation/addresses/?state=invalidated").content.decode()
+    assert "ยกเลิกการลงชื่อ 30 รายการ (ยืนยันแล้ว 30 รายการ) จำนวนผู้ลงชื่อจาก 31 เหลือ 1" in page
+    assert f'data-flag="{flag.pk}"' in page and f'data-testid="invalidate-{flag.pk}"' not in page  # nothing left to invalidate
+    assert client.post(f"/petitions/moderation/addresses/{flag.pk}/delete/").status_code == 404
 
 
 def test_the_api_invalidates_a_flag_and_needs_a_reason(api, hall_petition, moderator, outsider):
