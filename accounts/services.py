@@ -18,6 +18,7 @@ from django.utils.http import base36_to_int, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from . import limits
 from .models import Membership, Organisation, Role, User, Village, normalise_email
 from .selectors import default_organisation
 
@@ -72,14 +73,17 @@ def user_register(
 
     Registering an address that already has an account creates nothing: an unconfirmed
     account gets a fresh link, a confirmed one nothing (the page says the same either way,
-    so the form does not reveal who has an account). Returns the new user or None.
+    so the form does not reveal who has an account). The links count towards the address's
+    mail limit (limits.MAIL_RECIPIENT), so registering again and again mails no one more than
+    the resend page would. Returns the new user or None.
     """
     email = normalise_email(email)
     organisation = organisation or default_organisation()
     with transaction.atomic():
         existing = User.objects.filter(email=email).first()
         if existing is not None:
-            if not existing.email_confirmed:
+            if not existing.email_confirmed and not limits.MAIL_RECIPIENT.wait(email):
+                limits.MAIL_RECIPIENT.hit(email)
                 _send_confirmation(existing)
             return None
         user = User(email=email, full_name=full_name.strip(), language=language, village=village)
@@ -88,6 +92,7 @@ def user_register(
         user.save()
         if organisation is not None:
             Membership.objects.create(user=user, organisation=organisation, role=Role.RESIDENT)
+        limits.MAIL_RECIPIENT.hit(email)
         _send_confirmation(user)
     return user
 

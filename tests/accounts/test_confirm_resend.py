@@ -99,3 +99,14 @@ def test_many_people_on_one_address_are_not_held_back_by_each_other(client, make
     people = [make_user(email=f"p{i}@example.com", confirmed=False) for i in range(40)]
     assert {client.post(RESEND, {"email": p.email}).status_code for p in people} == {302}
     assert len(confirmations()) == 40
+
+
+@requires_redis
+@pytest.mark.redis
+def test_registering_again_and_again_mails_no_more_than_the_limit(client, org):
+    from tests.accounts.test_registration import register
+
+    codes = [register(client, org).status_code for _ in range(settings.ACCOUNT_MAIL_LIMIT + 3)]
+    assert set(codes) == {302}  # the page says the same each time
+    assert len(confirmations("somsri@example.com")) == settings.ACCOUNT_MAIL_LIMIT
+    assert client.post(RESEND, {"email": "somsri@example.com"}).status_code == 429  # and the resend page agrees
