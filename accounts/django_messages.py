@@ -29,4 +29,5 @@ MESSAGES = [
     gettext_noop("Your password can’t be entirely numeric."),
     # django.contrib.auth.forms.SetPasswordForm (password reset)
     gettext_noop("The two password fields didn’t match."),
+    gettext_noop("Enter the same password as before, for verification."),
 ]

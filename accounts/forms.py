@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.contrib.auth.password_validation import password_validators_help_texts, validate_password
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from . import limits
 from .models import Organisation, User, Village, normalise_email
 from .selectors import default_organisation
+from .services import password_reset_send
 
 
 class VillageChoice(forms.ModelChoiceField):
@@ -90,3 +91,19 @@ class ThrottledLogin:
 
 class LoginForm(ThrottledLogin, AuthenticationForm):
     pass
+
+
+class ResetRequestForm(PasswordResetForm):
+    """Django's form; the mail goes through the outbox in each person's language instead of
+    Django's own mail (services.password_reset_send). Unknown addresses get nothing, silently."""
+
+    def save(self, **_django_mail_options):
+        for user in self.get_users(self.cleaned_data["email"]):
+            password_reset_send(user=user)
+
+
+class EmailForm(forms.Form):
+    email = forms.EmailField(label=_("Email"), max_length=254)
+
+    def clean_email(self):
+        return normalise_email(self.cleaned_data["email"])

@@ -100,6 +100,17 @@ MAIL_RECIPIENT = Limit("mail-recipient", "ACCOUNT_MAIL_LIMIT", "ACCOUNT_MAIL_LIM
 MAIL_ADDRESS = Limit("mail-address", "ACCOUNT_MAIL_LIMIT_ADDRESS", "ACCOUNT_MAIL_LIMIT_SECONDS")
 
 
+def mail_wait(*, email: str, address: str) -> int:
+    """0 if one more password-reset or confirmation mail may go to `email`, asked from `address`
+    (and counts it); else the seconds to wait. Counted whether or not `email` has an account,
+    so a refusal reveals nothing."""
+    wait = max(MAIL_RECIPIENT.wait(email), MAIL_ADDRESS.wait(address))
+    if not wait:
+        MAIL_RECIPIENT.hit(email)
+        MAIL_ADDRESS.hit(address)
+    return wait
+
+
 def minutes(seconds: int) -> int:
     return max(1, math.ceil(seconds / 60))
 

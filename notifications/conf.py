@@ -35,7 +35,9 @@ KICK_SECONDS = _int("NOTIFICATIONS_KICK_SECONDS", 10)
 WEBHOOK_TIMEOUT = _int("NOTIFICATIONS_WEBHOOK_TIMEOUT", 10)
 
 # Mail a person asked for or must get: sent immediately whatever their preference says.
-TRANSACTIONAL = frozenset({"account.confirm_email", "signature.confirm_requested", "moderation.outcome"})
+TRANSACTIONAL = frozenset(
+    {"account.confirm_email", "account.password_reset", "signature.confirm_requested", "moderation.outcome"}
+)
 # Links with secrets inside: never in the inbox, never to integrators.
-NO_INAPP = frozenset({"account.confirm_email", "signature.confirm_requested"})
+NO_INAPP = frozenset({"account.confirm_email", "account.password_reset", "signature.confirm_requested"})
 PRIVATE = TRANSACTIONAL

@@ -8,3 +8,8 @@ def _clean_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+# The real SMTP listener and the in-process relay of the notifications tests: account mails go
+# through the same outbox.
+from tests.notifications.conftest import eager, smtp, smtp_backend  # noqa: E402, F401
