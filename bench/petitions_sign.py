@@ -275,7 +275,8 @@ def start_server(port: int, args, env: dict) -> subprocess.Popen:
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:  # noqa: S310
+            # scope=web: the bench runs no Celery worker, whose heartbeat /healthz would miss.
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz?scope=web", timeout=2) as response:  # noqa: S310
                 if response.status == 200:
                     return server
         except Exception:

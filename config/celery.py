@@ -1,10 +1,12 @@
 """The Celery app. Without REDIS_URL tasks run eagerly (services queue them on commit)."""
 
+import logging
 import os
 import sys
 from pathlib import Path
 
 from celery import Celery
+from celery.signals import worker_ready
 
 from .env import EnvError
 
@@ -26,3 +28,14 @@ if _program.name == "celery" or (_program.name == "__main__.py" and _program.par
 app = Celery("ruamkid")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_ready.connect
+def _heartbeat_when_ready(**kwargs) -> None:
+    """A worker that (re)starts tells /healthz at once, not a beat period later (config/health.py)."""
+    from .health import heartbeat_write
+
+    try:
+        heartbeat_write()
+    except Exception:  # the cache is down: /healthz says so itself
+        logging.getLogger(__name__).warning("could not write the worker heartbeat", exc_info=True)

@@ -179,6 +179,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {}  # each app adds its periodic tasks in its AppConfig.ready()
+# /healthz (config/health.py): beat queues a heartbeat every HEALTH_HEARTBEAT_SECONDS for a worker
+# to run; 503 when the last one is older than HEALTH_WORKER_MAX_AGE or an outbox row has waited
+# longer than HEALTH_OUTBOX_MAX_AGE to be relayed.
+HEALTH_HEARTBEAT_SECONDS = env_int("HEALTH_HEARTBEAT_SECONDS", 30, minimum=1)
+HEALTH_WORKER_MAX_AGE = env_int("HEALTH_WORKER_MAX_AGE", 120, minimum=1)
+HEALTH_OUTBOX_MAX_AGE = env_int("HEALTH_OUTBOX_MAX_AGE", 300, minimum=1)
 NOTIFICATIONS_FOLLOWABLE = ["petitions.petition", "consultations.consultation"]
 
 # --- Email

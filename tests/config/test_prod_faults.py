@@ -2,6 +2,7 @@
 Celery worker, Celery beat) on PostgreSQL and Redis; the worker is killed with SIGKILL, the site
 keeps answering, and the worker comes back as a new process."""
 
+import json
 import os
 import signal
 import socket
@@ -11,8 +12,10 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 
+from config.health import HEARTBEAT_KEY
 from tests.conftest import requires_postgres, requires_redis
 
 from .supervision import Supervised, alive, wait
@@ -34,6 +37,16 @@ def get(url: str) -> int:
         return exc.code
     except OSError:
         return 0
+
+
+def health(base: str) -> dict:
+    try:
+        with urllib.request.urlopen(f"{base}/healthz", timeout=10) as response:  # noqa: S310
+            return json.load(response)
+    except urllib.error.HTTPError as exc:
+        return json.load(exc)
+    except OSError:
+        return {}
 
 
 def group_members(pgid: int) -> list[int]:
@@ -64,6 +77,7 @@ def prod(tmp_path):
         "WEB_THREADS": "2",
         "CELERY_CONCURRENCY": "1",
         "LOG_LEVEL": "WARNING",
+        "HEALTH_HEARTBEAT_SECONDS": "1",
     }
     supervised = Supervised(env=env)
     yield supervised, f"http://127.0.0.1:{port}"
@@ -77,6 +91,11 @@ def test_killing_the_worker_leaves_the_site_answering_and_the_worker_comes_back(
     supervised.wait_started("beat")
     assert wait(lambda: get(f"{base}/healthz") == 200, 90), supervised.output()[-3000:]
     assert wait(lambda: " ready." in supervised.output(), 90), supervised.output()[-3000:]
+    # The heartbeat of /healthz: beat queues it (every second here), the worker writes it; gone,
+    # it comes back without a worker start.
+    cache.delete(HEARTBEAT_KEY)
+    assert wait(lambda: cache.get(HEARTBEAT_KEY), 60), supervised.output()[-3000:]
+    assert health(base)["status"] == "ok"
 
     os.kill(worker, signal.SIGKILL)
     assert wait(lambda: f"worker killed by signal {signal.SIGKILL.value}" in supervised.output(), 30)
