@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.middleware.SecurityHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -252,6 +253,27 @@ SECURE_HSTS_PRELOAD = HTTPS
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy and Permissions-Policy on every page (config.middleware.SecurityHeadersMiddleware;
+# docs/OPERATIONS.md). Pages have no inline script or style (tests/config/test_security_headers.py reads
+# every template), so an injected <script> or onclick= never runs. An empty value sends no header.
+_CSP = [
+    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "font-src 'self'",
+    "connect-src 'self'", "object-src 'none'", "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'",
+]  # fmt: skip
+CONTENT_SECURITY_POLICY = env_str("CONTENT_SECURITY_POLICY", "; ".join(_CSP))
+# Third-party pages that inject their own styles and start a worker: Swagger UI and Redoc (scripts
+# still only from here).
+_CSP_DOCS = [d.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'") for d in _CSP] + ["worker-src 'self' blob:"]
+CONTENT_SECURITY_POLICY_PATHS = dict.fromkeys(
+    ("/api/docs/", "/api/redoc/"), env_str("CONTENT_SECURITY_POLICY_DOCS", "; ".join(_CSP_DOCS))
+)
+CONTENT_SECURITY_POLICY_REPORT_ONLY = env_bool("CONTENT_SECURITY_POLICY_REPORT_ONLY", False)  # to try a new policy
+# Nothing here uses the camera, microphone or payment; geolocation stays ours for complaint locations.
+PERMISSIONS_POLICY = env_str(
+    "PERMISSIONS_POLICY",
+    "accelerometer=(), camera=(), display-capture=(), geolocation=(self), gyroscope=(), magnetometer=(), "
+    "microphone=(), midi=(), payment=(), serial=(), usb=(), xr-spatial-tracking=()",
+)
 # Behind a reverse proxy the connection's address is the proxy's: the client's address is taken
 # from X-Forwarded-For, but only on connections from TRUSTED_PROXIES (workflows/clientip.py).
 BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
