@@ -215,7 +215,7 @@ def enqueue_deliveries(deliveries) -> int:
 def broker_backlog() -> int | None:
     """How many tasks wait in our queue of the broker (0 when tasks run eagerly), None when the
     broker cannot say (then nothing can be queued either)."""
-    from config.celery import app
+    from celery import current_app as app  # the project's app (config/celery.py), without importing config
 
     if app.conf.task_always_eager:
         return 0
