@@ -72,7 +72,7 @@ class Server:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                if self.request("GET", "/healthz")[0] == 200:
+                if self.request("GET", "/healthz?scope=web")[0] == 200:
                     return
             except OSError:
                 pass
