@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "workflows",
     "petitions",
     "consultations",
+    "complaints",
     "config",  # project-wide commands (seed_demo)
 ]
 
@@ -159,6 +160,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_t
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {}  # each app adds its periodic tasks in its AppConfig.ready()
 NOTIFICATIONS_FOLLOWABLE = ["petitions.petition", "consultations.consultation"]
+# A complaint photo may be at most this large (complaints/photos.py re-encodes it without metadata).
+COMPLAINT_PHOTO_MAX_BYTES = env_int("COMPLAINT_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
 
 # --- Email
 _email = env_email("EMAIL_URL", "console://")
@@ -206,6 +209,7 @@ SPECTACULAR_SETTINGS = {
         "PetitionKindEnum": "petitions.models.Kind",
         "ConsultationStateEnum": "consultations.models.State",
         "ReportKindEnum": "consultations.models.Report.Kind",
+        "ComplaintStateEnum": "complaints.models.State",
     },
 }
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("petitions/", include("petitions.urls")),
     path("consultations/", include("consultations.urls")),
+    path("complaints/", include("complaints.urls")),
     path("notifications/", include("notifications.urls")),
     path("audit/", include("workflows.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
