@@ -12,8 +12,8 @@ class ComplaintsConfig(AppConfig):
 
         from workflows import registry
 
-        from . import machine
-        from .models import Complaint
+        from . import integrity, machine
+        from .models import Complaint, IntegrityReport
 
         registry.register(
             Complaint,
@@ -22,6 +22,14 @@ class ComplaintsConfig(AppConfig):
             title=machine.title,
             public_url=machine.public_url,
             visible_to=machine.visible_to,
+        )
+        registry.register(
+            IntegrityReport,
+            api_name="integrity-reports",
+            notify=integrity.on_move,
+            title=lambda report: f"#{report.pk}",
+            visible_to=lambda report, user: integrity.is_officer(user, report.organisation_id),
+            audit_public=False,
         )
         # SLA alerts to staff before (and when) a complaint's deadline passes; idempotent.
         settings.CELERY_BEAT_SCHEDULE.setdefault(

@@ -192,3 +192,103 @@ class Complaint(WorkflowRecord):
     def reject(self, *, actor=None, reason="", payload=None):
         self.rejection_reason = reason
         self.closed_at = timezone.now()
+
+
+# --- Integrity (corruption and misconduct) reports ------------------------------------------------
+# Kept apart from general complaints: tables of their own, seen only by the integrity role
+# (accounts.Role.INTEGRITY), not registered in the Django admin, their audit entries out of the
+# public trail, and the reporter's identity in a table of its own that only an audited look opens.
+
+
+class IntegrityKind(models.TextChoices):
+    CORRUPTION = "corruption", _("Corruption")
+    BRIBERY = "bribery", _("Bribery or extortion")
+    MISCONDUCT = "misconduct", _("Misconduct by an official")
+    CONFLICT = "conflict_of_interest", _("Conflict of interest")
+
+
+class IntegrityState(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    INVESTIGATING = "investigating", _("Being investigated")
+    COMPLETED = "completed", _("Completed")
+
+
+class IntegrityOutcome(models.TextChoices):
+    SUBSTANTIATED = "substantiated", _("Substantiated: action taken")
+    UNSUBSTANTIATED = "unsubstantiated", _("Not substantiated")
+    REFERRED = "referred", _("Referred to another agency (e.g. NACC)")
+    NOT_ADMISSIBLE = "not_admissible", _("Not enough to act on")
+
+
+def _integrity_officer(report, user) -> bool:
+    from .integrity import is_officer
+
+    return is_officer(user, report.organisation_id)
+
+
+def _clean_outcome(report, payload: dict) -> dict:
+    from .integrity import clean_outcome
+
+    return clean_outcome(report, payload)
+
+
+class IntegrityReport(WorkflowRecord):
+    reference = models.CharField(max_length=12, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=30, choices=IntegrityKind.choices)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("what happened"), max_length=5000)
+    involved = models.CharField(_("who was involved (name, position or division)"), max_length=300, blank=True)
+    when_text = models.CharField(_("when"), max_length=100, blank=True)
+    where_text = models.CharField(_("where"), max_length=200, blank=True)
+    state = FSMField(default=IntegrityState.RECEIVED, choices=IntegrityState.choices, protected=True, db_index=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=IntegrityOutcome.choices, blank=True)
+    investigating_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("integrity report")
+        verbose_name_plural = _("integrity reports")
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def get_absolute_url(self) -> str:
+        return f"/integrity/{self.pk}/"
+
+    def tracking_url(self) -> str:
+        return f"/integrity/track/{self.reference}/"
+
+    @transition(
+        field=state, source=IntegrityState.RECEIVED, target=IntegrityState.INVESTIGATING, permission=_integrity_officer,
+        custom={"label": _("Start investigating"), "clean_payload": rules.clean_nothing},
+    )  # fmt: skip
+    def investigate(self, *, actor=None, reason="", payload=None):
+        self.investigating_at = timezone.now()
+
+    @transition(
+        field=state, source=[IntegrityState.RECEIVED, IntegrityState.INVESTIGATING], target=IntegrityState.COMPLETED,
+        permission=_integrity_officer,
+        custom={"label": _("Complete"), "reason_required": True, "clean_payload": _clean_outcome},
+    )  # fmt: skip
+    def complete(self, *, actor=None, reason="", payload=None):
+        self.outcome = payload["outcome"]
+        self.completed_at = timezone.now()
+
+
+class IntegrityReporter(models.Model):
+    """Who made a report, if they said: a table of its own so that reading a report never reads
+    them. Only complaints.integrity.reporter_reveal opens it, for the integrity role, audited."""
+
+    report = models.OneToOneField(IntegrityReport, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    name = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "complaints_integrity_reporter"
+
+    def __str__(self) -> str:
+        return f"reporter of {self.report_id}"

@@ -22,11 +22,19 @@ from .forms import ComplaintForm, TrackForm
 from .models import OPEN_STATES, State
 
 
-def _organisation():
+def site_organisation():
     organisation = default_organisation()
     if organisation is None:
         raise Http404
     return organisation
+
+
+def or_404(read, *args):
+    """A selector's NotFound as the page's 404."""
+    try:
+        return read(*args)
+    except NotFound:
+        raise Http404 from None
 
 
 def _language() -> str:
@@ -34,14 +42,11 @@ def _language() -> str:
 
 
 def _complaint(request, pk):
-    try:
-        return selectors.complaint_get(pk, request.user)
-    except NotFound:
-        raise Http404 from None
+    return or_404(selectors.complaint_get, pk, request.user)
 
 
 def index(request):
-    organisation = _organisation()
+    organisation = site_organisation()
     return render(
         request,
         "complaints/index.html",
@@ -55,7 +60,7 @@ def index(request):
 
 
 def complaint_new(request):
-    organisation = _organisation()
+    organisation = site_organisation()
     if not selectors.categories_for(organisation):
         services.defaults_ensure(organisation=organisation)  # a fresh install: the standard categories
     language = _language()
@@ -185,7 +190,7 @@ def _photo_type(name: str) -> str:
 
 
 def statistics_page(request):
-    organisation = _organisation()
+    organisation = site_organisation()
     try:
         year = api._year(request)
     except ValidationFailed:

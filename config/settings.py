@@ -210,6 +210,8 @@ SPECTACULAR_SETTINGS = {
         "ConsultationStateEnum": "consultations.models.State",
         "ReportKindEnum": "consultations.models.Report.Kind",
         "ComplaintStateEnum": "complaints.models.State",
+        "IntegrityStateEnum": "complaints.models.IntegrityState",
+        "IntegrityKindEnum": "complaints.models.IntegrityKind",
     },
 }
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("petitions/", include("petitions.urls")),
     path("consultations/", include("consultations.urls")),
     path("complaints/", include("complaints.urls")),
+    path("integrity/", include("complaints.integrity_urls")),
     path("notifications/", include("notifications.urls")),
     path("audit/", include("workflows.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -43,6 +43,6 @@ NO_INAPP = frozenset({"account.confirm_email", "signature.confirm_requested"})
 PRIVATE = TRANSACTIONAL | frozenset(
     {
         "complaint.assigned", "complaint.in_progress", "complaint.resolved", "complaint.rejected",
-        "complaint.filed", "complaint.sla_warning", "complaint.sla_overdue",
+        "complaint.filed", "complaint.sla_warning", "complaint.sla_overdue", "integrity.received", "integrity.moved",
     }
 )  # fmt: skip

@@ -198,7 +198,7 @@ class AuditVerifyView(APIView):
 
 class MembershipGrantRequest(serializers.Serializer):
     email = serializers.EmailField()
-    role = serializers.ChoiceField(choices=["resident", "moderator", "clerk", "admin"])
+    role = serializers.ChoiceField(choices=["resident", "moderator", "clerk", "admin", "integrity"])
 
 
 def _organisation_for_admin(slug: str, user):

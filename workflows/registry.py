@@ -37,6 +37,9 @@ class Machine:
     title: Callable[[Any], str] = str
     public_url: Callable[[Any], str] | None = None
     visible_to: Callable[[Any, Any], bool] | None = None  # (record, user) -> may this user see it?
+    # False: the record's audit entries stay in the chain (verify_audit checks them) but are left out
+    # of the public trail, its API and the admin (integrity reports: the reporter must stay safe).
+    audit_public: bool = True
     extra: dict = field(default_factory=dict)
 
     @property
@@ -85,3 +88,8 @@ def machine_by_label(label: str) -> Machine | None:
 
 def machines() -> list[Machine]:
     return list(_machines.values())
+
+
+def private_labels() -> list[str]:
+    """Record types whose audit entries are not public (Machine.audit_public=False)."""
+    return [m.label for m in _machines.values() if not m.audit_public]
