@@ -29,6 +29,7 @@ from workflows.errors import NotFound, ValidationFailed
 from workflows.models import AuditEntry
 from workflows.registry import Move
 from workflows.services import audit_append
+from workflows.validation import clean_text
 
 from .models import (
     IntegrityKind,
@@ -39,7 +40,7 @@ from .models import (
     new_tracking_code,
     normalise_code,
 )
-from .services import clean_contact, clean_text, rate_limit
+from .services import clean_contact, rate_limit
 
 OFFICERS = [Role.INTEGRITY.value]
 RECORD_TYPE = "complaints.integrityreport"

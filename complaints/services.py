@@ -23,6 +23,7 @@ from workflows.errors import RateLimited, ValidationFailed
 from workflows.models import AuditEntry
 from workflows.ratelimit import hit
 from workflows.services import audit_append, transition
+from workflows.validation import clean_text
 
 from . import machine
 from .models import OPEN, Category, Complaint, Division, new_tracking_code
@@ -74,15 +75,6 @@ def rate_limit(*, scope: str, client_ip: str, limit: int = FILE_LIMIT, window: i
         raise RateLimited(
             _("Too many reports from your network; please try again later."), details={"retry_after_seconds": window}
         )
-
-
-def clean_text(value, field: str, *, max_length: int, required: bool = True) -> str:
-    text = str(value or "").strip()
-    if required and not text:
-        raise ValidationFailed(details={field: [_("This field is required.")]})
-    if len(text) > max_length:
-        raise ValidationFailed(details={field: [_("At most %(n)d characters.") % {"n": max_length}]})
-    return text
 
 
 def clean_contact(*, name: str, email: str, phone: str) -> tuple[str, str, str]:

@@ -16,6 +16,7 @@ _ROOT_LINKS = {
     "consultations": "api:consultation-list",
     "complaints": "api:complaint-list",
     "complaint_statistics": "api:complaint-statistics",
+    "surveys": "api:survey-list",
     "audit": "api:audit-list",
     "audit_verify": "api:audit-verify",
     "notifications": "api:notification-list",
@@ -53,4 +54,5 @@ urlpatterns = [
     path("", include("notifications.api_urls")),
     path("", include("consultations.api_urls")),
     path("", include("complaints.api_urls")),
+    path("", include("surveys.api_urls")),
 ]

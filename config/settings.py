@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "petitions",
     "consultations",
     "complaints",
+    "surveys",
     "config",  # project-wide commands (seed_demo)
 ]
 
@@ -212,6 +213,7 @@ SPECTACULAR_SETTINGS = {
         "ComplaintStateEnum": "complaints.models.State",
         "IntegrityStateEnum": "complaints.models.IntegrityState",
         "IntegrityKindEnum": "complaints.models.IntegrityKind",
+        "SurveyStateEnum": "surveys.models.State",
     },
 }
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("consultations/", include("consultations.urls")),
     path("complaints/", include("complaints.urls")),
     path("integrity/", include("complaints.integrity_urls")),
+    path("surveys/", include("surveys.urls")),
     path("notifications/", include("notifications.urls")),
     path("audit/", include("workflows.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

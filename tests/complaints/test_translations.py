@@ -10,7 +10,7 @@ from tests.config.test_translations import po_entries
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("app", ["complaints", "notifications"])
+@pytest.mark.parametrize("app", ["complaints", "surveys", "notifications"])
 def test_every_string_has_a_compiled_thai_translation(app):
     po = ROOT / app / "locale" / "th" / "LC_MESSAGES" / "django.po"
     entries = po_entries(po)
