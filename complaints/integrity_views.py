@@ -30,7 +30,7 @@ class ReportForm(forms.Form):
     involved = forms.CharField(
         label=gettext_lazy("Who was involved (name, position or division)"), max_length=300, required=False
     )
-    when_text = forms.CharField(label=gettext_lazy("When"), max_length=100, required=False)
+    when_text = forms.CharField(label=gettext_lazy("When did it happen?"), max_length=100, required=False)
     where_text = forms.CharField(label=gettext_lazy("Where"), max_length=200, required=False)
     name = forms.CharField(label=gettext_lazy("Your name (optional)"), max_length=200, required=False)
     email = forms.EmailField(label=gettext_lazy("Email (optional)"), required=False)

@@ -129,7 +129,7 @@ def staff_queue(request):
         {
             "complaints": complaints,
             "state": state,
-            "states": [("open", _("Open"))] + list(State.choices),
+            "states": [("open", _("Still open"))] + list(State.choices),
             "categories": [c for o in orgs for c in selectors.categories_for(o)],
             "category": q.get("category", ""),
         },

@@ -46,7 +46,7 @@ class TextState(models.TextChoices):
 
 
 class Survey(WorkflowRecord):
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("survey title"), max_length=200)
     description = models.TextField(_("description"), blank=True, max_length=4000)
     subject = models.CharField(_("about"), max_length=20, choices=Subject.choices, default=Subject.MUNICIPALITY)
     service_name = models.CharField(_("service"), max_length=200, blank=True)
@@ -92,7 +92,7 @@ class Survey(WorkflowRecord):
 
     @transition(
         field=state, source=State.OPEN, target=State.CLOSED, conditions=[rules.period_ended], permission=rules.is_staff,
-        custom={"label": _("Close"), "clean_payload": rules.clean_nothing},
+        custom={"label": _("Close the survey"), "clean_payload": rules.clean_nothing},
     )  # fmt: skip
     def close(self, *, actor=None, reason="", payload=None):
         pass
