@@ -32,6 +32,13 @@ def survey_get(pk, user) -> Survey:
     return survey
 
 
+def consultations_of(organisation) -> QuerySet:
+    """What a survey may be attached to (by the registry of apps: surveys never import consultations)."""
+    from django.apps import apps
+
+    return apps.get_model("consultations", "Consultation").objects.filter(organisation=organisation).exclude(state="draft")
+
+
 def questions_of(survey: Survey) -> list:
     return list(survey.questions.prefetch_related("choices"))
 

@@ -61,6 +61,7 @@ def survey_new(request):
     if not orgs:
         raise Http404
     organisation = orgs[0]
+    consultations = list(selectors.consultations_of(organisation))
     if request.method == "POST":
         post = request.POST
         try:
@@ -72,7 +73,9 @@ def survey_new(request):
                 survey = services.survey_create(
                     organisation=organisation, actor=request.user, title=post.get("title", ""),
                     description=post.get("description", ""), subject=post.get("subject", Subject.MUNICIPALITY),
-                    service_name=post.get("service_name", ""), closes_at=parse_local_datetime(post.get("closes_at", "")),
+                    service_name=post.get("service_name", ""),
+                    consultation=next((c for c in consultations if str(c.pk) == post.get("consultation")), None),
+                    closes_at=parse_local_datetime(post.get("closes_at", "")),
                     allow_anonymous=post.get("allow_anonymous") == "on",
                 )  # fmt: skip
         except ApplicationError as exc:
@@ -80,7 +83,7 @@ def survey_new(request):
         else:
             messages.success(request, _("Survey created. Add its questions, then open it."))
             return redirect("surveys:detail", survey.pk)
-    return render(request, "surveys/new.html", {"subjects": Subject.choices})
+    return render(request, "surveys/new.html", {"subjects": Subject.choices, "consultations": consultations})
 
 
 def survey_detail(request, pk: int):

@@ -125,3 +125,18 @@ def _refused(fn) -> bool:
     except TransitionNotAllowed:
         return True
     return False
+
+
+def test_staff_attach_a_survey_to_a_consultation_of_their_municipality(client, org, moderator, other_org):
+    from consultations import services as consultation_services
+
+    c = consultation_services.consultation_create(organisation=org, actor=moderator, title="แผนพัฒนาท้องถิ่น", level="consult")
+    Survey.objects.all().delete()
+    client.force_login(moderator)
+    assert "แผนพัฒนาท้องถิ่น" not in client.get("/surveys/new/").content.decode()  # a draft consultation is not offered
+    from consultations.models import Consultation
+
+    Consultation.objects.filter(pk=c.pk).update(state="informing")
+    assert "แผนพัฒนาท้องถิ่น" in client.get("/surveys/new/").content.decode()
+    client.post("/surveys/new/", {"title": "ประเมินเวทีประชาคม", "subject": "consultation", "consultation": c.pk})
+    assert Survey.objects.get().consultation_id == c.pk
