@@ -7,7 +7,7 @@ survey page sets (the per-device limit)."""
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -121,6 +121,31 @@ class ResultsView(APIView):
     def get(self, request, pk: int):
         survey = selectors.survey_get(pk, request.user)
         return Response(selectors.results(survey, moderator=rules.is_moderator(survey, request.user)))
+
+
+class SatisfactionView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="Satisfaction with the municipality's services per Thai fiscal year (the standard survey; ITA evidence)",
+        parameters=[OpenApiParameter("organisation", str, description="organisation slug (default: the first)")],
+        responses=inline_serializer(
+            "SurveySatisfaction",
+            {"organisation": serializers.CharField(), "by_fiscal_year": serializers.ListField(child=serializers.DictField())},
+        ),
+        tags=["surveys"],
+    )
+    def get(self, request):
+        from accounts.models import Organisation
+        from accounts.selectors import default_organisation
+
+        slug = request.GET.get("organisation", "")[:50]
+        organisation = Organisation.objects.filter(slug=slug).first() if slug else default_organisation()
+        if organisation is None:
+            raise NotFound()
+        return Response(
+            {"organisation": organisation.slug, "by_fiscal_year": selectors.satisfaction_by_fiscal_year(organisation)}
+        )
 
 
 def results_csv(request, pk: int):

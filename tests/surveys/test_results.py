@@ -101,3 +101,5 @@ def test_satisfaction_per_fiscal_year_feeds_the_ita_evidence(client, org, modera
     assert [(r["fiscal_year"], r["responses"]) for r in rows][-1] == (2567, 1)
     assert {r["mean"] for r in rows} == {5.0, 4.0} and {r["percent"] for r in rows} == {100.0, 80.0}
     assert "ความพึงพอใจต่อการให้บริการของเทศบาล" in client.get("/surveys/").content.decode()
+    body = client.get("/api/v1/surveys/satisfaction/").json()
+    assert body["organisation"] == org.slug and body["by_fiscal_year"] == rows
