@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "workflows",
     "petitions",
     "consultations",
+    "complaints",
+    "surveys",
     "config",  # project-wide commands (seed_demo)
 ]
 
@@ -187,6 +189,8 @@ HEALTH_HEARTBEAT_SECONDS = env_int("HEALTH_HEARTBEAT_SECONDS", 30, minimum=1)
 HEALTH_WORKER_MAX_AGE = env_int("HEALTH_WORKER_MAX_AGE", 120, minimum=1)
 HEALTH_OUTBOX_MAX_AGE = env_int("HEALTH_OUTBOX_MAX_AGE", 300, minimum=1)
 NOTIFICATIONS_FOLLOWABLE = ["petitions.petition", "consultations.consultation"]
+# A complaint photo may be at most this large (complaints/photos.py re-encodes it without metadata).
+COMPLAINT_PHOTO_MAX_BYTES = env_int("COMPLAINT_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
 
 # --- Email
 _email = env_email("EMAIL_URL", "console://")
@@ -240,6 +244,10 @@ SPECTACULAR_SETTINGS = {
         "PetitionKindEnum": "petitions.models.Kind",
         "ConsultationStateEnum": "consultations.models.State",
         "ReportKindEnum": "consultations.models.Report.Kind",
+        "ComplaintStateEnum": "complaints.models.State",
+        "IntegrityStateEnum": "complaints.models.IntegrityState",
+        "IntegrityKindEnum": "complaints.models.IntegrityKind",
+        "SurveyStateEnum": "surveys.models.State",
     },
 }
 

@@ -22,6 +22,7 @@ from accounts.redirects import safe_next
 from accounts.selectors import staff_organisations
 from workflows.errors import ApplicationError, NotFound
 from workflows.services import available_transitions
+from workflows.validation import parse_local_datetime
 
 from . import api, rules, selectors, services
 from .models import Consultation, Level, Problem, ReasonCode, State, stages_for_level
@@ -194,24 +195,16 @@ def _schedule_fields(c: Consultation) -> dict:
     }
 
 
-def _parse_local(value: str) -> dt.datetime | None:
-    try:
-        naive = dt.datetime.fromisoformat((value or "").strip())
-    except ValueError:
-        return None
-    return timezone.make_aware(naive) if timezone.is_naive(naive) else naive
-
-
 @action("staff")
 def schedule_set(request, c):
-    start = _parse_local(request.POST.get("start", ""))
+    start = parse_local_datetime(request.POST.get("start", ""))
     if start is None:
         from workflows.errors import ValidationFailed
 
         raise ValidationFailed(_("Give the date and time the first stage starts."))
     stages, previous = {}, start
     for name in stages_for_level(c.level):
-        end = _parse_local(request.POST.get(f"end_{name}", ""))
+        end = parse_local_datetime(request.POST.get(f"end_{name}", ""))
         if end is None:
             from workflows.errors import ValidationFailed
 

@@ -40,8 +40,15 @@ WEBHOOK_TIMEOUT = _int("NOTIFICATIONS_WEBHOOK_TIMEOUT", 10)
 
 # Mail a person asked for or must get: sent immediately whatever their preference says.
 TRANSACTIONAL = frozenset(
-    {"account.confirm_email", "account.password_reset", "signature.confirm_requested", "moderation.outcome"}
+    {"account.confirm_email", "account.password_reset", "signature.confirm_requested", "moderation.outcome", "complaint.received"}
 )
 # Links with secrets inside: never in the inbox, never to integrators.
 NO_INAPP = frozenset({"account.confirm_email", "account.password_reset", "signature.confirm_requested"})
-PRIVATE = TRANSACTIONAL
+# Never to integrators' webhooks: mail a person must get, and events about a complaint (each carries
+# its tracking link, a bearer secret; the public gets only the statistics).
+PRIVATE = TRANSACTIONAL | frozenset(
+    {
+        "complaint.assigned", "complaint.in_progress", "complaint.resolved", "complaint.rejected",
+        "complaint.filed", "complaint.sla_warning", "complaint.sla_overdue", "integrity.received", "integrity.moved",
+    }
+)  # fmt: skip

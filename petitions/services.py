@@ -44,6 +44,7 @@ from workflows.errors import (
     ValidationFailed,
 )
 from workflows.models import AuditEntry
+from workflows.ratelimit import hit
 from workflows.services import audit_append, transition
 
 from . import rules, signing
@@ -283,7 +284,7 @@ def _hits(windows: list[tuple[str, int]]) -> list[int]:
     keys = [(f"petition-rl:{key}:{int(now // window)}", window) for key, window in windows]
     client = _redis()
     if client is None:
-        return [_hit_cache(key, window) for key, window in keys]
+        return [hit(key, window) for key, window in keys]
     if time.monotonic() < _redis_down_until:
         return [0] * len(keys)
     try:
@@ -309,16 +310,6 @@ end
 return out
 """
 _incr_script = None
-
-
-def _hit_cache(key: str, window: int) -> int:
-    if cache.add(key, 1, timeout=window + 1):
-        return 1
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=window + 1)
-        return 1
 
 
 def _rate_limit(target: SignTarget, ip_hash: str) -> bool:

@@ -31,6 +31,12 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     def get_actions(self, request):
         return {}  # no "delete selected"
 
+    def get_queryset(self, request):
+        from . import registry
+
+        # Entries of private records (integrity reports) are for their own role's pages only.
+        return super().get_queryset(request).exclude(record_type__in=registry.private_labels())
+
 
 @admin.register(AuditChainHead)
 class AuditChainHeadAdmin(ReadOnlyAdmin):

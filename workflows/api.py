@@ -130,6 +130,9 @@ class AuditEntrySerializer(serializers.ModelSerializer):
         return actor_display(entry)
 
     def to_representation(self, entry):
+        if entry.record_type in self.context.setdefault("private", set(registry.private_labels())):
+            # A private record's entry (an integrity report): its place in the chain, nothing of it.
+            return {"id": entry.pk, "redacted": True, "prev_hash": entry.prev_hash, "hash": entry.hash}
         data = super().to_representation(entry)
         # The hashed timestamp, exactly (microseconds, UTC), so anyone can recompute the hash.
         data["created_at"] = entry.created_at.astimezone(dt.UTC).isoformat(timespec="microseconds")
@@ -137,7 +140,8 @@ class AuditEntrySerializer(serializers.ModelSerializer):
 
 
 class AuditListView(ListAPIView):
-    """The public audit trail, newest first. Filter with ?record_type=&record_id=&organisation= (id or slug)."""
+    """The public audit trail, newest first. Filter with ?record_type=&record_id=&organisation= (id or slug).
+    Entries of private records (integrity reports) appear as {"id", "redacted": true, "prev_hash", "hash"}."""
 
     permission_classes = [AllowAny]
     serializer_class = AuditEntrySerializer
@@ -162,6 +166,8 @@ class AuditListView(ListAPIView):
             record_type=q.get("record_type", "")[:100],
             record_id=q.get("record_id", "")[:64],
             organisation=q.get("organisation", "")[:50] or None,
+            # redacted by the serializer, so the links stay checkable from outside; never found by a filter
+            include_private=not (q.get("record_type") or q.get("record_id") or q.get("organisation")),
         )
 
 
@@ -276,7 +282,7 @@ class AuditPublishedView(APIView):
 
 class MembershipGrantRequest(serializers.Serializer):
     email = serializers.EmailField()
-    role = serializers.ChoiceField(choices=["resident", "moderator", "clerk", "admin"])
+    role = serializers.ChoiceField(choices=["resident", "moderator", "clerk", "admin", "integrity"])
 
 
 def _organisation_for_admin(slug: str, user):

@@ -41,6 +41,9 @@ class Machine:
     # change of it is bound into the chain (services.published_record) and checked by verify_audit.
     published: Callable[[Any], dict] | None = None
     checkpoint_on_publish: bool = True  # sign the chain head each time published content changes
+    # False: the record's audit entries stay in the chain (verify_audit checks them) but are left out
+    # of the public trail, its API and the admin (integrity reports: the reporter must stay safe).
+    audit_public: bool = True
     extra: dict = field(default_factory=dict)
 
     @property
@@ -93,3 +96,8 @@ def machine_by_label(label: str) -> Machine | None:
 
 def machines() -> list[Machine]:
     return list(_machines.values())
+
+
+def private_labels() -> list[str]:
+    """Record types whose audit entries are not public (Machine.audit_public=False)."""
+    return [m.label for m in _machines.values() if not m.audit_public]

@@ -16,6 +16,7 @@ ROLE_LABELS = {
     "admin": gettext_lazy("administrator"),
     "clerk": gettext_lazy("clerk"),
     "moderator": gettext_lazy("moderator"),
+    "integrity": gettext_lazy("integrity officer"),
     "resident": gettext_lazy("resident"),
     "system": gettext_lazy("system"),
     "user": gettext_lazy("resident"),
@@ -23,9 +24,16 @@ ROLE_LABELS = {
 }
 
 
-def audit_entries(*, record_type: str = "", record_id: str = "", organisation: str | int | None = None) -> QuerySet:
-    """Audit entries, newest first, with the actor loaded (for staff display names)."""
+def audit_entries(
+    *, record_type: str = "", record_id: str = "", organisation: str | int | None = None, include_private: bool = False
+) -> QuerySet:
+    """Audit entries, newest first, with the actor loaded (for staff display names). Entries of private
+    records (integrity reports) only with include_private, for the API to publish them redacted."""
+    from . import registry
+
     qs = AuditEntry.objects.select_related("actor").order_by("-id")
+    if not include_private:
+        qs = qs.exclude(record_type__in=registry.private_labels())
     if record_type:
         qs = qs.filter(record_type=record_type)
     if record_id:
@@ -76,6 +84,10 @@ class AuditReport:
 
 
 def _describe(entry: AuditEntry) -> dict:
+    from . import registry
+
+    if entry.record_type in registry.private_labels():  # say where the chain broke, not what the record is
+        return {"id": entry.pk, "record_type": entry.record_type, "created_at": entry.created_at.isoformat()}
     return {
         "id": entry.pk,
         "record_type": entry.record_type,

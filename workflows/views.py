@@ -119,7 +119,7 @@ def audit_list(request):
         )
     query = request.GET.copy()
     query.pop("page", None)
-    types = sorted((m.label, str(m.model._meta.verbose_name)) for m in registry.machines())
+    types = sorted((m.label, str(m.model._meta.verbose_name)) for m in registry.machines() if m.audit_public)
     return render(
         request,
         "workflows/audit_list.html",

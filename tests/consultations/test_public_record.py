@@ -254,3 +254,16 @@ def test_the_standalone_verifier_catches_a_changed_decision(live_server, tmp_pat
     assert caught.returncode == 1
     assert "(content_mismatch)" in caught.stderr
     assert _tool("http://127.0.0.1:9/", cwd=tmp_path).returncode == 2  # nothing there: cannot read, not "broken"
+
+
+def test_an_integrity_report_keeps_its_place_in_the_public_chain_but_nothing_of_it(org, make_user, api):
+    from complaints import integrity
+
+    grants(org, make_user, 1)
+    integrity.report_file(organisation=org, actor=None, kind="bribery", subject="เรื่องลับมาก", body="รายละเอียดลับ")
+    grants(org, make_user, 1)
+    entries = public_entries(api)
+    redacted = [e for e in entries if e.get("redacted")]
+    assert len(redacted) >= 1 and set(redacted[0]) == {"id", "redacted", "prev_hash", "hash"}
+    assert "เรื่องลับ" not in json.dumps(entries, ensure_ascii=False)
+    assert verify_record.verify_chain(entries) == len(redacted)  # links checked across it, the rest recomputed
