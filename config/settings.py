@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "workflows",
     "petitions",
     "consultations",
+    "opendata",  # open data, statistics, ITA evidence: reads every domain app
     "config",  # project-wide commands (seed_demo)
 ]
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("consultations/", include("consultations.urls")),
     path("notifications/", include("notifications.urls")),
     path("audit/", include("workflows.urls")),
+    path("", include("opendata.urls")),  # /open-data/…, /statistics/
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
