@@ -67,7 +67,7 @@ bench: install
 
 # Project-level Thai strings (templates/, config/): extract, then fill msgstr in locale/th/LC_MESSAGES/django.po,
 # then compile. Each app keeps its own <app>/locale (same commands run inside the app folder).
-APPS := accounts workflows notifications petitions consultations complaints surveys
+APPS := accounts workflows notifications petitions consultations complaints surveys opendata
 messages: install
 	$(PY) manage.py makemessages -l th --no-obsolete $(addprefix -i ,$(APPS)) -i .venv -i tests -i bench -i var -i docs -i static
 	$(PY) manage.py compilemessages -l th $(addprefix -i ,$(APPS)) -i .venv

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "consultations",
     "complaints",
     "surveys",
+    "opendata",  # open data, statistics, ITA evidence: reads every domain app
     "config",  # project-wide commands (seed_demo)
 ]
 

@@ -22,6 +22,7 @@ urlpatterns = [
     path("surveys/", include("surveys.urls")),
     path("notifications/", include("notifications.urls")),
     path("audit/", include("workflows.urls")),
+    path("", include("opendata.urls")),  # /open-data/…, /statistics/
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "opendata"
+urlpatterns = [
+    path("open-data/", views.index, name="index"),
+    path("open-data/consultations/<int:pk>.json", views.record_json, {"about": "consultation"}, name="consultation-json"),
+    path("open-data/petitions/<int:pk>.json", views.record_json, {"about": "petition"}, name="petition-json"),
+    path("open-data/<slug:name>.csv", views.dataset_csv, name="csv"),
+    path("open-data/<slug:name>.json", views.dataset_json, name="json"),
+]
