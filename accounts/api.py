@@ -1,12 +1,17 @@
-"""/api/v1/me/: who am I and my roles per organisation. (Tokens: config/auth_api.py, /api/v1/auth/token/.)"""
+"""/api/v1/me/: who am I and my roles per organisation (tokens: config/auth_api.py, /api/v1/auth/token/);
+/api/v1/privacy/notices/: the PDPA notices."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from workflows.errors import NotFound
+
 from .models import Membership
+from .privacy.notices import KINDS, notice
 
 
 class MembershipOut(serializers.Serializer):
@@ -53,3 +58,36 @@ class MeView(APIView):
     @extend_schema(summary="Who am I: my account and my roles per organisation", responses={200: MeOut}, tags=["accounts"])
     def get(self, request):
         return Response(me_payload(request.user))
+
+
+class NoticeOut(serializers.Serializer):
+    kind = serializers.CharField()
+    title = serializers.CharField()
+    purpose = serializers.CharField()
+    legal_basis = serializers.CharField()
+    retention = serializers.CharField()
+    recipients = serializers.CharField()
+    controller = serializers.CharField()
+    contact = serializers.CharField()
+
+
+class NoticesView(APIView):
+    """The PDPA notices (accounts/privacy/notices.py), in the request's language (Accept-Language or
+    ?lang= is Django's; the site is Thai first). A client that collects personal data (a LINE bot, an
+    app) shows the one for what it collects, as the pages do."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(summary="PDPA notices: one per point of collection", responses={200: NoticeOut(many=True)}, tags=["accounts"])
+    def get(self, request):
+        return Response([notice(kind).as_dict() for kind in KINDS])
+
+
+class NoticeView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(summary="The PDPA notice of one point of collection", responses={200: NoticeOut}, tags=["accounts"])
+    def get(self, request, kind: str):
+        if kind not in KINDS:
+            raise NotFound(_("There is no such notice."), details={"kinds": list(KINDS)})
+        return Response(notice(kind).as_dict())

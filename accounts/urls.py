@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .privacy import views as privacy
 
 app_name = "accounts"
 urlpatterns = [
@@ -9,4 +10,5 @@ urlpatterns = [
     path("register/", views.register, name="register"),
     path("register/sent/", views.register_sent, name="register_sent"),
     path("confirm/<str:token>/", views.confirm, name="confirm"),
+    path("privacy/", privacy.privacy, name="privacy"),
 ]
