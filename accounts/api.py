@@ -2,6 +2,7 @@
 /api/v1/privacy/notices/: the PDPA notices."""
 
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -12,6 +13,7 @@ from workflows.errors import NotFound
 
 from .models import Membership
 from .privacy.notices import KINDS, notice
+from .privacy.services import personal_data_export
 
 
 class MembershipOut(serializers.Serializer):
@@ -58,6 +60,19 @@ class MeView(APIView):
     @extend_schema(summary="Who am I: my account and my roles per organisation", responses={200: MeOut}, tags=["accounts"])
     def get(self, request):
         return Response(me_payload(request.user))
+
+
+class MeDataView(APIView):
+    """Everything held about me (PDPA): the same JSON as the privacy page's download
+    (accounts.privacy.services.personal_data_export)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="My personal data: everything held about me", responses={200: OpenApiTypes.OBJECT}, tags=["accounts"])
+    def get(self, request):
+        response = Response(personal_data_export(user=request.user))
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 class NoticeOut(serializers.Serializer):

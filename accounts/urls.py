@@ -11,4 +11,8 @@ urlpatterns = [
     path("register/sent/", views.register_sent, name="register_sent"),
     path("confirm/<str:token>/", views.confirm, name="confirm"),
     path("privacy/", privacy.privacy, name="privacy"),
+    path("privacy/download/", privacy.download, name="privacy-download"),
+    path("privacy/erase/", privacy.erase, name="privacy-erase"),
+    path("privacy/requests/", privacy.requests, name="privacy-requests"),
+    path("privacy/requests/<int:pk>/<slug:action>/", privacy.decide, name="privacy-decide"),
 ]
