@@ -16,7 +16,7 @@ from consultations import services as consultation_services
 from consultations.models import State as ConsultationState
 from notifications.models import Notification, OutboxEvent, Preference, Subscription
 from notifications.services import preference_set, subscription_follow
-from petitions.models import PetitionPolicy, Signature, SignatureState
+from petitions.models import Signature, SignatureState
 from petitions.selectors import petition_counts
 from tests.conftest import PASSWORD
 from tests.consultations.conftest import force_state, schedule_for
@@ -27,14 +27,6 @@ from workflows.selectors import audit_verify
 from workflows.services import actor_pseudonym
 
 EMAIL, NAME = "somsri.person@example.com", "สมศรี รักถิ่น"
-
-
-@pytest.fixture
-def policy(org):
-    return PetitionPolicy.objects.create(
-        organisation=org, sponsors_required=2, response_threshold=3, council_threshold=5, ordinance_threshold=4,
-        ip_limit=1000, petition_limit=100000,
-    )  # fmt: skip
 
 
 @pytest.fixture

@@ -7,11 +7,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import Role
 from accounts.privacy.notices import KINDS
 from consultations import services as consultation_services
 from consultations.models import State as ConsultationState
-from petitions.models import PetitionPolicy
 from tests.conftest import PASSWORD
 from tests.consultations.conftest import force_state, schedule_for
 from tests.petitions.conftest import make_petition
@@ -20,16 +18,6 @@ HEADINGS = {
     "th": ["ข้อมูลส่วนบุคคลของคุณ", "วัตถุประสงค์", "ฐานทางกฎหมาย", "ระยะเวลาที่เก็บ", "ผู้ที่ได้รับข้อมูล"],
     "en": ["Your personal data", "Why we collect it", "Legal basis", "How long we keep it", "Who receives it"],
 }
-
-
-@pytest.fixture
-def policy(org):
-    return PetitionPolicy.objects.create(organisation=org, sponsors_required=2, council_threshold=5, ordinance_threshold=4)
-
-
-@pytest.fixture
-def sponsors(make_user, org):
-    return [make_user(Role.RESIDENT, org=org, email=f"sponsor{i}@example.com") for i in range(2)]
 
 
 def client_for(user=None, language="th") -> Client:
