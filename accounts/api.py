@@ -1,12 +1,19 @@
-"""/api/v1/me/: who am I and my roles per organisation. (Tokens: config/auth_api.py, /api/v1/auth/token/.)"""
+"""/api/v1/me/: who am I and my roles per organisation (tokens: config/auth_api.py, /api/v1/auth/token/);
+/api/v1/privacy/notices/: the PDPA notices."""
 
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from workflows.errors import NotFound
+
 from .models import Membership
+from .privacy.notices import KINDS, notice
+from .privacy.services import personal_data_export
 
 
 class MembershipOut(serializers.Serializer):
@@ -53,3 +60,49 @@ class MeView(APIView):
     @extend_schema(summary="Who am I: my account and my roles per organisation", responses={200: MeOut}, tags=["accounts"])
     def get(self, request):
         return Response(me_payload(request.user))
+
+
+class MeDataView(APIView):
+    """Everything held about me (PDPA): the same JSON as the privacy page's download
+    (accounts.privacy.services.personal_data_export)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="My personal data: everything held about me", responses={200: OpenApiTypes.OBJECT}, tags=["accounts"])
+    def get(self, request):
+        response = Response(personal_data_export(user=request.user))
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class NoticeOut(serializers.Serializer):
+    kind = serializers.CharField()
+    title = serializers.CharField()
+    purpose = serializers.CharField()
+    legal_basis = serializers.CharField()
+    retention = serializers.CharField()
+    recipients = serializers.CharField()
+    controller = serializers.CharField()
+    contact = serializers.CharField()
+
+
+class NoticesView(APIView):
+    """The PDPA notices (accounts/privacy/notices.py), in the request's language (Accept-Language or
+    ?lang= is Django's; the site is Thai first). A client that collects personal data (a LINE bot, an
+    app) shows the one for what it collects, as the pages do."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(summary="PDPA notices: one per point of collection", responses={200: NoticeOut(many=True)}, tags=["accounts"])
+    def get(self, request):
+        return Response([notice(kind).as_dict() for kind in KINDS])
+
+
+class NoticeView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(summary="The PDPA notice of one point of collection", responses={200: NoticeOut}, tags=["accounts"])
+    def get(self, request, kind: str):
+        if kind not in KINDS:
+            raise NotFound(_("There is no such notice."), details={"kinds": list(KINDS)})
+        return Response(notice(kind).as_dict())

@@ -4,4 +4,7 @@ from . import api
 
 urlpatterns = [
     path("me/", api.MeView.as_view(), name="me"),
+    path("me/data/", api.MeDataView.as_view(), name="me-data"),
+    path("privacy/notices/", api.NoticesView.as_view(), name="privacy-notices"),
+    path("privacy/notices/<str:kind>/", api.NoticeView.as_view(), name="privacy-notice"),
 ]

@@ -76,6 +76,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(_("Django admin access"), default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Set when the person's data was erased (accounts/privacy/services.py:erasure_complete): the row
+    # stays, without name, email or village, so counts, sponsors and ballots still add up.
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = UserManager()
 
@@ -88,6 +91,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name_plural = _("users")
 
     def __str__(self) -> str:
+        if self.erased_at is not None:
+            return str(_("(erased)"))
         return self.full_name or self.email
 
     @property
@@ -122,3 +127,34 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.role} · {self.organisation.slug}"
+
+
+class ErasureRequest(models.Model):
+    """A person asks for their data to be erased (PDPA section 33); an admin of the organisation (or
+    a superuser) completes or refuses it (accounts/privacy/services.py). After completion the row
+    keeps only who decided and when: the person's account is anonymised."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Waiting for staff")
+        DONE = "done", _("Erased")
+        REFUSED = "refused", _("Refused")
+
+    user = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="erasure_requests")
+    organisation = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    note = models.TextField(_("message to staff"), max_length=2000, blank=True)  # cleared when erased
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.TextField(_("reason"), blank=True)  # why it was refused (also in the audit chain)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user"], condition=models.Q(state="open"), name="erasure_one_open_per_user")
+        ]
+        verbose_name = _("erasure request")
+        verbose_name_plural = _("erasure requests")
+
+    def __str__(self) -> str:
+        return f"erasure request {self.pk} ({self.state})"

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .privacy import views as privacy
 
 app_name = "accounts"
 urlpatterns = [
@@ -14,4 +15,9 @@ urlpatterns = [
     path("password/reset/sent/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path("password/reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("password/reset/done/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("privacy/", privacy.privacy, name="privacy"),
+    path("privacy/download/", privacy.download, name="privacy-download"),
+    path("privacy/erase/", privacy.erase, name="privacy-erase"),
+    path("privacy/requests/", privacy.requests, name="privacy-requests"),
+    path("privacy/requests/<int:pk>/<slug:action>/", privacy.decide, name="privacy-decide"),
 ]

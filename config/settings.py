@@ -131,6 +131,12 @@ ACCOUNT_MAIL_LIMIT_SECONDS = env_int("ACCOUNT_MAIL_LIMIT_SECONDS", 3600, minimum
 # A password-reset link works this long (seconds), and once.
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3600, minimum=60)
 
+# --- Personal data (PDPA; accounts/privacy, docs/OPERATIONS.md#personal-data-pdpa). Signers' names,
+# emails and ID/IP fingerprints are deleted this many days after a petition ends; sent mail (which
+# holds addresses and names) this many days after it was sent. The notices quote these numbers.
+PDPA_SIGNATURE_RETENTION_DAYS = env_int("PDPA_SIGNATURE_RETENTION_DAYS", 365, minimum=0)
+PDPA_MAIL_RETENTION_DAYS = env_int("PDPA_MAIL_RETENTION_DAYS", 90, minimum=1)
+
 # --- Language and time: Thai first, English second; Bangkok time, aware datetimes only.
 LANGUAGE_CODE = "th"
 LANGUAGES = [("th", _("Thai")), ("en", _("English"))]

@@ -10,8 +10,10 @@ class ConsultationsConfig(AppConfig):
         from celery.schedules import crontab
         from django.conf import settings
 
+        from accounts import privacy
         from workflows import registry
 
+        from . import privacy as consultation_privacy
         from .models import Consultation
         from .rules import may_see
         from .services import consultation_on_move, consultation_published
@@ -25,6 +27,8 @@ class ConsultationsConfig(AppConfig):
             visible_to=lambda c, user: may_see(user, c),
             published=consultation_published,
         )
+        # Personal data (PDPA): contributions and "you voted" in a person's export.
+        privacy.register("consultations", export=consultation_privacy.export)
         # "closing soon" reminders, two days (per policy) before a stage ends.
         settings.CELERY_BEAT_SCHEDULE.setdefault(
             "consultations-closing-soon",

@@ -10,8 +10,18 @@ class NotificationsConfig(AppConfig):
         from celery.schedules import crontab
         from django.conf import settings
 
-        from . import conf
+        from accounts import privacy
 
+        from . import conf
+        from . import privacy as notification_privacy
+
+        # Personal data (PDPA): follows, preferences, inbox and mail; sent mail is purged after a while.
+        privacy.register(
+            "notifications",
+            export=notification_privacy.export,
+            erase=notification_privacy.erase,
+            purge=notification_privacy.purge,
+        )
         # Mutated in place: Celery reads the same dict object when beat starts.
         schedule = settings.CELERY_BEAT_SCHEDULE
         schedule["notifications-sweep"] = {"task": "notifications.sweep", "schedule": float(conf.SWEEP_SECONDS)}

@@ -195,6 +195,13 @@ class SignView(APIView):
 
     @extend_schema(
         request=SignRequest,
+        description=(
+            "Personal data (PDPA): before the signer sends this, show them the notice from "
+            "`GET /api/v1/privacy/notices/signature/` (`signature_ordinance/` for a local ordinance initiative), "
+            "in their language: why the name, email, village (and national ID) are collected, the legal basis, "
+            "how long they are kept (deleted PDPA_SIGNATURE_RETENTION_DAYS after the petition ends; counts stay) "
+            "and who receives them. `consent` must be true. Emails and ID numbers are never published."
+        ),
         responses={
             201: inline_serializer("SignResult", {"outcome": serializers.CharField(), "state": serializers.CharField()}),
             200: OpenApiResponse(description="already pending: mail re-sent (or sent moments ago)"),

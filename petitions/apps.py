@@ -9,9 +9,11 @@ class PetitionsConfig(AppConfig):
     def ready(self):
         from django.conf import settings
 
+        from accounts import privacy
         from workflows import registry
 
         from . import machine
+        from . import privacy as petition_privacy
         from .models import Petition
 
         registry.register(
@@ -23,5 +25,7 @@ class PetitionsConfig(AppConfig):
             visible_to=machine.visible_to,
             published=machine.published,
         )
+        # Personal data (PDPA): signers in a person's export and erasure, and the retention purge.
+        privacy.register("petitions", export=petition_privacy.export, erase=petition_privacy.erase, purge=petition_privacy.purge)
         # The periodic check: "deadline near" reminders and threshold reconciliation.
         settings.CELERY_BEAT_SCHEDULE.setdefault("petitions-check", {"task": "petitions.check", "schedule": 300.0})
