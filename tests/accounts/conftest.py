@@ -17,6 +17,7 @@ def _clean_cache():
 # through the same outbox.
 from tests.notifications.conftest import eager, smtp, smtp_backend  # noqa: E402, F401
 
+
 # --- for the PDPA tests, which reach into petitions ----------------------------------------------
 @pytest.fixture
 def policy(org):
