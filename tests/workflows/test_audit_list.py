@@ -92,7 +92,7 @@ def test_the_check_page_says_in_words_what_was_checked_and_how_to_check_it_yours
     assert 'data-check="ok"' in html and "2" in html
     assert "verify_record.py" in html and "--checkpoint" in html
     script = client.get(reverse("workflows:verifier"))
-    assert script.status_code == 200 and b"def ed25519_verify" in b"".join(script.streaming_content)
+    assert script.status_code == 200 and b"def ed25519_verify" in script.content
 
 
 def test_the_record_pages_link_to_their_own_audit_trail(client, org, moderator):
