@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from workflows.errors import ApplicationError, error_body
+from workflows.errors import PermissionDenied as DomainPermissionDenied
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,28 @@ _DRF_CODES = {
 }
 
 
+def _anonymous(context) -> bool:
+    request = context.get("request")
+    return request is not None and not getattr(request.user, "is_authenticated", False)
+
+
+def _sign_in_needed(exc, context) -> bool:
+    """A refusal of an anonymous caller by who they are (not by a rule such as "results are
+    hidden while voting", code results_hidden, which signing in does not change)."""
+    if isinstance(exc, DomainPermissionDenied):
+        return exc.code in ("forbidden", "not_authenticated") and _anonymous(context)
+    return isinstance(exc, DjangoPermissionDenied) and _anonymous(context)
+
+
 def exception_handler(exc, context):
+    if _sign_in_needed(exc, context):
+        # Signing in is what an anonymous caller needs: 401 with the challenge DRF gives for its own
+        # NotAuthenticated, from every view and rule; 403 stays for a signed-in person without the right.
+        message = exc.message if getattr(exc, "code", "") == "not_authenticated" else _("Sign in to do this.")
+        details = getattr(exc, "details", None)
+        response = Response(error_body("not_authenticated", message, details), status=status.HTTP_401_UNAUTHORIZED)
+        response["WWW-Authenticate"] = "Token"
+        return response
     if isinstance(exc, ApplicationError):
         return Response(error_body(exc.code, exc.message, exc.details), status=exc.status)
     if isinstance(exc, DjangoValidationError):
