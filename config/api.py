@@ -132,3 +132,52 @@ def document_plain_views(endpoints):
 
     walk(get_resolver().url_patterns, "")
     return [*endpoints, *extra]
+
+
+# --- OpenAPI: the errors every operation can answer ----------------------------------------------------
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "The one error shape (docs/API.md#one-error-shape).",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string", "description": "stable, for programs (docs/API.md lists them)"},
+                "message": {"type": "string", "description": "for people, in the request's language"},
+                "details": {"type": "object", "additionalProperties": True},
+            },
+            "required": ["code", "message", "details"],
+        }
+    },
+    "required": ["error"],
+}
+# status → what it means; every operation can answer the first group, a write also the second.
+ERRORS_ANY = {
+    "400": "invalid or malformed_request: a field, the body or the query string is not valid",
+    "401": "not_authenticated (sign in) or authentication_failed (a wrong or revoked token)",
+    "403": "forbidden, csrf_failed or a rule of the record (e.g. results_hidden)",
+    "404": "not_found: no such path or record, or one you may not see",
+    "429": "rate_limited: wait details.retry_after_seconds",
+}
+ERRORS_WRITE = {
+    "409": "transition_not_allowed, conflict or a service's own code (e.g. already_signed)",
+    "413": "payload_too_large",
+    "415": "unsupported_media_type: send JSON or a form",
+}
+
+
+def document_errors(result, generator, request, public):
+    """drf-spectacular postprocessing hook: every operation documents the errors it can answer, in
+    the one error shape (the `Error` component). Codes an operation describes itself keep their
+    description and get the shape."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for operations in result.get("paths", {}).values():
+        for method, operation in operations.items():
+            errors = ERRORS_ANY if method in ("get", "head") else {**ERRORS_ANY, **ERRORS_WRITE}
+            responses = operation.setdefault("responses", {})
+            for code, description in errors.items():
+                response = responses.setdefault(code, {"description": description})
+                response.setdefault("content", content)
+    return result

@@ -207,6 +207,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "PREPROCESSING_HOOKS": ["config.api.document_plain_views"],  # the plain hot-path views (workflows.jsonviews)
+    # The errors every operation can answer, in the one error shape (after drf-spectacular's own enum hook).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.api.document_errors"],
     # One name per choice set shared across apps (petitions and consultations both have "state" and "kind").
     "ENUM_NAME_OVERRIDES": {
         "PetitionStateEnum": "petitions.models.State",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -120,6 +120,21 @@ class CommentOut(serializers.Serializer):
         return (cm.author.full_name or _("resident")) if cm.author_id else ""
 
 
+def _results(name: str, serializer) -> serializers.Serializer:
+    """The schema of a `{"results": [...]}` answer (a list that is not paged)."""
+    return inline_serializer(f"{name}Results", {"results": serializer(many=True)})
+
+
+PAGED_CONSULTATIONS = inline_serializer(
+    "PaginatedConsultationList",
+    {
+        "next": serializers.URLField(allow_null=True),
+        "previous": serializers.URLField(allow_null=True),
+        "results": ConsultationOut(many=True),
+    },
+)
+
+
 # --- input ---------------------------------------------------------------------------------------------
 
 
@@ -216,7 +231,7 @@ class Base(APIView):
 
 
 class ConsultationList(Base):
-    @extend_schema(responses=ConsultationOut(many=True), tags=["consultations"])
+    @extend_schema(responses=PAGED_CONSULTATIONS, operation_id="v1_consultations_list", tags=["consultations"])
     def get(self, request):
         qs = selectors.consultation_list(request.user, state=request.query_params.get("state") or None).prefetch_related(
             "villages"
@@ -264,7 +279,7 @@ class ScheduleView(Base):
 
 
 class ProblemList(Base):
-    @extend_schema(responses=ProblemOut(many=True), tags=["consultations"])
+    @extend_schema(responses=_results("Problem", ProblemOut), tags=["consultations"])
     def get(self, request, pk):
         c = self.consultation(request, pk)
         problems = selectors.problems_for(c, request.user, moderator=rules.can("moderate", request.user, c))
@@ -313,7 +328,7 @@ class ProblemMerge(Base):
 
 
 class AlternativeList(Base):
-    @extend_schema(responses=AlternativeOut(many=True), tags=["consultations"])
+    @extend_schema(responses=_results("Alternative", AlternativeOut), tags=["consultations"])
     def get(self, request, pk):
         c = self.consultation(request, pk)
         alts = selectors.alternatives_for(c, request.user, moderator=rules.can("moderate", request.user, c))
@@ -328,7 +343,7 @@ class AlternativeList(Base):
 
 
 class CommentList(Base):
-    @extend_schema(responses=CommentOut(many=True), tags=["consultations"])
+    @extend_schema(responses=_results("Comment", CommentOut), tags=["consultations"])
     def get(self, request, pk):
         c = self.consultation(request, pk)
         comments = selectors.comments_for(c, request.user, moderator=rules.can("moderate", request.user, c))
@@ -436,7 +451,7 @@ class ProgressView(Base):
             }
         )
 
-    @extend_schema(request=ProgressIn, responses=OpenApiTypes.OBJECT, tags=["consultations"])
+    @extend_schema(request=ProgressIn, responses={201: OpenApiTypes.OBJECT}, tags=["consultations"])
     def post(self, request, pk):
         user = _signed_in(request)
         c = self.consultation(request, pk)
@@ -463,6 +478,23 @@ def record_csv(request, pk):
     except NotFound:
         raise Http404 from None
     return record_csv_response(selectors.participation_record(c))
+
+
+class RecordCsvView(APIView):
+    """Documents `record_csv` in the OpenAPI schema (config.api.document_plain_views); the URL
+    routes to the plain view."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="UTF-8 with a BOM, formula-safe")},
+        tags=["consultations"],
+    )
+    def get(self, request, pk):
+        return record_csv(request._request, pk)
+
+
+record_csv.documented_by = RecordCsvView
 
 
 def record_csv_response(record: dict) -> HttpResponse:

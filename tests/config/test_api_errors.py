@@ -68,3 +68,30 @@ def test_docs_api_md_lists_every_error_code_the_code_gives():
     documented = set(re.findall(r"^\| \d{3} \| `([a-z_]+)`", table, re.M))
     assert len(codes) > 15, codes
     assert codes - {"error"} <= documented, sorted(codes - documented)
+
+
+def test_the_schema_documents_the_errors_of_every_operation(client):
+    schema = client.get("/api/schema/?format=json").json()
+    assert schema["components"]["schemas"]["Error"]["required"] == ["error"]
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            codes = set(operation["responses"])
+            assert {"400", "401", "403", "404", "429"} <= codes, (method, path)
+            if method != "get":
+                assert {"409", "413", "415"} <= codes, (method, path)
+            error = operation["responses"]["404"]["content"]["application/json"]["schema"]
+            assert error == {"$ref": "#/components/schemas/Error"}
+
+
+def test_the_schema_says_what_the_lists_and_the_csv_really_are(client):
+    schema = client.get("/api/schema/?format=json").json()
+    components = schema["components"]["schemas"]
+
+    def ok_schema(path, media="application/json"):
+        ref = schema["paths"][path]["get"]["responses"]["200"]["content"][media]["schema"]
+        return components[ref["$ref"].rsplit("/", 1)[-1]] if "$ref" in ref else ref
+
+    assert set(ok_schema("/api/v1/consultations/")["properties"]) == {"next", "previous", "results"}
+    for nested in ("problems", "alternatives", "comments"):
+        assert ok_schema(f"/api/v1/consultations/{{id}}/{nested}/")["properties"]["results"]["type"] == "array"
+    assert ok_schema("/api/v1/consultations/{id}/record.csv", "text/csv")["type"] == "string"
