@@ -244,6 +244,8 @@ if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Deepest JSON a request may send (workflows/parsers.py); deeper answers 400 malformed_request.
+JSON_MAX_DEPTH = env_int("JSON_MAX_DEPTH", 32, minimum=2)
 
 LOGGING = {
     "version": 1,
