@@ -7,6 +7,9 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# Links in mails name the address the site is served on (config/env.py:env_site_url); a wildcard
+# host is not one anyone can open.
+LINK_HOST := $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST))
 
 .PHONY: run test lint install migrate demo prod bench messages clean
 
@@ -28,22 +31,25 @@ demo: migrate
 
 run: demo
 	@echo "Ruamkid on http://$(HOST):$(PORT)/  (admin: /admin/, API: /api/v1/, docs: /api/docs/)"
-	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
+	@# HOST and PORT reach the settings too: mailed links follow the port (SITE_URL wins when set).
+	HOST=$(HOST) PORT=$(PORT) DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
 
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 test: lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # Production-like: granian + Celery worker + beat on PostgreSQL and Redis (see README).
-# honcho gives the first Procfile entry (web) the port passed with -p.
+# config/supervise.py runs the Procfile and starts again any process that exits; Ctrl-C stops all.
 prod: install
 	@test -n "$$DATABASE_URL" -a -n "$$REDIS_URL" || { echo "make prod needs DATABASE_URL (PostgreSQL) and REDIS_URL (see README.md#production-like-mode)" >&2; exit 2; }
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
-	HOST=$(HOST) $(VENV)/bin/honcho start -p $(PORT)
+	@# The worker, which sends the mail, learns the web's address from SITE_URL.
+	HOST=$(HOST) PORT=$(PORT) SITE_URL=$${SITE_URL:-http://$(LINK_HOST):$(PORT)} $(PY) -m config.supervise
 
 # One benchmark of bench/ (BENCH=petitions_sign | notifications_fanout | workflows_engine | consultations_ballots)
 # on a database and Redis db of its own: the benches truncate tables, so they never take DATABASE_URL.
@@ -61,7 +67,7 @@ bench: install
 
 # Project-level Thai strings (templates/, config/): extract, then fill msgstr in locale/th/LC_MESSAGES/django.po,
 # then compile. Each app keeps its own <app>/locale (same commands run inside the app folder).
-APPS := accounts workflows notifications petitions consultations
+APPS := accounts workflows notifications petitions consultations complaints surveys
 messages: install
 	$(PY) manage.py makemessages -l th --no-obsolete $(addprefix -i ,$(APPS)) -i .venv -i tests -i bench -i var -i docs -i static
 	$(PY) manage.py compilemessages -l th $(addprefix -i ,$(APPS)) -i .venv

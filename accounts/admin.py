@@ -1,10 +1,19 @@
 """Django admin for people and organisations. Roles are granted in workflows' admin (audited)."""
 
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from .forms import ThrottledLogin
 from .models import Organisation, User, Village
+
+
+class AdminLoginForm(ThrottledLogin, AdminAuthenticationForm):
+    """The admin's sign-in, paused against guessing like the site's (staff accounts most of all)."""
+
+
+admin.site.login_form = AdminLoginForm
 
 
 class VillageInline(admin.TabularInline):

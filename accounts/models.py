@@ -100,6 +100,9 @@ class Role(models.TextChoices):
     MODERATOR = "moderator", _("moderator")
     CLERK = "clerk", _("clerk")
     ADMIN = "admin", _("admin")
+    # Reads and handles corruption and misconduct reports (complaints.IntegrityReport), and nothing
+    # else: not a staff role, and no other role (not even admin) sees those reports.
+    INTEGRITY = "integrity", _("integrity officer")
 
 
 STAFF_ROLES = frozenset({Role.MODERATOR, Role.CLERK, Role.ADMIN})

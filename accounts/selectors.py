@@ -35,7 +35,7 @@ def is_resident_of(user, organisation) -> bool:
 def principal_role(user, organisation) -> str:
     """The one role named in the audit trail: the most senior the actor holds."""
     held = roles_for(user, organisation)
-    for role in (Role.ADMIN, Role.CLERK, Role.MODERATOR, Role.RESIDENT):
+    for role in (Role.ADMIN, Role.CLERK, Role.MODERATOR, Role.INTEGRITY, Role.RESIDENT):
         if role in held:
             return role
     if user is None:

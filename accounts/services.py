@@ -1,18 +1,24 @@
-"""Writes about people: registration and email confirmation.
+"""Writes about people: registration, email confirmation and password reset.
 
 Staff roles are not granted here: workflows.services.membership_grant does that, audited.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core import signing
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+from django.utils.encoding import force_bytes
+from django.utils.http import base36_to_int, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from . import limits
 from .models import Membership, Organisation, Role, User, Village, normalise_email
 from .selectors import default_organisation
 
@@ -67,14 +73,17 @@ def user_register(
 
     Registering an address that already has an account creates nothing: an unconfirmed
     account gets a fresh link, a confirmed one nothing (the page says the same either way,
-    so the form does not reveal who has an account). Returns the new user or None.
+    so the form does not reveal who has an account). The links count towards the address's
+    mail limit (limits.MAIL_RECIPIENT), so registering again and again mails no one more than
+    the resend page would. Returns the new user or None.
     """
     email = normalise_email(email)
     organisation = organisation or default_organisation()
     with transaction.atomic():
         existing = User.objects.filter(email=email).first()
         if existing is not None:
-            if not existing.email_confirmed:
+            if not existing.email_confirmed and not limits.MAIL_RECIPIENT.wait(email):
+                limits.MAIL_RECIPIENT.hit(email)
                 _send_confirmation(existing)
             return None
         user = User(email=email, full_name=full_name.strip(), language=language, village=village)
@@ -83,22 +92,77 @@ def user_register(
         user.save()
         if organisation is not None:
             Membership.objects.create(user=user, organisation=organisation, role=Role.RESIDENT)
+        limits.MAIL_RECIPIENT.hit(email)
         _send_confirmation(user)
     return user
 
 
 def _send_confirmation(user: User) -> None:
-    from notifications.services import outbox_write  # the one seam to email; see DESIGN.md
-
     with override(user.language or "th"):
         title = _("Confirm your email address")
+    _mail(user, event="account.confirm_email", title=title, url=email_confirm_path(user))
+
+
+def email_confirmation_resend(*, email: str) -> bool:
+    """Send a fresh confirmation link if `email` names an active account not yet confirmed.
+    Returns whether a mail went out (the page says the same either way)."""
+    user = User.objects.filter(email=normalise_email(email), is_active=True, email_confirmed_at__isnull=True).first()
+    if user is None:
+        return False
+    _send_confirmation(user)
+    return True
+
+
+def _mail(user: User, *, event: str, title: str, url: str, **data) -> None:
+    """A mail to one person about their account, in their language, through the outbox (the one
+    seam to email; see DESIGN.md). Addressed by email, not by user: no inbox entry and no
+    unsubscribe link, as the link inside is a secret they asked for."""
+    from notifications.services import outbox_write
+
     outbox_write(
-        event="account.confirm_email",
-        data={"title": title, "url": email_confirm_path(user), "name": user.full_name or user.email},
+        event=event,
+        data={"title": title, "url": url, "name": user.full_name or user.email, **data},
         audience={"emails": [{"email": user.email, "name": user.full_name, "language": user.language}]},
         record_type="accounts.user",
         record_id=user.pk,
     )
+
+
+class ResetTokens(PasswordResetTokenGenerator):
+    """Django's password-reset tokens: they expire after PASSWORD_RESET_TIMEOUT and work once (the
+    hash covers the password and the last sign-in). This one can also tell a link that is ours but
+    too old from one that is forged, mangled or used, so the page can say which."""
+
+    def expired(self, user: User | None, token: str) -> bool:
+        try:
+            timestamp = base36_to_int(str(token).split("-")[0])
+        except ValueError:
+            return False
+        if user is None or self.check_token(user, token):
+            return False
+        ours = any(
+            constant_time_compare(self._make_token_with_timestamp(user, timestamp, secret), token)
+            for secret in [self.secret, *self.secret_fallbacks]
+        )
+        return ours and self._num_seconds(self._now()) - timestamp > settings.PASSWORD_RESET_TIMEOUT
+
+
+reset_tokens = ResetTokens()
+
+
+def password_reset_path(user: User) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    return reverse("accounts:password_reset_confirm", kwargs={"uidb64": uid, "token": reset_tokens.make_token(user)})
+
+
+def password_reset_send(*, user: User) -> None:
+    """Mail `user` a link to choose a new password (Django's token, PASSWORD_RESET_TIMEOUT)."""
+    with override(user.language or "th"):
+        title = _("Choose a new password")
+    _mail(
+        user, event="account.password_reset", title=title, url=password_reset_path(user),
+        valid_minutes=max(1, settings.PASSWORD_RESET_TIMEOUT // 60),
+    )  # fmt: skip
 
 
 def user_confirm_email(*, user: User) -> bool:

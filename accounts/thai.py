@@ -61,17 +61,25 @@ def fiscal_year(value: dt.date | dt.datetime, *, buddhist_era: bool = True) -> i
     return year + BE_OFFSET if buddhist_era else year
 
 
+THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+
+
 def national_id_is_valid(raw: str) -> bool:
-    """13 digits; check digit = (11 − Σ d_i·(13−i) mod 11) mod 10, i = 0..11."""
+    """13 ASCII digits after normalise_national_id, the first not 0 (the first digit is the kind
+    of registration; numbers starting with 0 go to people without Thai registration status, who
+    are not voters, and only voters sign an ordinance initiative); check digit =
+    (11 − Σ d_i·(13−i) mod 11) mod 10, i = 0..11."""
     digits = normalise_national_id(raw)
-    if len(digits) != 13 or not digits.isdigit():
-        return False
+    if len(digits) != 13 or not (digits.isascii() and digits.isdigit()) or digits[0] == "0":
+        return False  # isascii: str.isdigit() also takes other scripts' digits and superscripts
     total = sum(int(digits[i]) * (13 - i) for i in range(12))
     return (11 - total % 11) % 10 == int(digits[12])
 
 
 def normalise_national_id(raw: str) -> str:
-    return "".join(ch for ch in (raw or "") if ch not in " -")
+    """The number as ASCII digits: Thai digits (๑๒๓) become 123, spaces and dashes go. Hash this,
+    so one ID written either way is one signer."""
+    return "".join(ch for ch in (raw or "").translate(THAI_DIGITS) if ch != "-" and not ch.isspace())
 
 
 def keyed_hash(value: str, *, purpose: str) -> str:

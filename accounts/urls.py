@@ -8,5 +8,10 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("register/", views.register, name="register"),
     path("register/sent/", views.register_sent, name="register_sent"),
+    path("confirm/again/", views.confirm_resend, name="confirm_resend"),
     path("confirm/<str:token>/", views.confirm, name="confirm"),
+    path("password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
+    path("password/reset/sent/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path("password/reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
+    path("password/reset/done/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
 ]

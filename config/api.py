@@ -1,4 +1,4 @@
-"""API foundation: one JSON error shape, cursor pagination, the /api/v1/ root.
+"""API foundation: one JSON error shape and the errors every operation documents (pagination: workflows/paging.py).
 
 Every error the API returns looks like
     {"error": {"code": "conflict", "message": "…", "details": {…}}}
@@ -12,7 +12,7 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, pagination, status
+from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -20,13 +20,6 @@ from workflows.errors import ApplicationError, error_body
 from workflows.errors import PermissionDenied as DomainPermissionDenied
 
 log = logging.getLogger(__name__)
-
-
-class CursorPagination(pagination.CursorPagination):
-    page_size = 25
-    page_size_query_param = "page_size"
-    max_page_size = 200
-    ordering = "-id"
 
 
 _DRF_CODES = {

@@ -14,6 +14,9 @@ from .auth_api import TokenView
 _ROOT_LINKS = {
     "petitions": "api:petition-list",
     "consultations": "api:consultation-list",
+    "complaints": "api:complaint-list",
+    "complaint_statistics": "api:complaint-statistics",
+    "surveys": "api:survey-list",
     "audit": "api:audit-list",
     "audit_verify": "api:audit-verify",
     "notifications": "api:notification-list",
@@ -50,4 +53,6 @@ urlpatterns = [
     path("", include("accounts.api_urls")),
     path("", include("notifications.api_urls")),
     path("", include("consultations.api_urls")),
+    path("", include("complaints.api_urls")),
+    path("", include("surveys.api_urls")),
 ]

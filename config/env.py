@@ -55,6 +55,27 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_site_url(name: str) -> str:
+    """The absolute base of links in emails (SITE_URL). Without it, the address the site is served
+    on: HOST and PORT, as `make run` passes them to runserver. A wildcard host (0.0.0.0, ::) is not
+    an address anyone can open, so links name 127.0.0.1 then; a real site sets SITE_URL."""
+    raw = os.environ.get(name)
+    if raw:
+        parsed = urlparse(raw)
+        if parsed.scheme not in {"http", "https"} or not parsed.hostname:
+            raise EnvError(name, f"expected http(s)://host[:port], got {raw!r}")
+        return raw.rstrip("/")
+    host = (os.environ.get("HOST") or "127.0.0.1").strip().strip("[]")
+    port = env_int("PORT", 8000, minimum=1)
+    if port > 65535:
+        raise EnvError("PORT", f"expected a port number (1-65535), got {port}")
+    if host in {"0.0.0.0", "::"}:  # noqa: S104 (a wildcard to replace, not one to bind)
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
 def env_database(name: str, default: str) -> dict:
     import dj_database_url
 

@@ -1,5 +1,5 @@
 """Project middleware: the client's address behind a proxy, JSON 404s under /api/ even with
-DEBUG=1, and Thai-first page language."""
+DEBUG=1, Thai-first page language, and the Content-Security-Policy / Permissions-Policy headers."""
 
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
@@ -48,3 +48,30 @@ class ThaiFirstLocaleMiddleware(LocaleMiddleware):
         if not request.path.startswith("/api/") and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
             request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         super().process_request(request)
+
+
+class SecurityHeadersMiddleware:
+    """Content-Security-Policy and Permissions-Policy on every page (settings: CONTENT_SECURITY_POLICY,
+    CONTENT_SECURITY_POLICY_PATHS, CONTENT_SECURITY_POLICY_REPORT_ONLY, PERMISSIONS_POLICY; an empty
+    value sends no header). Pages carry no inline script or style, so the policy can forbid them:
+    an injected <script> or onclick= does not run. Only HTML documents get the headers: a browser
+    applies them to documents, and the signing lane's JSON answers must stay byte-for-byte Django's."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.csp_header = (
+            "Content-Security-Policy-Report-Only" if settings.CONTENT_SECURITY_POLICY_REPORT_ONLY else "Content-Security-Policy"
+        )
+        # Longest prefix first, so /api/docs/ wins over a policy for /api/.
+        self.csp_paths = sorted(settings.CONTENT_SECURITY_POLICY_PATHS.items(), key=lambda item: -len(item[0]))
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not response.get("Content-Type", "").startswith("text/html"):
+            return response
+        policy = next((p for prefix, p in self.csp_paths if request.path.startswith(prefix)), settings.CONTENT_SECURITY_POLICY)
+        if policy and self.csp_header not in response:
+            response[self.csp_header] = policy
+        if settings.PERMISSIONS_POLICY and "Permissions-Policy" not in response:
+            response["Permissions-Policy"] = settings.PERMISSIONS_POLICY
+        return response

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
-from .env import env_bool, env_database, env_email, env_int, env_list, env_redis, env_str
+from .env import env_bool, env_database, env_email, env_int, env_list, env_redis, env_site_url, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -24,9 +24,14 @@ if not DEBUG and SECRET_KEY == _DEV_SECRET and env_bool("HTTPS", False):
     raise EnvError("SECRET_KEY", "must be set in production (HTTPS=true)")
 # Keyed hash for national ID numbers and IP addresses (PDPA: never stored in clear).
 PII_HASH_KEY = env_str("PII_HASH_KEY") or SECRET_KEY
+# Checkpoints of the audit chain head are signed with an Ed25519 key kept outside the database
+# (docs/AUDIT.md): a hex or base64 seed here, else a key file made once (back it up with var/).
+AUDIT_SIGNING_KEY = env_str("AUDIT_SIGNING_KEY") or ""
+AUDIT_SIGNING_KEY_FILE = env_str("AUDIT_SIGNING_KEY_FILE") or str(VAR_DIR / "audit-signing.key")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = (env_str("SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
+# Links in emails: SITE_URL, else http://HOST:PORT (what `make run` serves on; config/env.py).
+SITE_URL = env_site_url("SITE_URL")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -47,6 +52,8 @@ INSTALLED_APPS = [
     "workflows",
     "petitions",
     "consultations",
+    "complaints",
+    "surveys",
     "config",  # project-wide commands (seed_demo)
 ]
 
@@ -63,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.middleware.SecurityHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -101,11 +109,26 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        # Our people have an email and a full name, not Django's first/last name.
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ["email", "full_name"]},
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Against guessing and mail floods (accounts/limits.py, counted in the cache). Sized for a
+# village meeting on one Wi-Fi: many people behind one address, a few typos each.
+LOGIN_LIMIT_ACCOUNT = env_int("LOGIN_LIMIT_ACCOUNT", 5, minimum=1)  # wrong passwords for one account
+LOGIN_LIMIT_ADDRESS = env_int("LOGIN_LIMIT_ADDRESS", 30, minimum=1)  # wrong passwords from one client address
+LOGIN_LIMIT_SECONDS = env_int("LOGIN_LIMIT_SECONDS", 900, minimum=1)  # within this time; then locked as long
+ACCOUNT_MAIL_LIMIT = env_int("ACCOUNT_MAIL_LIMIT", 3, minimum=1)  # reset/confirmation mails to one address
+ACCOUNT_MAIL_LIMIT_ADDRESS = env_int("ACCOUNT_MAIL_LIMIT_ADDRESS", 50, minimum=1)  # asked from one client address
+ACCOUNT_MAIL_LIMIT_SECONDS = env_int("ACCOUNT_MAIL_LIMIT_SECONDS", 3600, minimum=1)
+# A password-reset link works this long (seconds), and once.
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3600, minimum=60)
 
 # --- Language and time: Thai first, English second; Bangkok time, aware datetimes only.
 LANGUAGE_CODE = "th"
@@ -159,7 +182,15 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {}  # each app adds its periodic tasks in its AppConfig.ready()
+# /healthz (config/health.py): beat queues a heartbeat every HEALTH_HEARTBEAT_SECONDS for a worker
+# to run; 503 when the last one is older than HEALTH_WORKER_MAX_AGE or an outbox row has waited
+# longer than HEALTH_OUTBOX_MAX_AGE to be relayed.
+HEALTH_HEARTBEAT_SECONDS = env_int("HEALTH_HEARTBEAT_SECONDS", 30, minimum=1)
+HEALTH_WORKER_MAX_AGE = env_int("HEALTH_WORKER_MAX_AGE", 120, minimum=1)
+HEALTH_OUTBOX_MAX_AGE = env_int("HEALTH_OUTBOX_MAX_AGE", 300, minimum=1)
 NOTIFICATIONS_FOLLOWABLE = ["petitions.petition", "consultations.consultation"]
+# A complaint photo may be at most this large (complaints/photos.py re-encodes it without metadata).
+COMPLAINT_PHOTO_MAX_BYTES = env_int("COMPLAINT_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
 
 # --- Email
 _email = env_email("EMAIL_URL", "console://")
@@ -181,7 +212,7 @@ REST_FRAMEWORK = {
         "workflows.parsers.FormParser",
         "workflows.parsers.MultiPartParser",
     ],
-    "DEFAULT_PAGINATION_CLASS": "config.api.CursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "workflows.paging.CursorPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -215,6 +246,10 @@ SPECTACULAR_SETTINGS = {
         "PetitionKindEnum": "petitions.models.Kind",
         "ConsultationStateEnum": "consultations.models.State",
         "ReportKindEnum": "consultations.models.Report.Kind",
+        "ComplaintStateEnum": "complaints.models.State",
+        "IntegrityStateEnum": "complaints.models.IntegrityState",
+        "IntegrityKindEnum": "complaints.models.IntegrityKind",
+        "SurveyStateEnum": "surveys.models.State",
     },
 }
 
@@ -228,6 +263,27 @@ SECURE_HSTS_PRELOAD = HTTPS
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy and Permissions-Policy on every page (config.middleware.SecurityHeadersMiddleware;
+# docs/OPERATIONS.md). Pages have no inline script or style (tests/config/test_security_headers.py reads
+# every template), so an injected <script> or onclick= never runs. An empty value sends no header.
+_CSP = [
+    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "font-src 'self'",
+    "connect-src 'self'", "object-src 'none'", "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'",
+]  # fmt: skip
+CONTENT_SECURITY_POLICY = env_str("CONTENT_SECURITY_POLICY", "; ".join(_CSP))
+# Third-party pages that inject their own styles and start a worker: Swagger UI and Redoc (scripts
+# still only from here).
+_CSP_DOCS = [d.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'") for d in _CSP] + ["worker-src 'self' blob:"]
+CONTENT_SECURITY_POLICY_PATHS = dict.fromkeys(
+    ("/api/docs/", "/api/redoc/"), env_str("CONTENT_SECURITY_POLICY_DOCS", "; ".join(_CSP_DOCS))
+)
+CONTENT_SECURITY_POLICY_REPORT_ONLY = env_bool("CONTENT_SECURITY_POLICY_REPORT_ONLY", False)  # to try a new policy
+# Nothing here uses the camera, microphone or payment; geolocation stays ours for complaint locations.
+PERMISSIONS_POLICY = env_str(
+    "PERMISSIONS_POLICY",
+    "accelerometer=(), camera=(), display-capture=(), geolocation=(self), gyroscope=(), magnetometer=(), "
+    "microphone=(), midi=(), payment=(), serial=(), usb=(), xr-spatial-tracking=()",
+)
 # Behind a reverse proxy the connection's address is the proxy's: the client's address is taken
 # from X-Forwarded-For, but only on connections from TRUSTED_PROXIES (workflows/clientip.py).
 BEHIND_PROXY = env_bool("BEHIND_PROXY", False)

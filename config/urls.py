@@ -1,24 +1,30 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
-from . import views
+from accounts.views import set_language
+
+from . import health, views
 
 urlpatterns = [
     path("api/v1/", include("config.api_urls")),  # first: the signing requests are most of a spike
     path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", health.healthz, name="healthz"),
+    path("i18n/setlang/", set_language, name="set_language"),  # its `next` through accounts.redirects
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("petitions/", include("petitions.urls")),
     path("consultations/", include("consultations.urls")),
+    path("complaints/", include("complaints.urls")),
+    path("integrity/", include("complaints.integrity_urls")),
+    path("surveys/", include("surveys.urls")),
     path("notifications/", include("notifications.urls")),
     path("audit/", include("workflows.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
 ]
 

@@ -1,17 +1,12 @@
-"""Project-level pages: home, health, error handlers that answer the API in JSON."""
+"""Project-level pages: home and the error handlers that answer the API in JSON (/healthz: config/health.py)."""
 
 import importlib
-import time
 
-from django.conf import settings
-from django.core.cache import cache
-from django.db import connection
 from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 
 from accounts.selectors import default_organisation
 
@@ -49,49 +44,6 @@ def home(request):
     for app in HOME_SUMMARIES:
         context[app] = _home_summary(app, request.user)
     return render(request, "home.html", context)
-
-
-def _check(fn) -> dict:
-    started = time.monotonic()
-    try:
-        detail = fn()
-    except Exception as exc:  # a health check reports failures, it does not raise them
-        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
-    result = {"ok": True, "ms": round((time.monotonic() - started) * 1000, 1)}
-    if detail:
-        result["detail"] = detail
-    return result
-
-
-def _database():
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        cursor.fetchone()
-    return connection.vendor
-
-
-def _cache():
-    cache.set("healthz", "ok", 10)
-    if cache.get("healthz") != "ok":
-        raise RuntimeError("cache read-back failed")
-    return settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
-
-
-def _broker():
-    if not settings.REDIS_URL:
-        return "eager (no broker configured)"
-    import redis
-
-    client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
-    client.ping()
-    return "redis"
-
-
-@never_cache
-def healthz(request):
-    checks = {"database": _check(_database), "cache": _check(_cache), "broker": _check(_broker)}
-    ok = all(c["ok"] for c in checks.values())
-    return JsonResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503)
 
 
 def handler404(request, exception=None):

@@ -14,7 +14,7 @@ class ConsultationsConfig(AppConfig):
 
         from .models import Consultation
         from .rules import may_see
-        from .services import consultation_on_move
+        from .services import consultation_on_move, consultation_published
 
         registry.register(
             Consultation,
@@ -23,6 +23,7 @@ class ConsultationsConfig(AppConfig):
             title=lambda c: c.title,
             public_url=lambda c: c.get_absolute_url(),
             visible_to=lambda c, user: may_see(user, c),
+            published=consultation_published,
         )
         # "closing soon" reminders, two days (per policy) before a stage ends.
         settings.CELERY_BEAT_SCHEDULE.setdefault(

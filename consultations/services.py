@@ -19,7 +19,7 @@ from accounts.selectors import is_staff_of
 from notifications.services import outbox_write, subscription_follow
 from workflows.errors import Conflict, NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from workflows.models import AuditEntry
-from workflows.services import audit_append, deadline_schedule
+from workflows.services import audit_append, deadline_schedule, published_record
 
 from . import rules
 from .models import (
@@ -592,6 +592,7 @@ def decision_record(
     with transaction.atomic():
         c = _fresh(consultation)
         rules.check("record_decision", actor, c)
+        published_before = consultation_published(c)
         alternatives = {a.pk: a for a in Alternative.objects.filter(consultation=c, visibility=Visibility.PUBLISHED)}
         problems = {p.pk: p for p in Problem.objects.filter(consultation=c, visibility=Visibility.PUBLISHED)}
         errors = {}
@@ -621,6 +622,7 @@ def decision_record(
         for pk, answer in prob_answers.items():
             problems[pk].response = answer
             problems[pk].save(update_fields=["response"])
+        published_record(record=c, actor=actor, name="answers_published", since=published_before)
     return decision
 
 
@@ -641,6 +643,7 @@ def progress_update_post(*, consultation: Consultation, actor, body: str, percen
         update = ProgressUpdate.objects.create(
             created_at=timezone.now(), consultation=c, author=actor, body=body, percent_complete=percent_complete
         )
+        published_record(record=c, actor=actor, name="progress_update")
         outbox_write(
             event="consultation.progress_update",
             data={"title": c.title, "url": _url(c), "body": body[:500], "percent_complete": percent_complete},
@@ -650,6 +653,43 @@ def progress_update_post(*, consultation: Consultation, actor, body: str, percen
             record_id=c.pk,
         )
     return update
+
+
+# --- the published record: what the audit chain binds (workflows.services.published_record) ---------
+
+DECISION_PUBLIC = (State.DECIDED, State.IMPLEMENTING, State.CLOSED)
+
+
+def consultation_published(c: Consultation) -> dict:
+    """What the public reads of a consultation's outcome: the decision once published, the answers
+    to each problem and alternative, and the progress updates. Every change is an audit entry."""
+    content: dict = {}
+    decision = Decision.objects.filter(consultation=c).first() if c.state in DECISION_PUBLIC else None
+    if decision is not None:
+        content["decision"] = {
+            "rationale": decision.rationale,
+            "council_resolution": decision.council_resolution,
+            "chosen": sorted(decision.chosen.values_list("pk", flat=True)),
+        }
+    answers = {
+        "alternatives": dict(
+            Alternative.objects.filter(consultation=c, visibility=Visibility.PUBLISHED)
+            .exclude(response="").order_by("pk").values_list("pk", "response")
+        ),
+        "problems": dict(
+            Problem.objects.filter(consultation=c, visibility=Visibility.PUBLISHED)
+            .exclude(response="").order_by("pk").values_list("pk", "response")
+        ),
+    }  # fmt: skip
+    answers = {kind: {str(pk): text for pk, text in rows.items()} for kind, rows in answers.items() if rows}
+    if answers:
+        content["answers"] = answers
+    updates = list(
+        ProgressUpdate.objects.filter(consultation=c).order_by("created_at", "id").values("id", "body", "percent_complete")
+    )
+    if updates:
+        content["progress"] = updates
+    return content
 
 
 # --- the machine's hook: deadlines and events for every move ------------------------------------------

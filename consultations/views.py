@@ -13,10 +13,10 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.redirects import safe_next
 from accounts.selectors import staff_organisations
 from workflows.errors import ApplicationError, NotFound, ValidationFailed
 from workflows.services import available_transitions
@@ -93,9 +93,7 @@ def action(anchor: str = ""):
             else:
                 if done:
                     messages.success(request, done)
-            target = request.POST.get("next") or ""
-            if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-                target = reverse("consultations:detail", args=[c.pk])
+            target = safe_next(request, request.POST.get("next"), "consultations:detail", c.pk)
             return redirect(target + (f"#{anchor}" if anchor and "#" not in target else ""))
 
         return view

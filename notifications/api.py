@@ -147,7 +147,7 @@ class SubscriptionDetail(APIView):
         tags=["notifications"],
     )
     def get(self, request, record_type: str, record_id: str):
-        record = services.followable_record(record_type, record_id)
+        record = services.followable_record(record_type, record_id, user=request.user)
         state = selectors.follow_state(user=request.user, record=record)
         return Response({k: state[k] for k in ("record_type", "record_id", "following", "auto")})
 

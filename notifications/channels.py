@@ -436,7 +436,11 @@ def send_webhooks(ids: list[int]) -> dict[str, int]:
     token, claimed = claim(ids, channel=Channel.WEBHOOK)
     result = {"sent": 0, "failed": 0, "retry": 0}
     retry = []
+    lease, held = Lease(token), {d.pk for d in claimed}
     for delivery in claimed:
+        held = lease.held(held)  # up to WEBHOOK_TIMEOUT each: keep the claim alive
+        if delivery.pk not in held:
+            continue
         endpoint, event = delivery.endpoint, delivery.event
         try:
             status = webhook_post(

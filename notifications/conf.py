@@ -18,12 +18,16 @@ def _int(name: str, default: int) -> int:
 
 # Recipients per delivery task (one SMTP connection per task).
 CHUNK = _int("NOTIFICATIONS_CHUNK", 500)
-# How long a worker owns the deliveries it claimed; a killed worker's claims come back after this.
-LEASE_SECONDS = _int("NOTIFICATIONS_LEASE_SECONDS", 120)
+# How long a worker owns the deliveries it claimed (renewed at half time while it works); a
+# killed worker's claims come back after this. Lease + sweep period stays under a minute.
+LEASE_SECONDS = _int("NOTIFICATIONS_LEASE_SECONDS", 40)
 # Beat: relay anything left behind (broker down at commit, killed workers) this often.
 SWEEP_SECONDS = _int("NOTIFICATIONS_SWEEP_SECONDS", 15)
-# A pending delivery queued this long ago without being claimed is queued again.
-REQUEUE_AFTER_SECONDS = _int("NOTIFICATIONS_REQUEUE_AFTER_SECONDS", 300)
+# A pending delivery queued this long ago, not claimed, while no task waits in the queue: its
+# task was lost (Redis restarted, a worker died holding it) and it is queued again.
+REQUEUE_AFTER_SECONDS = _int("NOTIFICATIONS_REQUEUE_AFTER_SECONDS", 30)
+# The same while tasks do wait in the queue (workers behind, not a lost task).
+REQUEUE_BUSY_AFTER_SECONDS = _int("NOTIFICATIONS_REQUEUE_BUSY_AFTER_SECONDS", 300)
 # After this many claims a delivery is given up (recorded as failed).
 MAX_ATTEMPTS = _int("NOTIFICATIONS_MAX_ATTEMPTS", 10)
 # An outbox row whose fan-out raised this many times is left for a person to look at.
@@ -35,7 +39,16 @@ KICK_SECONDS = _int("NOTIFICATIONS_KICK_SECONDS", 10)
 WEBHOOK_TIMEOUT = _int("NOTIFICATIONS_WEBHOOK_TIMEOUT", 10)
 
 # Mail a person asked for or must get: sent immediately whatever their preference says.
-TRANSACTIONAL = frozenset({"account.confirm_email", "signature.confirm_requested", "moderation.outcome"})
+TRANSACTIONAL = frozenset(
+    {"account.confirm_email", "account.password_reset", "signature.confirm_requested", "moderation.outcome", "complaint.received"}
+)
 # Links with secrets inside: never in the inbox, never to integrators.
-NO_INAPP = frozenset({"account.confirm_email", "signature.confirm_requested"})
-PRIVATE = TRANSACTIONAL
+NO_INAPP = frozenset({"account.confirm_email", "account.password_reset", "signature.confirm_requested"})
+# Never to integrators' webhooks: mail a person must get, and events about a complaint (each carries
+# its tracking link, a bearer secret; the public gets only the statistics).
+PRIVATE = TRANSACTIONAL | frozenset(
+    {
+        "complaint.assigned", "complaint.in_progress", "complaint.resolved", "complaint.rejected",
+        "complaint.filed", "complaint.sla_warning", "complaint.sla_overdue", "integrity.received", "integrity.moved",
+    }
+)  # fmt: skip

@@ -212,9 +212,25 @@ def enqueue_deliveries(deliveries) -> int:
     return queued
 
 
+def broker_backlog() -> int | None:
+    """How many tasks wait in our queue of the broker (0 when tasks run eagerly), None when the
+    broker cannot say (then nothing can be queued either)."""
+    from celery import current_app as app  # the project's app (config/celery.py), without importing config
+
+    if app.conf.task_always_eager:
+        return 0
+    try:
+        with app.connection_for_read() as connection:
+            return connection.default_channel.queue_declare(queue=app.conf.task_default_queue).message_count
+    except Exception:
+        log.warning("could not read the length of the task queue", exc_info=True)
+        return None
+
+
 def sweep() -> dict[str, int]:
     """Beat task body: relay what the kicks missed, give back leases of killed workers,
-    queue again deliveries whose task was lost."""
+    queue again deliveries whose task was lost. Each comes back within a minute with the
+    defaults: a claim after its lease (40 s), a lost task after 30 s, plus one sweep period (15 s)."""
     relayed = relay_pending()
     now = timezone.now()
     # Digest claims whose worker died go back to the digest.
@@ -225,11 +241,14 @@ def sweep() -> dict[str, int]:
         Q(status=Delivery.Status.PENDING) | Q(status=Delivery.Status.SENDING, lease_until__lt=now),
         attempts__gte=conf.MAX_ATTEMPTS,
     ).update(status=Delivery.Status.FAILED, last_error="gave up after repeated temporary failures", lease_until=None)
-    stale = Delivery.objects.filter(
-        Q(status=Delivery.Status.PENDING, enqueued_at__isnull=True, created_at__lt=now - dt.timedelta(seconds=5))
-        | Q(status=Delivery.Status.PENDING, enqueued_at__lt=now - dt.timedelta(seconds=conf.REQUEUE_AFTER_SECONDS))
-        | Q(status=Delivery.Status.SENDING, lease_until__lt=now)
-    )
+    lost = Q(status=Delivery.Status.PENDING, enqueued_at__isnull=True, created_at__lt=now - dt.timedelta(seconds=5))
+    lost |= Q(status=Delivery.Status.SENDING, lease_until__lt=now)
+    # Queued a while ago and never claimed, while no task waits in the queue: the task was lost
+    # (Redis restarted or flushed, a worker died holding it). While tasks wait it may only be late:
+    # queued again after the longer wait, so a backlog is not doubled every sweep.
+    wait = conf.REQUEUE_AFTER_SECONDS if broker_backlog() == 0 else conf.REQUEUE_BUSY_AFTER_SECONDS
+    lost |= Q(status=Delivery.Status.PENDING, enqueued_at__lt=now - dt.timedelta(seconds=wait))
+    stale = Delivery.objects.filter(lost)
     ids = list(stale.order_by("id").values_list("id", flat=True)[:100_000])
     # enqueue_deliveries only queues pending rows: expired claims are made pending again first.
     Delivery.objects.filter(pk__in=ids, status=Delivery.Status.SENDING, lease_until__lt=now).update(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 from django.apps import apps
 from django.conf import settings
@@ -154,8 +155,9 @@ def is_following(*, user, record) -> bool:
 
 def subscription_follow_ref(*, user, record_type: str, record_id: str, auto: bool = False):
     """Follow a record named by type and id (pages and the API). Only types listed in
-    settings.NOTIFICATIONS_FOLLOWABLE; raises Http404 when there is no such record."""
-    record = followable_record(record_type, record_id)
+    settings.NOTIFICATIONS_FOLLOWABLE; raises Http404 when there is no such record or `user`
+    may not see it."""
+    record = followable_record(record_type, record_id, user=user)
     return subscription_follow(user=user, record=record, auto=auto)
 
 
@@ -172,14 +174,29 @@ def followable_types() -> list[str]:
     return list(getattr(settings, "NOTIFICATIONS_FOLLOWABLE", []))
 
 
-def followable_record(record_type: str, record_id):
+# "app.model" -> (record, user) -> may `user` see it? This app knows no domain model, so
+# workflows.registry.register hands each machine's visible_to over (followable_visibility).
+_visible_to: dict[str, Callable] = {}
+
+
+def followable_visibility(record_type: str, visible_to: Callable) -> None:
+    _visible_to[record_type] = visible_to
+
+
+def followable_record(record_type: str, record_id, *, user):
+    """The record `user` wants to follow, or Http404: not followable, no such record, or one they
+    may not see (a hidden petition, a draft consultation), so following answers as reading does."""
     if record_type not in followable_types():
         raise Http404
     try:
         model = apps.get_model(record_type)
-        return model._default_manager.get(pk=record_id)
+        record = model._default_manager.get(pk=record_id)
     except (LookupError, ValueError, TypeError, ValidationError, ObjectDoesNotExist):
         raise Http404 from None
+    visible_to = _visible_to.get(record_type)
+    if visible_to is not None and not visible_to(record, user):
+        raise Http404
+    return record
 
 
 def notification_mark_read(*, user, ids: list[int] | None = None) -> int:

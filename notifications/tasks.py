@@ -1,24 +1,52 @@
 """Celery tasks of the notifications app. Thin: they take ids and call relay/channels.
 
 Delivery tasks acknowledge late (a worker killed mid-task leaves the message to be
-redelivered) and retry transient failures with exponential back-off; the sweep (beat)
-is the safety net for everything else.
+redelivered) and retry transient failures with exponential back-off: a busy or unreachable
+mail server or receiver, and a database that went away (restarted, failed over) under them.
+The sweep (beat) is the safety net for everything else.
 """
 
+import datetime as dt
+import logging
+
 from celery import shared_task
+from celery.utils.time import get_exponential_backoff_interval
+from django.db import DatabaseError, InterfaceError, OperationalError
+from django.utils import timezone
 
 from .channels import TransientDeliveryError
 
-DELIVERY_TASK = {
-    "bind": False,
-    "acks_late": True,
-    "ignore_result": True,
-    "autoretry_for": (TransientDeliveryError,),
-    "retry_backoff": 5,
-    "retry_backoff_max": 900,
-    "retry_jitter": True,
-    "max_retries": 8,
-}
+log = logging.getLogger(__name__)
+
+# Worth another try later. A database error leaves the rows as they were (pending, or claimed
+# with a lease that runs out), so trying again sends each mail once.
+RETRYABLE = (TransientDeliveryError, OperationalError, InterfaceError)
+RETRY_BACKOFF, RETRY_BACKOFF_MAX, MAX_RETRIES = 5, 900, 8
+DELIVERY_TASK = {"bind": True, "acks_late": True, "ignore_result": True, "max_retries": MAX_RETRIES}
+
+
+def deliver(task, send, ids: list[int]) -> dict:
+    """Run `send(ids)`; on a RETRYABLE error queue the task again after a jittered, doubling pause
+    (5 s, 10 s, ... up to 15 min) and mark its pending rows as queued until then, so the sweep does
+    not queue them a second time in the meantime. After MAX_RETRIES the sweep takes over."""
+    try:
+        return send(ids)
+    except RETRYABLE as exc:
+        if task.request.retries >= task.max_retries:
+            raise
+        countdown = get_exponential_backoff_interval(RETRY_BACKOFF, task.request.retries, RETRY_BACKOFF_MAX, full_jitter=True)
+        log.warning("%s: %s: trying again in %s s", task.name, f"{type(exc).__name__}: {exc}"[:300], countdown)
+        _queued_until(ids, timezone.now() + dt.timedelta(seconds=countdown))
+        raise task.retry(exc=exc, countdown=countdown) from exc
+
+
+def _queued_until(ids: list[int], when) -> None:
+    from .models import Delivery
+
+    try:
+        Delivery.objects.filter(pk__in=ids, status=Delivery.Status.PENDING).update(enqueued_at=when)
+    except DatabaseError:  # the database is what failed: the sweep may queue them once more, which is harmless
+        log.debug("could not mark deliveries as queued for a retry", exc_info=True)
 
 
 @shared_task(name="notifications.relay_outbox", ignore_result=True, acks_late=True)
@@ -41,17 +69,17 @@ def sweep() -> dict:
 
 
 @shared_task(name="notifications.deliver_email", **DELIVERY_TASK)
-def deliver_email(ids: list[int]) -> dict:
+def deliver_email(self, ids: list[int]) -> dict:
     from .channels import send_emails
 
-    return send_emails(ids)
+    return deliver(self, send_emails, ids)
 
 
 @shared_task(name="notifications.deliver_webhooks", **DELIVERY_TASK)
-def deliver_webhooks(ids: list[int]) -> dict:
+def deliver_webhooks(self, ids: list[int]) -> dict:
     from .channels import send_webhooks
 
-    return send_webhooks(ids)
+    return deliver(self, send_webhooks, ids)
 
 
 @shared_task(name="notifications.send_daily_digest", ignore_result=True, acks_late=True)

@@ -5,10 +5,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.redirects import redirect_next
 
 from . import selectors, services
 from .channels import read_unsubscribe_token
@@ -17,10 +18,7 @@ from .models import Channel, Mode, Notification
 
 
 def _back(request, default: str = "notifications:inbox"):
-    target = request.POST.get("next") or request.headers.get("referer") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(target)
-    return redirect(default)
+    return redirect_next(request, default, referer=True)
 
 
 def _is_htmx(request) -> bool:
@@ -90,7 +88,7 @@ def preferences(request):
 
 def _follow_response(request, record_type: str, record_id: str):
     if _is_htmx(request):
-        record = services.followable_record(record_type, record_id)
+        record = services.followable_record(record_type, record_id, user=request.user)
         return render(request, "notifications/follow_button.html", {"record": record})
     return _back(request, default="home")
 

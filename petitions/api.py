@@ -13,9 +13,9 @@ Confirming is idempotent: 200 with "already_confirmed": true the second time.
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import generics, serializers
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -24,7 +24,7 @@ from workflows.errors import NotFound, PermissionDenied, ValidationFailed
 from workflows.jsonviews import Caller, JsonEndpoint
 
 from . import rules, selectors, services
-from .models import Petition, RejectionCode
+from .models import AddressFlag, Petition, RejectionCode
 
 
 def _body(request) -> dict:
@@ -219,8 +219,10 @@ INVALIDATE_RESULT = inline_serializer(
     "InvalidateResult",
     {
         "invalidated": serializers.IntegerField(),
-        "confirmed": serializers.IntegerField(),
-        "signatures": serializers.IntegerField(),
+        "confirmed": serializers.IntegerField(help_text="how many of them had been confirmed (and counted)"),
+        "count_before": serializers.IntegerField(),
+        "count_after": serializers.IntegerField(),
+        "signatures": serializers.IntegerField(help_text="the petition's confirmed count now"),
     },
 )
 
@@ -323,3 +325,117 @@ class InvalidateView(APIView):
         data = body.validated_data
         result = services.signatures_invalidate(petition=petition, actor=request.user, **data)
         return Response(result | {"signatures": selectors.petition_counts(pk, fresh=True).total})
+
+
+# --- busy addresses: the staff review queue (moderators and admins of the petition's organisation)
+def _pairs(name: str, key: str, field):
+    return inline_serializer(name, {key: field, "count": serializers.IntegerField()}, many=True)
+
+
+class AddressFlagSerializer(serializers.Serializer):
+    """A flagged address (keyed hash only) and the pattern of its signatures (selectors.FlagPattern)."""
+
+    id = serializers.IntegerField(source="flag.pk")
+    petition = serializers.IntegerField(source="flag.petition_id")
+    petition_title = serializers.CharField(source="flag.petition.title")
+    ip_hash = serializers.CharField(source="flag.ip_hash")
+    state = serializers.ChoiceField(source="flag.state", choices=AddressFlag.State.choices)
+    flagged_at = serializers.DateTimeField(source="flag.flagged_at")
+    reviewed_at = serializers.DateTimeField(source="flag.reviewed_at", allow_null=True)
+    signatures = serializers.IntegerField(help_text="pending + confirmed")
+    confirmed = serializers.IntegerField()
+    pending = serializers.IntegerField()
+    ended = serializers.IntegerField(help_text="invalidated or withdrawn")
+    first_seen = serializers.DateTimeField(allow_null=True)
+    last_seen = serializers.DateTimeField(allow_null=True)
+    span_seconds = serializers.SerializerMethodField()
+    villages = serializers.SerializerMethodField()
+    email_domains = serializers.SerializerMethodField()
+    per_minute = serializers.SerializerMethodField()
+
+    def get_span_seconds(self, obj) -> int:
+        return int(obj.span.total_seconds())
+
+    @extend_schema_field(_pairs("FlagVillage", "village", serializers.IntegerField()))
+    def get_villages(self, obj):
+        return [{"village": n, "count": c} for n, c in obj.villages]
+
+    @extend_schema_field(_pairs("FlagDomain", "domain", serializers.CharField()))
+    def get_email_domains(self, obj):
+        return [{"domain": d, "count": c} for d, c in obj.domains]
+
+    @extend_schema_field(_pairs("FlagMinute", "minute", serializers.DateTimeField()))
+    def get_per_minute(self, obj):
+        return [{"minute": m.isoformat(), "count": c} for m, c in obj.minutes]
+
+
+class AddressFlagList(APIView):
+    """GET /api/v1/address-flags/?state=open&petition=<id>: the busy addresses waiting for review
+    (state: open, cleared, invalidated or "all"), newest first, at most 100."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("state", str, enum=[*AddressFlag.State.values, "all"], description="default: open"),
+            OpenApiParameter("petition", int),
+        ],
+        responses={200: AddressFlagSerializer(many=True), 400: OpenApiResponse(description="invalid")},
+        tags=["petitions"],
+    )
+    def get(self, request):
+        state = request.query_params.get("state") or AddressFlag.State.OPEN
+        petition = request.query_params.get("petition") or None
+        errors = {}
+        if state not in [*AddressFlag.State.values, "all"]:
+            errors["state"] = [_("Choose one of: %(codes)s") % {"codes": ", ".join([*AddressFlag.State.values, "all"])}]
+        if petition is not None and not (petition.isdigit() and len(petition) <= 18):
+            errors["petition"] = [_("A petition number.")]
+        if errors:
+            raise ValidationFailed(details=errors)
+        if not selectors.review_organisations(request.user):
+            raise PermissionDenied()
+        rows = selectors.address_flags(
+            request.user, state="" if state == "all" else state, petition_id=int(petition) if petition else None
+        )
+        return Response(AddressFlagSerializer(rows, many=True).data)
+
+
+class FlagInvalidateRequest(serializers.Serializer):
+    reason = serializers.CharField(max_length=4000, help_text="kept in the audit trail")
+
+
+class FlagClearRequest(serializers.Serializer):
+    reason = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+
+
+class AddressFlagInvalidate(APIView):
+    """POST /api/v1/address-flags/<id>/invalidate/ {"reason"}: invalidate every pending and
+    confirmed signature from the address on its petition (audited with the counts before/after)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=FlagInvalidateRequest, responses={200: INVALIDATE_RESULT}, tags=["petitions"])
+    def post(self, request, pk: int):
+        body = FlagInvalidateRequest(data=_body(request))
+        body.is_valid(raise_exception=True)
+        result = services.address_flag_invalidate(flag_id=pk, actor=request.user, reason=body.validated_data["reason"])
+        petition_id = AddressFlag.objects.values_list("petition_id", flat=True).get(pk=pk)
+        return Response(result | {"signatures": selectors.petition_counts(petition_id, fresh=True).total})
+
+
+class AddressFlagClear(APIView):
+    """POST /api/v1/address-flags/<id>/clear/ {"reason"}: the signatures stand (audited)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=FlagClearRequest,
+        responses={200: inline_serializer("ClearResult", {"id": serializers.IntegerField(), "state": serializers.CharField()})},
+        tags=["petitions"],
+    )
+    def post(self, request, pk: int):
+        body = FlagClearRequest(data=_body(request))
+        body.is_valid(raise_exception=True)
+        flag = services.address_flag_clear(flag_id=pk, actor=request.user, reason=body.validated_data["reason"])
+        return Response({"id": flag.pk, "state": flag.state})

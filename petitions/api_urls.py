@@ -14,4 +14,7 @@ urlpatterns = [
     path("petitions/<int:pk>/signatures/invalidate/", api.InvalidateView.as_view(), name="petition-signatures-invalidate"),
     path("petitions/<int:pk>/sponsors/", api.SponsorView.as_view(), name="petition-sponsor"),
     path("signatures/withdraw/", api.WithdrawView.as_view(), name="signature-withdraw"),
+    path("address-flags/", api.AddressFlagList.as_view(), name="address-flag-list"),
+    path("address-flags/<int:pk>/invalidate/", api.AddressFlagInvalidate.as_view(), name="address-flag-invalidate"),
+    path("address-flags/<int:pk>/clear/", api.AddressFlagClear.as_view(), name="address-flag-clear"),
 ]

@@ -21,6 +21,7 @@ class PetitionsConfig(AppConfig):
             title=machine.title,
             public_url=machine.public_url,
             visible_to=machine.visible_to,
+            published=machine.published,
         )
         # The periodic check: "deadline near" reminders and threshold reconciliation.
         settings.CELERY_BEAT_SCHEDULE.setdefault("petitions-check", {"task": "petitions.check", "schedule": 300.0})

@@ -231,3 +231,18 @@ def visible_to(petition: Petition, user) -> bool:
     from . import rules
 
     return rules.can_see(petition, user)
+
+
+def published(petition: Petition) -> dict:
+    """What the public reads of a petition's answers: bound into the audit chain each time it changes."""
+    content: dict = {}
+    response = Response.objects.filter(petition=petition).first()
+    if response is not None:
+        content["response"] = {"text": response.text, "published_at": _iso(response.published_at)}
+    outcome = CouncilOutcome.objects.filter(petition=petition).first()
+    if outcome is not None:
+        content["council_outcome"] = {
+            "decision": outcome.decision, "summary": outcome.summary, "meeting": outcome.meeting,
+            "decided_on": _iso(outcome.decided_on),
+        }  # fmt: skip
+    return content

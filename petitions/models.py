@@ -84,11 +84,22 @@ class PetitionPolicy(models.Model):
     council_days = models.PositiveSmallIntegerField(_("days for the council to decide"), default=60)
     moderation_overdue_days = models.PositiveSmallIntegerField(_("days before moderation is overdue"), default=14)
     reminder_days = models.PositiveSmallIntegerField(_("days before a deadline to remind staff"), default=3)
-    # Rate limits (fixed windows in the cache, Redis in production).
-    ip_limit = models.PositiveIntegerField(_("sign requests per IP address and window"), default=20)
-    ip_window_seconds = models.PositiveIntegerField(_("IP window (seconds)"), default=3600)
+    # Fraud controls (docs/OPERATIONS.md#fraud-controls). Many honest people share one address (a
+    # village meeting on one Wi-Fi, a carrier's NAT), so a busy address is only flagged for staff to
+    # review; a request is refused only above limits that no meeting hall reaches. Fixed windows in
+    # the cache (Redis in production), per petition and address.
+    ip_review_limit = models.PositiveIntegerField(
+        _("signatures per address and window before staff are asked to review them"), default=20
+    )
+    ip_limit = models.PositiveIntegerField(_("sign requests per address and window (refused above: clear abuse)"), default=300)
+    ip_window_seconds = models.PositiveIntegerField(_("address window (seconds)"), default=3600)
     petition_limit = models.PositiveIntegerField(_("sign requests per petition and window"), default=6000)
     petition_window_seconds = models.PositiveIntegerField(_("petition window (seconds)"), default=60)
+    # Trending alert to staff: more than trend_min_signatures in the last trend_window_minutes and
+    # more than trend_factor times the previous hour's rate (checked by petitions_check).
+    trend_window_minutes = models.PositiveSmallIntegerField(_("trending: window (minutes)"), default=10)
+    trend_min_signatures = models.PositiveIntegerField(_("trending: at least this many signatures in the window"), default=50)
+    trend_factor = models.PositiveSmallIntegerField(_("trending: times the previous hour's rate"), default=5)
 
     class Meta:
         verbose_name = _("petition policy")
@@ -336,7 +347,9 @@ class SignatureState(models.TextChoices):
     CONFIRMED = "confirmed", _("Confirmed")
     INVALIDATED = "invalidated", _("Invalidated by staff")
     WITHDRAWN = "withdrawn", _("Withdrawn by the signer")
-    FRAUDULENT = "fraudulent", _("Flagged by the rate limits")
+    # Set by an earlier version's rate limits; nothing sets it now (busy addresses are flagged for
+    # review instead, AddressFlag). Migration 0002 gave such signatures back their pending state.
+    FRAUDULENT = "fraudulent", _("Voided by the old rate limits")
 
 
 class Signature(models.Model):
@@ -363,7 +376,7 @@ class Signature(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_sent_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)
-    ended_at = models.DateTimeField(null=True, blank=True)  # invalidated, withdrawn or flagged
+    ended_at = models.DateTimeField(null=True, blank=True)  # invalidated or withdrawn
 
     class Meta:
         ordering = ["id"]
@@ -433,8 +446,45 @@ class CouncilOutcome(models.Model):
         return f"council outcome of {self.petition_id}: {self.decision}"
 
 
+class AddressFlag(models.Model):
+    """A busy address on one petition, for staff to review (the UK petitions service's way): its
+    signatures keep counting once confirmed by email; staff look at the pattern (selectors.
+    address_flags) and either clear the flag or invalidate the address's signatures in bulk
+    (services.address_flag_clear / address_flag_invalidate, both audited).
+
+    Opened by the signing path when an address passes the policy's ip_review_limit within its
+    window; a reviewed flag opens again when as many new signatures come from the address after
+    the review (`since_review`)."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Waiting for review")
+        CLEARED = "cleared", _("Cleared: the signatures stand")
+        INVALIDATED = "invalidated", _("Signatures invalidated")
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="address_flags")
+    ip_hash = models.CharField(max_length=64)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.OPEN)
+    flagged_at = models.DateTimeField(default=timezone.now)  # opened, or opened again after a review
+    last_seen = models.DateTimeField(default=timezone.now)  # the address's latest signature
+    since_review = models.PositiveIntegerField(default=0)  # signatures from it since it was flagged or reviewed
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-flagged_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["petition", "ip_hash"], name="address_flag_once_per_petition")]
+        indexes = [models.Index(fields=["state", "petition"], name="address_flag_state_idx")]
+        verbose_name = _("flagged address")
+        verbose_name_plural = _("flagged addresses")
+
+    def __str__(self) -> str:
+        return f"address {self.ip_hash[:8]} on {self.petition_id} ({self.state})"
+
+
 class Reminder(models.Model):
-    """A "deadline near" reminder sent once (petitions_check): unique per petition, kind and due date."""
+    """A staff alert sent once (petitions_check): unique per petition, kind and due date. Kinds:
+    "deadline near" reminders (due_at = the deadline) and trending alerts ("trending", due_at = the
+    start of the window in which the petition's signing rate jumped)."""
 
     petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=40)

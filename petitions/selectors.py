@@ -4,15 +4,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import Q, Sum
+from django.db.models import Count, Max, Min, Q, Sum, Value
+from django.db.models.functions import StrIndex, Substr, TruncMinute
 
-from accounts.models import Village
-from accounts.selectors import staff_organisations
+from accounts.models import Role, Village
+from accounts.selectors import has_role, staff_organisations
 
-from .models import PUBLIC_STATES, Petition, PetitionPolicy, SignatureTally, State
+from .models import PUBLIC_STATES, AddressFlag, Petition, PetitionPolicy, Signature, SignatureState, SignatureTally, State
 
 COUNTS_TTL = 5  # seconds a page may show a count behind the truth
 
@@ -150,3 +152,89 @@ def home_summary(user) -> dict:
     latest = list(petitions_public(states=[State.OPEN])[:3])
     totals = totals_for([p.pk for p in latest])
     return {"open": [(p, totals[p.pk]) for p in latest]}
+
+
+# --- busy addresses: the review queue -----------------------------------------------------------
+@dataclass
+class FlagPattern:
+    """What staff need to judge a flagged address: how many, how fast, from where, confirmed or not."""
+
+    flag: AddressFlag
+    confirmed: int = 0
+    pending: int = 0
+    ended: int = 0  # invalidated, withdrawn (or voided by the old rate limits)
+    first_seen: dt.datetime | None = None
+    last_seen: dt.datetime | None = None
+    villages: list[tuple[int, int]] = field(default_factory=list)  # (หมู่ที่, signatures), busiest first
+    domains: list[tuple[str, int]] = field(default_factory=list)  # (email domain, signatures), busiest first
+    minutes: list[tuple[dt.datetime, int]] = field(default_factory=list)  # per-minute histogram, in time order
+
+    @property
+    def signatures(self) -> int:
+        return self.confirmed + self.pending
+
+    @property
+    def span(self) -> dt.timedelta:
+        return (self.last_seen - self.first_seen) if self.first_seen and self.last_seen else dt.timedelta(0)
+
+    @property
+    def span_minutes(self) -> int:
+        return math.ceil(self.span.total_seconds() / 60)
+
+    @property
+    def busiest_minute(self) -> int:
+        return max((n for _m, n in self.minutes), default=0)
+
+
+MAX_FLAGS = 100  # a queue page; older flags of a state are reached with ?petition=
+MAX_MINUTES = 120  # histogram rows per flag (the latest)
+
+
+def review_organisations(user) -> list[int]:
+    """Organisations whose petition signatures `user` may review (rules.can_review_signatures)."""
+    return [o.pk for o in staff_organisations(user) if has_role(user, o.pk, Role.MODERATOR, Role.ADMIN)]
+
+
+def address_flags(user, *, state: str = AddressFlag.State.OPEN, petition_id: int | None = None) -> list[FlagPattern]:
+    """Flagged addresses of the petitions `user` may review, each with its signatures' pattern, in
+    five queries whatever their number (the flags, then four GROUP BYs over their signatures)."""
+    flags = AddressFlag.objects.filter(petition__organisation_id__in=review_organisations(user)).select_related("petition")
+    if state:
+        flags = flags.filter(state=state)
+    if petition_id is not None:
+        flags = flags.filter(petition_id=petition_id)
+    patterns = {(f.petition_id, f.ip_hash): FlagPattern(flag=f) for f in flags.order_by("-flagged_at", "-id")[:MAX_FLAGS]}
+    if not patterns:
+        return []
+    signatures = Signature.objects.filter(
+        petition_id__in={pid for pid, _ip in patterns}, ip_hash__in={ip for _pid, ip in patterns}
+    ).order_by()
+    active = Q(state__in=[SignatureState.PENDING, SignatureState.CONFIRMED])
+    for row in signatures.values("petition_id", "ip_hash").annotate(
+        confirmed=Count("id", filter=Q(state=SignatureState.CONFIRMED)),
+        pending=Count("id", filter=Q(state=SignatureState.PENDING)),
+        ended=Count("id", filter=~active),
+        first=Min("created_at"),
+        last=Max("created_at"),
+    ):
+        pattern = patterns.get((row["petition_id"], row["ip_hash"]))
+        if pattern is not None:
+            pattern.confirmed, pattern.pending, pattern.ended = row["confirmed"], row["pending"], row["ended"]
+            pattern.first_seen, pattern.last_seen = row["first"], row["last"]
+    groups = {
+        "villages": signatures.filter(active).values_list("petition_id", "ip_hash", "village_number"),
+        "domains": signatures.filter(active)
+        .annotate(domain=Substr("email", StrIndex("email", Value("@")) + 1))
+        .values_list("petition_id", "ip_hash", "domain"),
+        "minutes": signatures.annotate(minute=TruncMinute("created_at")).values_list("petition_id", "ip_hash", "minute"),
+    }
+    for name, rows in groups.items():
+        for pid, ip, key, n in rows.annotate(n=Count("id")):
+            pattern = patterns.get((pid, ip))
+            if pattern is not None:
+                getattr(pattern, name).append((key, n))
+    for pattern in patterns.values():
+        pattern.villages.sort(key=lambda kv: (-kv[1], kv[0]))
+        pattern.domains.sort(key=lambda kv: (-kv[1], kv[0]))
+        pattern.minutes = sorted(pattern.minutes)[-MAX_MINUTES:]
+    return list(patterns.values())

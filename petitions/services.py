@@ -27,6 +27,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, Count, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -43,11 +44,13 @@ from workflows.errors import (
     ValidationFailed,
 )
 from workflows.models import AuditEntry
+from workflows.ratelimit import hit
 from workflows.services import audit_append, transition
 
 from . import rules, signing
 from .models import (
     WITHDRAWABLE_STATES,
+    AddressFlag,
     Kind,
     Petition,
     PetitionPolicy,
@@ -281,7 +284,7 @@ def _hits(windows: list[tuple[str, int]]) -> list[int]:
     keys = [(f"petition-rl:{key}:{int(now // window)}", window) for key, window in windows]
     client = _redis()
     if client is None:
-        return [_hit_cache(key, window) for key, window in keys]
+        return [hit(key, window) for key, window in keys]
     if time.monotonic() < _redis_down_until:
         return [0] * len(keys)
     try:
@@ -309,17 +312,12 @@ return out
 _incr_script = None
 
 
-def _hit_cache(key: str, window: int) -> int:
-    if cache.add(key, 1, timeout=window + 1):
-        return 1
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=window + 1)
-        return 1
+def _rate_limit(target: SignTarget, ip_hash: str) -> bool:
+    """Refuse clear abuse (429); return whether the address is busy enough for staff to review.
 
-
-def _rate_limit(target: SignTarget, ip_hash: str) -> None:
+    Many honest people share one address (a village meeting on one Wi-Fi, a mobile carrier's NAT),
+    so the per-address refusal is sized far above a meeting hall (policy ip_limit, 300 an hour by
+    default); below it a busy address is flagged for review (AddressFlag), never voided."""
     windows = [(f"p:{target.pk}", target.petition_window)]
     if ip_hash:
         windows.append((f"ip:{target.pk}:{ip_hash}", target.ip_window))
@@ -329,29 +327,44 @@ def _rate_limit(target: SignTarget, ip_hash: str) -> None:
             _("This petition is receiving very many signatures; please try again in a minute."),
             details={"retry_after_seconds": target.petition_window, "scope": "petition"},
         )
-    if ip_hash and counts[1] > target.ip_limit:
-        if counts[1] == target.ip_limit + 1:  # the first request over the limit flags the burst once
-            _flag_fraudulent(target, ip_hash, since=timezone.now() - dt.timedelta(seconds=target.ip_window))
+    if not ip_hash:
+        return False
+    if counts[1] > target.ip_limit:
         raise RateLimited(
-            _("Too many signatures from your network; please try again later."),
+            _("Too many signatures from your network in a short time; please try again later."),
             details={"retry_after_seconds": target.ip_window, "scope": "ip"},
         )
+    return counts[1] >= target.review_limit
 
 
-def _flag_fraudulent(target: SignTarget, ip_hash: str, *, since: dt.datetime) -> int:
-    """Unconfirmed signatures of a burst from one address are flagged, not counted. Confirmed ones
-    stay for staff to review (bulk invalidation by IP hash)."""
-    with transaction.atomic():
-        flagged = Signature.objects.filter(
-            petition_id=target.pk, ip_hash=ip_hash, state=SignatureState.PENDING, created_at__gte=since
-        ).update(state=SignatureState.FRAUDULENT, ended_at=timezone.now())
-        if flagged:
+def _address_busy(target: SignTarget, ip_hash: str, *, now: dt.datetime) -> None:
+    """A new signature from a busy address: count it into the address's review flag, opening the
+    flag the first time (audited) and again once as many signatures as the review limit came after
+    a review. One UPDATE for an existing flag; only flagged addresses pay it."""
+    reopen = ~Q(state=AddressFlag.State.OPEN) & Q(since_review__gte=target.review_limit - 1)
+    updated = AddressFlag.objects.filter(petition_id=target.pk, ip_hash=ip_hash).update(
+        last_seen=now,
+        since_review=F("since_review") + 1,
+        state=Case(When(reopen, then=Value(AddressFlag.State.OPEN)), default=F("state")),
+        flagged_at=Case(When(reopen, then=Value(now)), default=F("flagged_at")),
+    )
+    if updated:
+        return
+    try:
+        with transaction.atomic():
+            flag = AddressFlag.objects.create(
+                petition_id=target.pk, ip_hash=ip_hash, flagged_at=now, last_seen=now, since_review=target.review_limit
+            )
             audit_append(
-                action=AuditEntry.Action.SYSTEM, name="signatures_flagged_fraudulent", actor=None,
-                record_type="petitions.petition", record_id=target.pk, organisation_id=target.organisation_id,
-                reason="rate limit", payload={"ip_hash": ip_hash, "since": since.isoformat(), "count": flagged},
+                action=AuditEntry.Action.SYSTEM, name="address_flagged", actor=None, record_type="petitions.petition",
+                record_id=target.pk, organisation_id=target.organisation_id, reason="busy address",
+                payload={"flag": flag.pk, "ip_hash": ip_hash, "review_limit": target.review_limit,
+                         "window_seconds": target.ip_window},
             )  # fmt: skip
-    return flagged
+    except IntegrityError:  # a concurrent signature from the same address opened it first
+        AddressFlag.objects.filter(petition_id=target.pk, ip_hash=ip_hash).update(
+            last_seen=now, since_review=F("since_review") + 1
+        )
 
 
 def client_ip_hash(ip: str) -> str:
@@ -364,7 +377,7 @@ def client_ip_hash(ip: str) -> str:
 # that statement did not do the plain thing, and explains why. Hand-written SQL instead of the ORM:
 # here the ORM's query building costs more CPU than the database work. Everything else uses the ORM.
 _POLICY_DEFAULTS = {name: PetitionPolicy._meta.get_field(name).default for name in (
-    "ip_limit", "ip_window_seconds", "petition_limit", "petition_window_seconds")}  # fmt: skip
+    "ip_limit", "ip_window_seconds", "petition_limit", "petition_window_seconds", "ip_review_limit")}  # fmt: skip
 TARGET_TTL = 5.0  # seconds a process reuses what signing needs to know about an open petition
 
 
@@ -383,6 +396,7 @@ class SignTarget:
     ip_window: int
     petition_limit: int
     petition_window: int
+    review_limit: int
 
     @property
     def is_ordinance(self) -> bool:
@@ -397,7 +411,7 @@ def _sign_target(petition_id: int) -> SignTarget | None:
     sql = (
         "SELECT p.id, p.organisation_id, p.kind, p.title, p.state, "
         "CASE WHEN p.state = %s AND (p.closes_at IS NULL OR p.closes_at > %s) THEN 1 ELSE 0 END, "
-        "pol.ip_limit, pol.ip_window_seconds, pol.petition_limit, pol.petition_window_seconds "
+        "pol.ip_limit, pol.ip_window_seconds, pol.petition_limit, pol.petition_window_seconds, pol.ip_review_limit "
         "FROM petitions_petition p LEFT JOIN petitions_petitionpolicy pol ON pol.organisation_id = p.organisation_id "
         "WHERE p.id = %s"
     )
@@ -416,6 +430,7 @@ def _sign_target(petition_id: int) -> SignTarget | None:
         ip_window=d["ip_window_seconds"] if row[7] is None else row[7],
         petition_limit=d["petition_limit"] if row[8] is None else row[8],
         petition_window=d["petition_window_seconds"] if row[9] is None else row[9],
+        review_limit=d["ip_review_limit"] if row[10] is None else row[10],
     )  # fmt: skip
 
 
@@ -552,7 +567,7 @@ def signature_sign(
     target = _check_open(_sign_target_cached(petition_id) if fast else _sign_target(petition_id))
     clean = _clean_signer(target, name=name, email=email, village=village, consent=consent, national_id=national_id)
     ip_hash = client_ip_hash(ip)
-    _rate_limit(target, ip_hash)
+    busy = _rate_limit(target, ip_hash)
     now = timezone.now()
     signature = Signature(
         petition_id=target.pk, state=SignatureState.PENDING, ip_hash=ip_hash, language=(language or "th")[:2],
@@ -564,6 +579,8 @@ def signature_sign(
             signature=signature, target=target, mac=_token_mac(signature.salt), link_head=CONFIRM_LINK_HEAD,
             event=CONFIRM_REQUESTED, data=data, audience=audience,
         ):  # fmt: skip
+            if busy:
+                _address_busy(target, ip_hash, now=now)
             return signature, "created"
         target = _check_open(_sign_target(petition_id))  # it wrote nothing: find out why, below
     if (
@@ -581,6 +598,8 @@ def signature_sign(
                 cursor.execute(_INSERT_SQL, values)
                 signature.pk = cursor.fetchone()[0]
             _confirm_requested_event(target, signature)
+            if busy:
+                _address_busy(target, ip_hash, now=now)
         return signature, "created"
     except IntegrityError:
         pass
@@ -742,35 +761,104 @@ def signatures_invalidate(
         errors["created_to"] = [_("The end of the window is before its start.")]
     if errors:
         raise ValidationFailed(details=errors)
+    filters = {
+        "email_domain": email_domain,
+        "ip_hash": ip_hash,
+        "created_from": created_from.isoformat() if created_from else "",
+        "created_to": created_to.isoformat() if created_to else "",
+    }
     with transaction.atomic():
-        qs = Signature.objects.filter(petition=petition, state__in=[SignatureState.PENDING, SignatureState.CONFIRMED])
-        if email_domain:
-            qs = qs.filter(email__endswith="@" + email_domain)
-        if ip_hash:
-            qs = qs.filter(ip_hash=ip_hash)
-        if created_from:
-            qs = qs.filter(created_at__gte=created_from)
-        if created_to:
-            qs = qs.filter(created_at__lt=created_to)
-        rows = list(qs.select_for_update().order_by("id").values_list("id", "state", "village_number", "confirmed_at"))
-        ids = [r[0] for r in rows]
-        confirmed = [(r[2], r[3]) for r in rows if r[1] == SignatureState.CONFIRMED]
-        if ids:
-            Signature.objects.filter(id__in=ids).update(state=SignatureState.INVALIDATED, ended_at=timezone.now())
-        if confirmed:
-            _tally_add(petition.pk, 0, _deltas_for(confirmed, -1))
-        filters = {
-            "email_domain": email_domain,
-            "ip_hash": ip_hash,
-            "created_from": created_from.isoformat() if created_from else "",
-            "created_to": created_to.isoformat() if created_to else "",
-        }
-        audit_append(
-            action=AuditEntry.Action.MODERATION, name="signatures_invalidated", actor=actor, record=petition,
-            reason=reason, payload={"filter": filters, "invalidated": len(ids), "confirmed": len(confirmed)},
-        )  # fmt: skip
+        result = _invalidate(petition=petition, actor=actor, reason=reason, filters=filters)
     cache.delete(counts_key(petition.pk))
-    return {"invalidated": len(ids), "confirmed": len(confirmed)}
+    return result
+
+
+def _invalidate(*, petition: Petition, actor, reason: str, filters: dict, flag: AddressFlag | None = None) -> dict:
+    """Invalidate the active signatures matching `filters` (signatures_invalidate's keys) in the
+    caller's transaction, lower the tallies and append one audit entry. The entry's from/to show
+    the petition's confirmed count before and after (the public audit page reads "5 → 2"); its
+    payload (kept as a digest) has the filter and the numbers. The caller drops the cached counts
+    after its commit."""
+    qs = Signature.objects.filter(petition=petition, state__in=[SignatureState.PENDING, SignatureState.CONFIRMED])
+    if filters["email_domain"]:
+        qs = qs.filter(email__endswith="@" + filters["email_domain"])
+    if filters["ip_hash"]:
+        qs = qs.filter(ip_hash=filters["ip_hash"])
+    if filters["created_from"]:
+        qs = qs.filter(created_at__gte=dt.datetime.fromisoformat(filters["created_from"]))
+    if filters["created_to"]:
+        qs = qs.filter(created_at__lt=dt.datetime.fromisoformat(filters["created_to"]))
+    rows = list(qs.select_for_update().order_by("id").values_list("id", "state", "village_number", "confirmed_at"))
+    ids = [r[0] for r in rows]
+    confirmed = [(r[2], r[3]) for r in rows if r[1] == SignatureState.CONFIRMED]
+    before = petition_total(petition.pk)
+    if ids:
+        Signature.objects.filter(id__in=ids).update(state=SignatureState.INVALIDATED, ended_at=timezone.now())
+    if confirmed:
+        _tally_add(petition.pk, 0, _deltas_for(confirmed, -1))
+    payload = {"filter": filters, "invalidated": len(ids), "confirmed": len(confirmed), "count_before": before,
+               "count_after": before - len(confirmed)}  # fmt: skip
+    if flag is not None:
+        payload["flag"] = flag.pk
+    audit_append(
+        action=AuditEntry.Action.MODERATION, name="signatures_invalidated", actor=actor, record=petition, reason=reason,
+        from_state=str(before), to_state=str(payload["count_after"]), payload=payload,
+    )  # fmt: skip
+    return {"invalidated": len(ids), "confirmed": len(confirmed), "count_before": before, "count_after": payload["count_after"]}
+
+
+# --- busy addresses: the review queue -----------------------------------------------------------
+def _flag_for_review(flag_id: int, actor) -> AddressFlag:
+    """The flag, locked, if `actor` may review its petition's signatures; NotFound otherwise (to
+    anyone else a flag does not exist, as the queue shows it to nobody else)."""
+    flag = AddressFlag.objects.select_for_update().filter(pk=flag_id).first()
+    petition = Petition.objects.filter(pk=flag.petition_id).first() if flag else None
+    if petition is None or not rules.can_review_signatures(petition, actor):
+        raise NotFound(_("There is no such flagged address."))
+    flag.petition = petition
+    return flag
+
+
+def _reviewed(flag: AddressFlag, actor, state: str) -> None:
+    flag.state, flag.reviewed_at, flag.since_review = state, timezone.now(), 0
+    flag.reviewed_by = actor if getattr(actor, "pk", None) else None
+    flag.save(update_fields=["state", "reviewed_at", "reviewed_by", "since_review"])
+
+
+def address_flag_invalidate(*, flag_id: int, actor, reason: str) -> dict:
+    """One click: invalidate every pending and confirmed signature from the flagged address on its
+    petition (the counts go down), audited with the counts before and after and the reason."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(details={"reason": [_("This field is required.")]})
+    with transaction.atomic():
+        flag = _flag_for_review(flag_id, actor)
+        filters = {"email_domain": "", "ip_hash": flag.ip_hash, "created_from": "", "created_to": ""}
+        result = _invalidate(petition=flag.petition, actor=actor, reason=reason, filters=filters, flag=flag)
+        _reviewed(flag, actor, AddressFlag.State.INVALIDATED)
+    cache.delete(counts_key(flag.petition_id))
+    return result
+
+
+def address_flag_clear(*, flag_id: int, actor, reason: str = "") -> AddressFlag:
+    """One click: staff looked at the pattern and the signatures stand (a meeting, a shared
+    network). Audited; the flag opens again if the address gets busy once more."""
+    with transaction.atomic():
+        flag = _flag_for_review(flag_id, actor)
+        if flag.state != AddressFlag.State.OPEN:
+            raise Conflict(_("This address has already been reviewed."), code="already_reviewed", details={"state": flag.state})
+        active = Signature.objects.filter(
+            petition_id=flag.petition_id, ip_hash=flag.ip_hash, state__in=[SignatureState.PENDING, SignatureState.CONFIRMED]
+        )
+        confirmed = active.filter(state=SignatureState.CONFIRMED).count()
+        count = str(petition_total(flag.petition_id))  # before and after: the signatures stand
+        audit_append(
+            action=AuditEntry.Action.MODERATION, name="address_flag_cleared", actor=actor, record=flag.petition,
+            reason=(reason or "").strip(), from_state=count, to_state=count,
+            payload={"flag": flag.pk, "ip_hash": flag.ip_hash, "signatures": active.count(), "confirmed": confirmed},
+        )  # fmt: skip
+        _reviewed(flag, actor, AddressFlag.State.CLEARED)
+    return flag
 
 
 def petition_act(*, petition: Petition, name: str, actor, reason: str = "", payload: dict | None = None) -> Petition:
@@ -789,6 +877,8 @@ __all__ = [
     "signature_sign",
     "signature_withdraw",
     "signatures_invalidate",
+    "address_flag_clear",
+    "address_flag_invalidate",
     "sponsor_add",
     "thresholds_check",
 ]
@@ -839,4 +929,53 @@ def petitions_check(*, now: dt.datetime | None = None) -> dict[str, int]:
     for petition in Petition.objects.filter(pk__in=open_ids):
         if _crosses(petition, totals[petition.pk]):
             result["thresholds"] += len(thresholds_check(petition.pk))
+    result["trending"] = trending_check(now=now)
     return result
+
+
+TRENDING = "petition.trending"
+HOUR = dt.timedelta(hours=1)
+
+
+def trending_check(*, now: dt.datetime | None = None) -> int:
+    """Tell the organisation's moderators and admins when an open petition's signing rate jumps:
+    more than the policy's trend_min_signatures new signatures (pending or confirmed: a flood may
+    never confirm) in the last trend_window_minutes, and more than trend_factor times the rate of
+    the hour before. At most one alert per petition per window (a Reminder row, kind "trending").
+    Run by petitions_check every 5 minutes; returns the alerts sent."""
+    from .machine import STAFF, event
+    from .models import Reminder
+
+    now = now or timezone.now()
+    sent = 0
+    by_org: dict[int, list[int]] = {}
+    for pk, organisation_id in Petition.objects.filter(state=State.OPEN).values_list("pk", "organisation_id"):
+        by_org.setdefault(organisation_id, []).append(pk)
+    for organisation_id, petition_ids in by_org.items():
+        policy = PetitionPolicy.for_organisation(organisation_id)
+        window = dt.timedelta(minutes=max(1, policy.trend_window_minutes))
+        start = now - window
+        rows = (
+            Signature.objects.filter(petition_id__in=petition_ids, created_at__gte=start - HOUR, created_at__lte=now)
+            .values_list("petition_id")
+            .annotate(recent=Count("id", filter=Q(created_at__gte=start)), before=Count("id", filter=Q(created_at__lt=start)))
+            .order_by()
+        )
+        for petition_id, recent, before in rows:
+            baseline = before * (window / HOUR)  # the previous hour's rate, per window
+            if recent <= policy.trend_min_signatures or recent <= policy.trend_factor * baseline:
+                continue
+            with transaction.atomic():
+                petition = Petition.objects.select_for_update().get(pk=petition_id)  # one check at a time
+                if Reminder.objects.filter(petition=petition, kind="trending", sent_at__gt=now - window).exists():
+                    continue
+                Reminder.objects.create(petition=petition, kind="trending", due_at=start, sent_at=now)
+                minutes = int(window / dt.timedelta(minutes=1))
+                outbox_write(
+                    **event(
+                        petition, TRENDING, {"roles": STAFF}, url=f"/petitions/{petition_id}/signatures/",
+                        petition_url=petition.get_absolute_url(), count=recent, window_minutes=minutes, previous_hour=before,
+                    )
+                )  # fmt: skip
+                sent += 1
+    return sent

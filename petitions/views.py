@@ -14,9 +14,11 @@ from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import Organisation
+from accounts.redirects import redirect_next
 from accounts.selectors import staff_organisations
 from workflows.errors import ApplicationError, ValidationFailed
 from workflows.services import available_transitions
@@ -24,7 +26,7 @@ from workflows.services import available_transitions
 from . import rules, selectors, services
 from .charts import signatures_chart
 from .forms import InvalidateForm, OutcomeForm, PetitionForm, ReasonForm, RejectForm, ResponseForm, SignForm
-from .models import Petition, Signature, SignatureState, State
+from .models import AddressFlag, Petition, Signature, SignatureState, State
 
 LIST_TABS = {
     "open": [State.OPEN],
@@ -245,7 +247,7 @@ def petition_act(request, pk: int, name: str):
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
             messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
-        return redirect(request.POST.get("next") or reverse("petitions:detail", args=[pk]))
+        return redirect_next(request, "petitions:detail", pk)
     payload = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in form.cleaned_data.items() if k != "reason"}
     reason = form.cleaned_data.get("reason", "")
     try:
@@ -254,8 +256,7 @@ def petition_act(request, pk: int, name: str):
         messages.error(request, str(exc.message))
     else:
         messages.success(request, _("Done: %(title)s") % {"title": petition.title})
-    target = request.POST.get("next", "")
-    return redirect(target if target.startswith("/petitions/") else reverse("petitions:detail", args=[pk]))
+    return redirect_next(request, "petitions:detail", pk)
 
 
 def moderation_queue(request):
@@ -268,11 +269,13 @@ def moderation_queue(request):
     for petition in selectors.moderation_queue(request.user):
         due = petition.moderation_due_at()
         queue.append({"petition": petition, "due": due, "overdue": bool(due and due <= now)})
-    return render(
-        request,
-        "petitions/moderation.html",
-        {"queue": queue, "work": selectors.staff_worklist(request.user), "reject_form": RejectForm()},
-    )
+    context = {"queue": queue, "work": selectors.staff_worklist(request.user), "reject_form": RejectForm()}
+    reviewable = selectors.review_organisations(request.user)
+    if reviewable:
+        context["open_flags"] = AddressFlag.objects.filter(
+            petition__organisation_id__in=reviewable, state=AddressFlag.State.OPEN
+        ).count()
+    return render(request, "petitions/moderation.html", context)
 
 
 def signature_review(request, pk: int):
@@ -310,5 +313,66 @@ def signature_review(request, pk: int):
         "form": form,
         "by_state": [(label, by_state.get(value, 0)) for value, label in SignatureState.choices],
         "top_ips": top_ips,
+        "flags": selectors.address_flags(request.user, state="", petition_id=petition.pk),
+        "default_reason": DEFAULT_INVALIDATE_REASON,
+        "here": request.path,
     }
     return render(request, "petitions/signatures.html", context)
+
+
+# What the one-click invalidation records as its reason unless staff write their own.
+DEFAULT_INVALIDATE_REASON = gettext_lazy("Many signatures from one address; reviewed by staff and invalidated.")
+FLAG_TABS = {"open": AddressFlag.State.OPEN, "cleared": AddressFlag.State.CLEARED, "invalidated": AddressFlag.State.INVALIDATED}
+
+
+def address_queue(request):
+    """Staff: busy addresses flagged for review, per petition, with the pattern of their signatures;
+    one click clears a flag or invalidates the address's signatures (both audited)."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not selectors.review_organisations(request.user):
+        return render(request, "403.html", status=403)
+    tab = request.GET.get("state", "open")
+    if tab not in FLAG_TABS:
+        tab = "open"
+    petition_id = request.GET.get("petition", "")
+    petition_id = int(petition_id) if petition_id.isdigit() and len(petition_id) <= 18 else None
+    flags = selectors.address_flags(request.user, state=FLAG_TABS[tab], petition_id=petition_id)
+    by_petition: dict[int, dict] = {}
+    for pattern in flags:
+        group = by_petition.setdefault(pattern.flag.petition_id, {"petition": pattern.flag.petition, "flags": []})
+        group["flags"].append(pattern)
+    context = {
+        "groups": list(by_petition.values()),
+        "tab": tab,
+        "tabs": FLAG_TABS,
+        "petition_id": petition_id,
+        "default_reason": DEFAULT_INVALIDATE_REASON,
+        "here": request.get_full_path(),
+    }
+    return render(request, "petitions/addresses.html", context)
+
+
+@require_POST
+def address_flag_review(request, pk: int, action: str):
+    if action not in ("invalidate", "clear"):
+        raise Http404
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("petitions:addresses"))
+    reason = str(request.POST.get("reason", ""))[:4000]
+    try:
+        if action == "invalidate":
+            result = services.address_flag_invalidate(flag_id=pk, actor=request.user, reason=reason)
+            messages.success(
+                request,
+                _("%(n)d signatures invalidated (%(c)d of them confirmed); the count went from %(before)d to %(after)d.")
+                % {"n": result["invalidated"], "c": result["confirmed"], "before": result["count_before"],
+                   "after": result["count_after"]},
+            )  # fmt: skip
+        else:
+            services.address_flag_clear(flag_id=pk, actor=request.user, reason=reason)
+            messages.success(request, _("Flag cleared: the signatures from this address stand."))
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    target = str(request.POST.get("next", ""))
+    return redirect(target if target.startswith("/petitions/") else reverse("petitions:addresses"))

@@ -135,11 +135,29 @@ def browser():
         instance.close()
 
 
+def watch_policy_errors(pg) -> list[str]:
+    """Collect what Chromium logs when the Content-Security-Policy blocks something (an inline
+    script or style, a foreign source) or cannot read the Permissions-Policy header."""
+    seen: list[str] = []
+
+    def on_console(message):
+        if message.type in ("error", "warning") and (
+            "Content Security Policy" in message.text or "Permissions-Policy" in message.text
+        ):
+            seen.append(f"{pg.url}: {message.text}")
+
+    pg.on("console", on_console)
+    return seen
+
+
 @pytest.fixture
 def page(browser, live_server):
-    """A fresh browser context (own cookies) with the live server as base URL."""
+    """A fresh browser context (own cookies) with the live server as base URL. A page that breaks
+    its own Content-Security-Policy fails the test (htmx must work without inline script or style)."""
     context = browser.new_context(base_url=live_server.url, locale="th-TH", viewport={"width": 390, "height": 844})
     context.set_default_timeout(15_000)
     pg = context.new_page()
+    policy_errors = watch_policy_errors(pg)
     yield pg
     context.close()
+    assert not policy_errors, policy_errors

@@ -1,11 +1,12 @@
 """Django admin for the engine's tables. The audit trail is read-only here as everywhere."""
 
 from django.contrib import admin
+from django.db import transaction
 
 from accounts.models import Membership
 
-from .models import AuditChainHead, AuditEntry, Deadline
-from .services import membership_grant, membership_revoke
+from .models import AuditChainHead, AuditCheckpoint, AuditEntry, AuditWebhook, Deadline
+from .services import audit_append, membership_grant, membership_revoke
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -30,6 +31,12 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     def get_actions(self, request):
         return {}  # no "delete selected"
 
+    def get_queryset(self, request):
+        from . import registry
+
+        # Entries of private records (integrity reports) are for their own role's pages only.
+        return super().get_queryset(request).exclude(record_type__in=registry.private_labels())
+
 
 @admin.register(AuditChainHead)
 class AuditChainHeadAdmin(ReadOnlyAdmin):
@@ -45,6 +52,40 @@ class DeadlineAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # deadlines are scheduled by the domain services
+
+    def save_model(self, request, obj, form, change):
+        """Moving a deadline by hand changes when a record moves: audited with both dates."""
+        with transaction.atomic():
+            before = Deadline.objects.select_for_update().get(pk=obj.pk)
+            super().save_model(request, obj, form, change)
+            if before.due_at != obj.due_at:
+                audit_append(
+                    action=AuditEntry.Action.MODERATION, name="deadline_changed", actor=request.user,
+                    record_type=obj.record_type, record_id=obj.record_id, organisation_id=_organisation_of(obj),
+                    payload={"transition": obj.transition, "due_at_before": before.due_at.isoformat(),
+                             "due_at": obj.due_at.isoformat()},
+                )  # fmt: skip
+
+
+def _organisation_of(deadline: Deadline) -> int | None:
+    from . import registry
+
+    machine = registry.machine_by_label(deadline.record_type)
+    record = machine.model._default_manager.filter(pk=deadline.record_id).first() if machine else None
+    return getattr(record, "organisation_id", None)
+
+
+@admin.register(AuditCheckpoint)
+class AuditCheckpointAdmin(ReadOnlyAdmin):
+    list_display = ["id", "created_at", "entry_id", "entries", "reason"]
+
+
+@admin.register(AuditWebhook)
+class AuditWebhookAdmin(admin.ModelAdmin):
+    """Outside parties that receive every signed checkpoint (docs/AUDIT.md)."""
+
+    list_display = ["url", "active", "last_status", "last_sent_at"]
+    readonly_fields = ["last_status", "last_sent_at", "created_at"]
 
 
 @admin.register(Membership)

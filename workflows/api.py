@@ -4,8 +4,17 @@ GET  /api/v1/<records>/<id>/transitions/          the moves this user may make n
 POST /api/v1/<records>/<id>/transitions/<name>/   {"reason": "...", "payload": {...}}
 """
 
+import datetime as dt
+
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -15,8 +24,8 @@ from rest_framework.views import APIView
 
 from . import registry
 from .errors import NotFound, PermissionDenied, ValidationFailed
-from .models import AuditEntry
-from .selectors import actor_display, audit_entries, audit_verify
+from .models import AuditCheckpoint, AuditEntry
+from .selectors import actor_display, audit_entries, audit_verify, published_current
 from .services import available_transitions, membership_grant, membership_revoke, transition
 
 
@@ -114,8 +123,8 @@ class AuditEntrySerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditEntry
         fields = [
-            "id", "organisation", "record_type", "record_id", "action", "name", "actor", "actor_role",
-            "created_at", "from_state", "to_state", "reason", "payload_digest", "prev_hash", "hash",
+            "id", "format", "organisation", "record_type", "record_id", "action", "name", "actor", "actor_ref",
+            "actor_role", "created_at", "from_state", "to_state", "reason", "payload", "payload_digest", "prev_hash", "hash",
         ]  # fmt: skip
 
     @extend_schema_field(
@@ -127,13 +136,34 @@ class AuditEntrySerializer(serializers.ModelSerializer):
     def get_actor(self, entry) -> dict:
         return actor_display(entry)
 
+    def to_representation(self, entry):
+        if entry.record_type in self.context.setdefault("private", set(registry.private_labels())):
+            # A private record's entry (an integrity report): its place in the chain, nothing of it.
+            return {"id": entry.pk, "redacted": True, "prev_hash": entry.prev_hash, "hash": entry.hash}
+        data = super().to_representation(entry)
+        # The hashed timestamp, exactly (microseconds, UTC), so anyone can recompute the hash.
+        data["created_at"] = entry.created_at.astimezone(dt.UTC).isoformat(timespec="microseconds")
+        return data
+
+
+REDACTED_ENTRY = inline_serializer(
+    "RedactedAuditEntry",
+    {"id": serializers.IntegerField(), "redacted": serializers.BooleanField(), "prev_hash": serializers.CharField(),
+     "hash": serializers.CharField()},
+)  # fmt: skip
+# An item of the trail is one of the two (the schema said every item was a full entry).
+AUDIT_ITEM = PolymorphicProxySerializer(
+    component_name="AuditTrailItem", serializers=[AuditEntrySerializer, REDACTED_ENTRY], resource_type_field_name=None, many=True
+)
+
 
 class AuditListView(ListAPIView):
-    """The public audit trail, newest first. Filter with ?record_type=&record_id=&organisation= (id or slug)."""
+    """The public audit trail, newest first. Filter with ?record_type=&record_id=&organisation= (id or slug).
+    Entries of private records (integrity reports) appear as {"id", "redacted": true, "prev_hash", "hash"}."""
 
     permission_classes = [AllowAny]
     serializer_class = AuditEntrySerializer
-    # the default pagination: config.api.CursorPagination, newest (highest id) first
+    # the default pagination: workflows.paging.CursorPagination, newest (highest id) first
     filter_backends: list = []
 
     @extend_schema(
@@ -143,6 +173,7 @@ class AuditListView(ListAPIView):
             OpenApiParameter("record_id", str),
             OpenApiParameter("organisation", str, description="organisation id or slug"),
         ],
+        responses=AUDIT_ITEM,
         tags=["audit"],
     )
     def get(self, request, *args, **kwargs):
@@ -154,6 +185,8 @@ class AuditListView(ListAPIView):
             record_type=q.get("record_type", "")[:100],
             record_id=q.get("record_id", "")[:64],
             organisation=q.get("organisation", "")[:50] or None,
+            # redacted by the serializer, so the links stay checkable from outside; never found by a filter
+            include_private=not (q.get("record_type") or q.get("record_id") or q.get("organisation")),
         )
 
 
@@ -193,12 +226,82 @@ class AuditVerifyView(APIView):
         return Response(audit_verify().as_dict())
 
 
+class AuditCheckpointSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AuditCheckpoint
+        fields = ["id", "entry_id", "entry_hash", "entries", "created_at", "reason", "key_id", "signature"]
+
+    def to_representation(self, checkpoint):
+        from .anchoring import checkpoint_as_dict
+
+        return checkpoint_as_dict(checkpoint)
+
+
+class AuditCheckpointListView(ListAPIView):
+    """The signed checkpoints of the chain head, newest first (docs/AUDIT.md): save one and check
+    the chain against it later with tools/verify_record.py --checkpoint."""
+
+    permission_classes = [AllowAny]
+    serializer_class = AuditCheckpointSerializer
+    filter_backends: list = []
+    queryset = AuditCheckpoint.objects.order_by("-id")
+
+    @extend_schema(summary="Signed checkpoints of the audit chain (Ed25519)", tags=["audit"])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class AuditKeyView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="The public key that signs audit checkpoints",
+        responses=inline_serializer("AuditKey", {"algorithm": serializers.CharField(), "public_key": serializers.CharField()}),
+        tags=["audit"],
+    )
+    def get(self, request):
+        from .anchoring import public_key_hex
+
+        return Response({"algorithm": "Ed25519", "public_key": public_key_hex()})
+
+
+class AuditPublishedView(APIView):
+    """What the public reads now of one record (decision, answers, responses), in the form its audit
+    entries bind: compare with the payload of the record's newest "published" entry."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="A record's published content, as the audit chain binds it",
+        responses={
+            200: inline_serializer(
+                "AuditPublished",
+                {
+                    "record_type": serializers.CharField(),
+                    "record_id": serializers.CharField(),
+                    "published": serializers.DictField(),
+                },
+            ),
+            404: OpenApiResponse(description="not_found"),
+        },
+        tags=["audit"],
+    )
+    def get(self, request, record_type: str, record_id: str):
+        machine = registry.machine_by_label(record_type[:100])
+        record = machine.model._default_manager.filter(pk=record_id).first() if machine and record_id.isdigit() else None
+        if record is None or (machine.visible_to is not None and not machine.visible_to(record, request.user)):
+            raise NotFound()
+        return Response(
+            {"record_type": machine.label, "record_id": str(record.pk), "published": published_current(machine.label, record.pk)}
+        )
+
+
 # --- Staff roles: granted and revoked by an admin of the organisation (audited) -------------
 
 
 class MembershipGrantRequest(serializers.Serializer):
     email = serializers.EmailField()
-    role = serializers.ChoiceField(choices=["resident", "moderator", "clerk", "admin"])
+    role = serializers.ChoiceField(choices=["resident", "moderator", "clerk", "admin", "integrity"])
 
 
 def _organisation_for_admin(slug: str, user):

@@ -13,6 +13,9 @@ urlpatterns = [
 urlpatterns += [
     path("audit/", api.AuditListView.as_view(), name="audit-list"),
     path("audit/verify/", api.AuditVerifyView.as_view(), name="audit-verify"),
+    path("audit/checkpoints/", api.AuditCheckpointListView.as_view(), name="audit-checkpoints"),
+    path("audit/key/", api.AuditKeyView.as_view(), name="audit-key"),
+    path("audit/published/<str:record_type>/<str:record_id>/", api.AuditPublishedView.as_view(), name="audit-published"),
 ]
 urlpatterns += [
     path("organisations/<slug:org>/members/", api.MembershipListView.as_view(), name="organisation-members"),

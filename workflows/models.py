@@ -42,12 +42,36 @@ class AuditImmutable(Exception):
     pass
 
 
-class AuditEntry(models.Model):
+class AppendOnly(models.Model):
+    """Rows that are written once: update and delete refused here (and by triggers on PostgreSQL)."""
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AuditImmutable(f"{self._meta.verbose_name_plural} are append-only: update refused")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditImmutable(f"{self._meta.verbose_name_plural} are append-only: delete refused")
+
+
+class AuditEntry(AppendOnly):
     """One move or moderation act, hash-chained to the one before it.
 
     hash = sha256(prev_hash + canonical JSON of this entry's content). Updates and deletes are
     refused here and, on PostgreSQL, by a trigger (migration 0002).
+
+    Format 2 (every entry written since migration 0003) is verifiable from outside: the act's
+    payload is stored and published with it, and the actor appears as a stable pseudonym
+    (`actor_ref`) instead of a user id, so anyone can recompute payload_digest and hash from
+    /api/v1/audit/ alone (docs/AUDIT.md). Format 1 entries (older) hashed the user id.
     """
+
+    FORMAT = 2
 
     class Action(models.TextChoices):
         TRANSITION = "transition", _("transition")
@@ -71,10 +95,12 @@ class AuditEntry(models.Model):
     to_state = models.CharField(max_length=50, blank=True)
     reason = models.TextField(blank=True)
     payload_digest = models.CharField(max_length=64)
+    # Format 2: the payload itself (JSON, published; never personal data) and the actor's pseudonym.
+    format = models.PositiveSmallIntegerField(default=FORMAT, db_default=1)
+    payload = models.JSONField(null=True, blank=True)
+    actor_ref = models.CharField(max_length=32, blank=True, default="")
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
-
-    objects = AuditQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
@@ -84,22 +110,23 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} {self.record_type}:{self.record_id} {self.name}"
 
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise AuditImmutable("audit entries are append-only: update refused")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AuditImmutable("audit entries are append-only: delete refused")
-
     def canonical(self) -> str:
-        content = {
+        fields = self.hashed_fields()
+        if self.format < 2:  # format 1 hashed the user id instead of the pseudonym, and no format
+            del fields["format"], fields["actor_ref"]
+            fields["actor"] = self.actor_id
+        return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+    def hashed_fields(self) -> dict:
+        """The content a format-2 hash covers, exactly as /api/v1/audit/ publishes it."""
+        return {
+            "format": self.format,
             "organisation": self.organisation_id,
             "record_type": self.record_type,
             "record_id": str(self.record_id),
             "action": self.action,
             "name": self.name,
-            "actor": self.actor_id,
+            "actor_ref": self.actor_ref,
             "actor_role": self.actor_role,
             "created_at": self.created_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
             "from_state": self.from_state,
@@ -107,7 +134,6 @@ class AuditEntry(models.Model):
             "reason": self.reason,
             "payload_digest": self.payload_digest,
         }
-        return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
     def compute_hash(self) -> str:
         return hashlib.sha256((self.prev_hash + self.canonical()).encode()).hexdigest()
@@ -122,6 +148,11 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit head at #{self.last_entry_id}"
+
+
+def payload_normal(payload) -> dict:
+    """The payload as JSON stores and publishes it (dates and decimals as strings)."""
+    return json.loads(json.dumps(payload or {}, default=str))
 
 
 def payload_digest(payload) -> str:
@@ -152,3 +183,49 @@ class Deadline(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record_type}:{self.record_id} {self.transition} @ {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class AuditCheckpoint(AppendOnly):
+    """The chain head signed with the site's Ed25519 key (workflows.anchoring): at least daily and
+    on every published decision. Copies held outside the database (webhook subscribers, anyone who
+    saves one with tools/verify_record.py) make a rewrite by a database superuser visible."""
+
+    entry_id = models.BigIntegerField()
+    entry_hash = models.CharField(max_length=64)
+    entries = models.PositiveBigIntegerField()  # how many entries the chain held up to entry_id
+    created_at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=100)
+    key_id = models.CharField(max_length=64)  # the public key, hex
+    signature = models.CharField(max_length=128)  # Ed25519 over statement(), hex
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"checkpoint at #{self.entry_id} ({self.reason})"
+
+    def statement(self) -> bytes:
+        return checkpoint_statement(
+            entry_id=self.entry_id, entry_hash=self.entry_hash, entries=self.entries,
+            created_at=self.created_at.astimezone(dt.UTC).isoformat(timespec="microseconds"), reason=self.reason,
+        )  # fmt: skip
+
+
+def checkpoint_statement(*, entry_id: int, entry_hash: str, entries: int, created_at: str, reason: str) -> bytes:
+    """The bytes a checkpoint signs (docs/AUDIT.md)."""
+    body = {"entry_id": entry_id, "entry_hash": entry_hash, "entries": entries, "created_at": created_at, "reason": reason}
+    return ("ruamkid-checkpoint-v1\n" + json.dumps(body, sort_keys=True, separators=(",", ":"))).encode()
+
+
+class AuditWebhook(models.Model):
+    """An outside party (the press, ป.ป.ช.) that receives every signed checkpoint by HTTP POST."""
+
+    url = models.URLField(max_length=500, unique=True)
+    secret = models.CharField(max_length=128, blank=True, help_text=_("Signs each POST (X-Ruamkid-Signature: HMAC-SHA256)."))
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_status = models.CharField(max_length=200, blank=True)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.url

@@ -37,6 +37,13 @@ class Machine:
     title: Callable[[Any], str] = str
     public_url: Callable[[Any], str] | None = None
     visible_to: Callable[[Any, Any], bool] | None = None  # (record, user) -> may this user see it?
+    # record -> the text the public reads of it now (decision, answers, responses…), JSON-able. Every
+    # change of it is bound into the chain (services.published_record) and checked by verify_audit.
+    published: Callable[[Any], dict] | None = None
+    checkpoint_on_publish: bool = True  # sign the chain head each time published content changes
+    # False: the record's audit entries stay in the chain (verify_audit checks them) but are left out
+    # of the public trail, its API and the admin (integrity reports: the reporter must stay safe).
+    audit_public: bool = True
     extra: dict = field(default_factory=dict)
 
     @property
@@ -61,9 +68,13 @@ _by_api_name: dict[str, Machine] = {}
 
 
 def register(model: type, *, api_name: str, **options) -> Machine:
+    from notifications.services import followable_visibility
+
     machine = Machine(model=model, api_name=api_name, **options)
     _machines[model] = machine
     _by_api_name[api_name] = machine
+    if machine.visible_to is not None:  # following a record answers 404 as reading it does
+        followable_visibility(machine.label, machine.visible_to)
     return machine
 
 
@@ -85,3 +96,8 @@ def machine_by_label(label: str) -> Machine | None:
 
 def machines() -> list[Machine]:
     return list(_machines.values())
+
+
+def private_labels() -> list[str]:
+    """Record types whose audit entries are not public (Machine.audit_public=False)."""
+    return [m.label for m in _machines.values() if not m.audit_public]

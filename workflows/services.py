@@ -22,7 +22,7 @@ from notifications.services import outbox_write
 
 from . import registry
 from .errors import ApplicationError, Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
-from .models import AuditChainHead, AuditEntry, Deadline, payload_digest
+from .models import AuditChainHead, AuditEntry, Deadline, payload_digest, payload_normal
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +100,7 @@ def transition(
             payload = clean(locked, payload)  # raises ValidationFailed
 
         before = _field_values(locked)
+        published_before = machine.published(locked) if machine.published is not None else None
         getattr(locked, name)(actor=actor, reason=reason, payload=payload)
         target = field.get_state(locked)
         locked.version += 1
@@ -125,6 +126,8 @@ def transition(
             )  # fmt: skip
             for event in machine.notify(locked, move) or []:
                 outbox_write(**event)
+        if published_before is not None:  # the move (or its hook) may have published text: bind it
+            published_record(record=locked, actor=actor, name=f"{name}:published", since=published_before)
     locked.last_audit_entry = entry
     return locked
 
@@ -143,7 +146,10 @@ def audit_append(
     reason: str = "",
     payload: dict | None = None,
 ) -> AuditEntry:
-    """Append one entry to the chain. Must run inside the caller's transaction."""
+    """Append one entry to the chain. Must run inside the caller's transaction.
+
+    The payload is published with the entry (docs/AUDIT.md): it must never hold personal data;
+    refer to people with actor_pseudonym()."""
     if record is not None:
         record_type = record._meta.label_lower
         record_id = record.pk
@@ -156,19 +162,52 @@ def audit_append(
         action=action,
         name=name,
         actor=actor if getattr(actor, "pk", None) else None,
+        actor_ref=actor_pseudonym(actor),
         actor_role=principal_role(actor, organisation_id),
         created_at=timezone.now(),
         from_state=from_state or "",
         to_state=to_state or "",
         reason=reason or "",
-        payload_digest=payload_digest(payload),
+        payload=payload_normal(payload),
         prev_hash=head.last_hash,
     )
+    entry.payload_digest = payload_digest(entry.payload)
     entry.hash = entry.compute_hash()
     entry.save(force_insert=True)
     head.last_hash = entry.hash
     head.last_entry_id = entry.pk
     head.save(update_fields=["last_hash", "last_entry_id"])
+    return entry
+
+
+def actor_pseudonym(user) -> str:
+    """A stable, keyed pseudonym for a person in the public chain ("" for the system): the same
+    person always has the same one, and nobody without the server key can tell who it is."""
+    from accounts.thai import keyed_hash
+
+    pk = getattr(user, "pk", None)
+    return keyed_hash(str(pk), purpose="audit-actor")[:20] if pk else ""
+
+
+def published_record(*, record: models.Model, actor, name: str = "publish", reason: str = "", since=None) -> AuditEntry | None:
+    """Bind what the public now reads of `record` into the chain: append an entry whose payload is
+    the machine's published content (registry.Machine.published), unless it is unchanged since
+    `since` (the content before the act, when the caller knows it). Inside the caller's transaction.
+    Every act that changes published text (a decision, a response, a progress update) calls this."""
+    machine = registry.machine_for(record)
+    if machine.published is None:
+        return None
+    content = payload_normal(machine.published(record))
+    if since is not None and payload_normal(since) == content:
+        return None
+    entry = audit_append(
+        record=record, action=AuditEntry.Action.MODERATION, name=name, actor=actor, reason=reason,
+        payload={"published": content},
+    )  # fmt: skip
+    if machine.checkpoint_on_publish:
+        from .anchoring import checkpoint_create
+
+        checkpoint_create(reason=f"{record._meta.label_lower}:{record.pk}:{name}")
     return entry
 
 
@@ -314,7 +353,7 @@ def membership_grant(*, admin, user, organisation, role: str):
                 record_id=membership.pk,
                 organisation_id=organisation.pk,
                 to_state=role,
-                payload={"user": user.pk, "role": role},
+                payload={"user": actor_pseudonym(user), "role": role},
             )
     forget_roles(user)
     return membership
@@ -339,7 +378,7 @@ def membership_revoke(*, admin, user, organisation, role: str) -> bool:
             record_id=membership.pk,
             organisation_id=organisation.pk,
             from_state=role,
-            payload={"user": user.pk, "role": role},
+            payload={"user": actor_pseudonym(user), "role": role},
         )
         membership.delete()
     forget_roles(user)

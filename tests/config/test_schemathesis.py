@@ -40,7 +40,7 @@ from petitions.models import Petition
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
-EXAMPLES = 25
+EXAMPLES = 15
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -70,7 +70,8 @@ class Tally:
         self.statuses[response.status_code] += 1
         for failure in failures:
             key = (case.operation.label, response.status_code, failure.title)
-            self.failures.setdefault(key, f"{case.as_curl_command()[:300]}\n    → {response.text[:300]}")
+            why = " ".join(str(getattr(failure, "message", "")).split())[:400]
+            self.failures.setdefault(key, f"{case.as_curl_command()[:300]}\n    {why}\n    → {response.text[:300]}")
 
     @property
     def server_errors(self) -> int:

@@ -59,8 +59,7 @@ def test_wsgi_stops_with_one_line_too(tmp_path):
 
 
 def test_celery_stops_with_one_line_too(tmp_path):
-    celery = str(Path(sys.executable).parent / "celery")
-    result = run([celery, "-A", "config", "report"], tmp_path, DATABASE_URL="nonsense://x")
+    result = run([sys.executable, "-m", "celery", "-A", "config", "report"], tmp_path, DATABASE_URL="nonsense://x")
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
         "configuration error: DATABASE_URL: expected postgres://… or sqlite:///…, got scheme 'nonsense'"
@@ -95,8 +94,8 @@ def test_the_web_server_stops_with_the_line_too(tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    granian = str(Path(sys.executable).parent / "granian")
-    command = [granian, "--interface", "wsgi", "config.wsgi:application", "--host", "127.0.0.1", "--port", str(port)]
+    command = [sys.executable, "-m", "granian", "--interface", "wsgi", "config.wsgi:application"]
+    command += ["--host", "127.0.0.1", "--port", str(port)]
     result = run([*command, "--workers", "1", "--blocking-threads", "1"], tmp_path, DEBUG="maybe")
     assert result.returncode != 0
     assert "configuration error: DEBUG: expected true/false (1/0, yes/no, on/off), got 'maybe'" in result.stderr.splitlines()

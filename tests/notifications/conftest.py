@@ -1,15 +1,21 @@
-"""Helpers for the notifications tests: a real SMTP listener (aiosmtpd) and event builders."""
+"""Helpers for the notifications tests: a real SMTP listener (aiosmtpd), event builders and a
+real Celery worker subprocess (started with the interpreter running the tests)."""
 
 import asyncio
 import email
 import email.policy
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from django.db import transaction
+from django.db import connection, transaction
 
 from notifications.models import OutboxEvent, Subscription
 from notifications.relay import relay_pending
@@ -143,3 +149,91 @@ def eager():
 @pytest.fixture
 def relay(eager):
     return relay_pending
+
+
+ROOT = Path(__file__).resolve().parents[2]
+QUEUE = os.environ.get("CELERY_QUEUE", "ruamkid")
+
+
+def database_url(port: int | None = None) -> str:
+    """The test database, for a subprocess (optionally through another port: a proxy)."""
+    db = connection.settings_dict
+    return f"postgres://postgres@{db['HOST'] or '127.0.0.1'}:{port or db['PORT'] or 5432}/{db['NAME']}"
+
+
+def purge(redis_url: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(redis_url, socket_connect_timeout=2)
+    client.delete(QUEUE, "unacked", "unacked_index")
+    prefix = os.environ.get("CACHE_PREFIX", "ruamkid")
+    for key in client.scan_iter(f"{prefix}:*notifications:relay-kick"):
+        client.delete(key)
+
+
+class Worker:
+    """`celery -A config worker -Q <queue> -P prefork -c 2` in its own process group."""
+
+    def __init__(self, smtp_port: int, redis_url: str, *, beat: bool = False, tmp: Path, **env):
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": database_url(),
+            "REDIS_URL": redis_url,
+            "CELERY_QUEUE": QUEUE,
+            "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
+            "NOTIFICATIONS_SWEEP_SECONDS": "1",
+            "NOTIFICATIONS_LEASE_SECONDS": "3",
+            **env,
+        }
+        self.args = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", QUEUE, "-P", "prefork", "-c", "2",
+                     "--without-gossip", "--without-mingle", "--loglevel", "WARNING"]  # fmt: skip
+        if beat:
+            self.args += ["-B", "-s", str(tmp / "beat-schedule")]
+        self.log_path = tmp / f"worker-{time.monotonic_ns()}.log"
+        self.log = open(self.log_path, "w+")  # noqa: SIM115
+        self.process = subprocess.Popen(self.args, cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+                                        start_new_session=True)  # fmt: skip
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.log.seek(0)
+        output = self.log.read()
+        self.log.close()
+        if "Traceback" in output:
+            sys.stderr.write(output[-4000:])
+
+
+@pytest.fixture
+def workers(tmp_path):
+    started: list[Worker] = []
+
+    def start(*args, **kwargs) -> Worker:
+        worker = Worker(*args, tmp=tmp_path, **kwargs)
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+def wait_until(predicate, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False

@@ -4,99 +4,21 @@ worker sees committed rows). Includes the two fault tests of issue 4."""
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
 from django.conf import settings
-from django.db import connection
 
 from notifications.models import Delivery, OutboxEvent
 from tests.conftest import requires_postgres, requires_redis
 
-from .conftest import Mailbox, follow, free_port, text_of, write_event
+from .conftest import ROOT, Mailbox, database_url, follow, free_port, purge, text_of, wait_until, write_event
 
 pytestmark = [requires_redis, requires_postgres, pytest.mark.redis, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-ROOT = Path(__file__).resolve().parents[2]
-QUEUE = os.environ.get("CELERY_QUEUE", "ruamkid")
-
-
-def test_database_url() -> str:
-    return f"postgres://postgres@127.0.0.1:5432/{connection.settings_dict['NAME']}"
-
-
-test_database_url.__test__ = False  # a helper, not a test
-
-
-def purge(redis_url: str) -> None:
-    import redis
-
-    client = redis.Redis.from_url(redis_url, socket_connect_timeout=2)
-    client.delete(QUEUE, "unacked", "unacked_index")
-    prefix = os.environ.get("CACHE_PREFIX", "ruamkid")
-    for key in client.scan_iter(f"{prefix}:*notifications:relay-kick"):
-        client.delete(key)
-
-
-class Worker:
-    """`celery -A config worker -Q <queue> -P prefork -c 2` in its own process group."""
-
-    def __init__(self, smtp_port: int, redis_url: str, *, beat: bool = False, tmp: Path, **env):
-        self.env = {
-            **os.environ,
-            "DATABASE_URL": test_database_url(),
-            "REDIS_URL": redis_url,
-            "CELERY_QUEUE": QUEUE,
-            "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
-            "NOTIFICATIONS_SWEEP_SECONDS": "1",
-            "NOTIFICATIONS_LEASE_SECONDS": "3",
-            **env,
-        }
-        self.args = [str(ROOT / ".venv/bin/celery"), "-A", "config", "worker", "-Q", QUEUE, "-P", "prefork", "-c", "2",
-                     "--without-gossip", "--without-mingle", "--loglevel", "WARNING"]  # fmt: skip
-        if beat:
-            self.args += ["-B", "-s", str(tmp / "beat-schedule")]
-        self.log = open(tmp / f"worker-{time.monotonic_ns()}.log", "w+")  # noqa: SIM115
-        self.process = subprocess.Popen(self.args, cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
-                                        start_new_session=True)  # fmt: skip
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        self.log.seek(0)
-        output = self.log.read()
-        self.log.close()
-        if "Traceback" in output:
-            sys.stderr.write(output[-4000:])
-
-
-@pytest.fixture
-def workers(tmp_path):
-    started: list[Worker] = []
-
-    def start(*args, **kwargs) -> Worker:
-        worker = Worker(*args, tmp=tmp_path, **kwargs)
-        started.append(worker)
-        return worker
-
-    yield start
-    for worker in started:
-        worker.stop()
 
 
 @pytest.fixture
@@ -131,16 +53,7 @@ def test_it_delivers_through_a_real_worker_in_each_readers_language(make_user, s
     (guest,) = mailbox.to("guest@example.org")
     assert guest["Subject"].strip() == "Confirm your signature: Road repair"
     assert settings.SITE_URL + "/petitions/12/confirm/abc/" in text_of(guest)
-    assert _wait(lambda: set(Delivery.objects.values_list("status", flat=True)) == {Delivery.Status.SENT}, timeout=5)
-
-
-def _wait(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
+    assert wait_until(lambda: set(Delivery.objects.values_list("status", flat=True)) == {Delivery.Status.SENT}, timeout=5)
 
 
 def test_it_delivers_exactly_once_when_a_worker_is_killed_mid_delivery(slow_smtp, workers):
@@ -164,11 +77,11 @@ def test_it_delivers_exactly_once_when_a_worker_is_killed_mid_delivery(slow_smtp
 
     # A new worker with beat: the sweep hands the dead worker's claims out again once their lease ran out.
     workers(port, settings.REDIS_URL, beat=True, NOTIFICATIONS_LEASE_SECONDS="4")
-    assert _wait(lambda: len(set(mailbox.recipients())) == len(people), timeout=40), len(set(mailbox.recipients()))
+    assert wait_until(lambda: len(set(mailbox.recipients())) == len(people), timeout=40), len(set(mailbox.recipients()))
     time.sleep(1.0)  # room for a duplicate to show up, if there were one
     counts = Counter(mailbox.recipients())
     assert set(counts.values()) == {1}, [a for a, n in counts.items() if n > 1]
-    assert _wait(lambda: Delivery.objects.filter(status=Delivery.Status.SENT).count() == len(people), timeout=5)
+    assert wait_until(lambda: Delivery.objects.filter(status=Delivery.Status.SENT).count() == len(people), timeout=5)
 
 
 @pytest.fixture
@@ -188,7 +101,7 @@ def own_redis(tmp_path):
         import redis
 
         client = redis.Redis(port=port, socket_connect_timeout=0.5)
-        assert _wait(lambda: _pings(client), timeout=10), "redis-server did not start"
+        assert wait_until(lambda: _pings(client), timeout=10), "redis-server did not start"
 
     def stop():
         if state["process"] is not None and state["process"].poll() is None:
@@ -229,7 +142,7 @@ def test_a_signature_commits_while_redis_is_down_and_its_mail_arrives_after(make
         "    village_number=1, consent=True, ip='203.0.113.9')\n"
         "print(outcome, signature.state)\n"
     )
-    env = {**os.environ, "DATABASE_URL": test_database_url(), "REDIS_URL": redis_url, "LOG_LEVEL": "ERROR"}
+    env = {**os.environ, "DATABASE_URL": database_url(), "REDIS_URL": redis_url, "LOG_LEVEL": "ERROR"}
     done = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
@@ -246,4 +159,4 @@ def test_a_signature_commits_while_redis_is_down_and_its_mail_arrives_after(make
     assert mail["Subject"].strip() == f"ยืนยันการลงชื่อของคุณ: {petition.title}"
     assert "/petitions/signatures/confirm/" in text_of(mail)
     assert OutboxEvent.objects.get().relayed_at is not None
-    assert _wait(lambda: Delivery.objects.get().status == Delivery.Status.SENT, timeout=5)
+    assert wait_until(lambda: Delivery.objects.get().status == Delivery.Status.SENT, timeout=5)

@@ -28,7 +28,10 @@ def test_audit_entries_can_be_read_but_not_added_changed_or_deleted(client, supe
 
 def test_the_accounts_and_deadline_pages_load(client, superuser, org, resident):
     client.force_login(superuser)
-    for name in ("accounts_user", "accounts_organisation", "workflows_deadline", "workflows_auditchainhead"):
+    for name in (
+        "accounts_user", "accounts_organisation", "workflows_deadline", "workflows_auditchainhead",
+        "workflows_auditcheckpoint", "workflows_auditwebhook",
+    ):  # fmt: skip
         assert client.get(reverse(f"admin:{name}_changelist")).status_code == 200, name
     assert client.get(reverse("admin:accounts_user_change", args=[resident.pk])).status_code == 200
 
@@ -47,3 +50,27 @@ def test_a_role_added_in_the_admin_is_granted_through_the_audited_service(client
     assert response.status_code == 302
     assert not Membership.objects.filter(pk=membership.pk).exists()
     assert AuditEntry.objects.latest("id").name == "membership_revoke"
+
+
+def test_moving_a_deadline_in_the_admin_is_audited_with_both_dates(client, superuser, make_ticket):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from workflows.models import Deadline
+    from workflows.services import deadline_schedule
+
+    ticket = make_ticket()
+    due = timezone.now().replace(microsecond=0) + dt.timedelta(days=3)
+    deadline = deadline_schedule(ticket, transition="submit", due_at=due)
+    client.force_login(superuser)
+    later = timezone.localtime(due + dt.timedelta(days=7))
+    response = client.post(
+        reverse("admin:workflows_deadline_change", args=[deadline.pk]),
+        {"due_at_0": later.strftime("%Y-%m-%d"), "due_at_1": later.strftime("%H:%M:%S")},
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert Deadline.objects.get(pk=deadline.pk).due_at == later
+    entry = AuditEntry.objects.get(name="deadline_changed")
+    assert (entry.record_id, entry.actor_id, entry.organisation_id) == (str(ticket.pk), superuser.pk, ticket.organisation_id)
+    assert entry.payload["due_at_before"] == due.isoformat() and entry.payload["due_at"] == later.isoformat()

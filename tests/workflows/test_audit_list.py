@@ -68,3 +68,40 @@ def test_the_page_filters_and_paginates(client, make_ticket):
     page2 = client.get(reverse("workflows:audit"), {"page": 2}).content.decode()
     assert page2.count('data-entry="') == 11 and 'rel="prev"' in page2
     assert client.get(reverse("workflows:audit"), {"page": "zzz"}).status_code == 200
+
+
+def test_the_page_names_records_by_title_and_acts_in_thai_and_the_record_link_filters(client, make_ticket, org, make_user):
+    from workflows.services import membership_grant
+
+    ticket = moved(make_ticket(title="ไฟถนนหมู่ 4 ดับ"), "submit")
+    moved(make_ticket(title="เรื่องอื่น"), "submit")
+    membership_grant(admin=None, user=make_user(), organisation=org, role="moderator")
+    html = client.get(reverse("workflows:audit")).content.decode()
+    assert "ไฟถนนหมู่ 4 ดับ" in html  # a title, not "#7"
+    assert "มอบบทบาท" in html  # membership_grant, in Thai
+    only = client.get(reverse("workflows:audit"), {"record": f"testapp.ticket:{ticket.pk}"}).content.decode()
+    assert only.count('data-entry="') == 1 and "ไฟถนนหมู่ 4 ดับ" in only
+
+
+def test_the_check_page_says_in_words_what_was_checked_and_how_to_check_it_yourself(client, make_ticket):
+    from django.core.cache import cache
+
+    cache.delete("audit:check")
+    moved(make_ticket(), "submit", "assign")
+    html = client.get(reverse("workflows:audit-check")).content.decode()
+    assert 'data-check="ok"' in html and "2" in html
+    assert "verify_record.py" in html and "--checkpoint" in html
+    script = client.get(reverse("workflows:verifier"))
+    assert script.status_code == 200 and b"def ed25519_verify" in b"".join(script.streaming_content)
+
+
+def test_the_record_pages_link_to_their_own_audit_trail(client, org, moderator):
+    import re
+
+    from consultations.models import Consultation
+
+    c = Consultation.objects.create(organisation=org, title="ถนน", summary="สรุป", level="inform", created_by=moderator)
+    Consultation.objects.filter(pk=c.pk).update(state="informing")
+    html = client.get(c.get_absolute_url()).content.decode()
+    link = re.search(r'href="([^"]*)" data-testid="audit-link"', html).group(1).replace("&amp;", "&")
+    assert client.get(link).status_code == 200

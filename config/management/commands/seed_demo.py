@@ -42,10 +42,11 @@ ACCOUNTS = [
     ("moderator@example.com", "มานี มีสุข", Role.MODERATOR, None, "th"),
     ("clerk@example.com", "สมศรี ปลัดเทศบาล", Role.CLERK, None, "th"),
     ("admin@example.com", "ผู้ดูแลระบบ เทศบาล", Role.ADMIN, None, "th"),
+    ("integrity@example.com", "ศักดิ์ชัย ซื่อตรง", Role.INTEGRITY, None, "th"),  # reads corruption reports only
 ]
 SUPERUSER = ("superuser@example.com", "Django superuser")
 
-DOMAIN_SEEDS = ("petitions.demo", "consultations.demo")
+DOMAIN_SEEDS = ("petitions.demo", "consultations.demo", "complaints.demo", "surveys.demo")
 
 
 class Command(BaseCommand):

@@ -1,0 +1,252 @@
+#!/usr/bin/env python3
+"""Verify a Ruamkid install's public record from outside, with the Python standard library only.
+
+    python3 tools/verify_record.py https://ruamkid.example.go.th [--checkpoint FILE] [--save-checkpoint FILE]
+
+Downloads the audit chain through the public API, recomputes every entry's payload digest and
+hash and the links between them, checks every signed checkpoint (Ed25519, verified here in pure
+Python) against the chain, and compares what each decision, answer and response says now with the
+content its newest audit entry bound. With --checkpoint, a checkpoint saved earlier (by
+--save-checkpoint, or received by webhook) must still be in the chain: a rewrite, even with every
+hash recomputed, or the removal of entries after it, is caught. The algorithm: docs/AUDIT.md.
+
+Prints "OK: N entries" and exits 0; or names the first bad entry and exits 1; exits 2 when the
+site cannot be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+
+GENESIS_HASH = "0" * 64
+HASHED = (
+    "format", "organisation", "record_type", "record_id", "action", "name", "actor_ref", "actor_role",
+    "created_at", "from_state", "to_state", "reason", "payload_digest",
+)  # fmt: skip
+
+
+class Broken(Exception):
+    def __init__(self, where, code: str, problem: str):
+        super().__init__(problem)
+        self.where, self.code, self.problem = where, code, problem
+
+
+# --- Ed25519 verification (RFC 8032, section 5.1.7), small and slow but exact -----------------------
+
+_P = 2**255 - 19
+_L = 2**252 + 27742317777372353535851937790883648493
+_D = -121665 * pow(121666, _P - 2, _P) % _P
+_SQRT_M1 = pow(2, (_P - 1) // 4, _P)
+
+
+def _add(a, b):
+    x1, y1, z1, t1 = a
+    x2, y2, z2, t2 = b
+    aa = (y1 - x1) * (y2 - x2) % _P
+    bb = (y1 + x1) * (y2 + x2) % _P
+    cc = t1 * 2 * _D * t2 % _P
+    dd = z1 * 2 * z2 % _P
+    e, f, g, h = bb - aa, dd - cc, dd + cc, bb + aa
+    return (e * f % _P, g * h % _P, f * g % _P, e * h % _P)
+
+
+def _mul(scalar: int, point):
+    result = (0, 1, 1, 0)
+    while scalar:
+        if scalar & 1:
+            result = _add(result, point)
+        point = _add(point, point)
+        scalar >>= 1
+    return result
+
+
+def _x_from_y(y: int, sign: int) -> int | None:
+    if y >= _P:
+        return None
+    x2 = (y * y - 1) * pow(_D * y * y + 1, _P - 2, _P) % _P
+    if x2 == 0:
+        return None if sign else 0
+    x = pow(x2, (_P + 3) // 8, _P)
+    if (x * x - x2) % _P:
+        x = x * _SQRT_M1 % _P
+    if (x * x - x2) % _P:
+        return None
+    if (x & 1) != sign:
+        x = _P - x
+    return x
+
+
+def _decode(raw: bytes):
+    if len(raw) != 32:
+        return None
+    y = int.from_bytes(raw, "little")
+    sign, y = y >> 255, y & ((1 << 255) - 1)
+    x = _x_from_y(y, sign)
+    return None if x is None else (x, y, 1, x * y % _P)
+
+
+def _same(a, b) -> bool:
+    return (a[0] * b[2] - b[0] * a[2]) % _P == 0 and (a[1] * b[2] - b[1] * a[2]) % _P == 0
+
+
+_GY = 4 * pow(5, _P - 2, _P) % _P
+_G = (_x_from_y(_GY, 0), _GY, 1, _x_from_y(_GY, 0) * _GY % _P)
+
+
+def ed25519_verify(public_key: bytes, signature: bytes, message: bytes) -> bool:
+    if len(signature) != 64:
+        return False
+    a, r = _decode(public_key), _decode(signature[:32])
+    s = int.from_bytes(signature[32:], "little")
+    if a is None or r is None or s >= _L:
+        return False
+    h = int.from_bytes(hashlib.sha512(signature[:32] + public_key + message).digest(), "little") % _L
+    return _same(_mul(s, _G), _add(r, _mul(h, a)))
+
+
+# --- the record ------------------------------------------------------------------------------------
+
+
+def canonical(value) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def checkpoint_statement(c: dict) -> bytes:
+    body = {k: c[k] for k in ("entry_id", "entry_hash", "entries", "created_at", "reason")}
+    return ("ruamkid-checkpoint-v1\n" + json.dumps(body, sort_keys=True, separators=(",", ":"))).encode()
+
+
+class Site:
+    def __init__(self, base: str, timeout: float = 30.0):
+        self.base = base.rstrip("/")
+        self.timeout = timeout
+
+    def get(self, path_or_url: str):
+        url = path_or_url if path_or_url.startswith("http") else self.base + path_or_url
+        headers = {"Accept": "application/json", "User-Agent": "ruamkid-verify/1"}
+        request = urllib.request.Request(url, headers=headers)  # noqa: S310 (the auditor's own URL)
+        with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+            return json.load(response)
+
+    def pages(self, path: str) -> list[dict]:
+        rows, url = [], path
+        while url:
+            page = self.get(url)
+            rows.extend(page["results"])
+            url = page.get("next")
+        return rows
+
+
+def verify_chain(entries: list[dict]) -> int:
+    """Recompute links, digests and hashes in id order. Returns how many entries were only checked for
+    their links: format 1 (they hashed a user id the API does not publish) and redacted ones (private
+    records such as integrity reports, published without their content)."""
+    prev, legacy, last_id = GENESIS_HASH, 0, 0
+    for e in entries:
+        if e["id"] <= last_id:
+            raise Broken(e, "order", "entries are not in a strictly increasing order")
+        last_id = e["id"]
+        if e["prev_hash"] != prev:
+            raise Broken(e, "link_broken", "prev_hash is not the hash of the entry before it (an entry was changed or removed)")
+        if e.get("redacted"):  # a private record's entry (an integrity report): published as its links only
+            legacy += 1
+        elif e.get("format", 1) >= 2:
+            if sha256(canonical(e["payload"] or {})) != e["payload_digest"]:
+                raise Broken(e, "payload_mismatch", "the published payload does not match the entry's digest")
+            fields = {k: e[k] for k in HASHED}
+            fields["record_id"] = str(fields["record_id"])
+            if sha256(e["prev_hash"] + canonical(fields)) != e["hash"]:
+                raise Broken(e, "hash_mismatch", "the hash does not match the entry's published content")
+        else:
+            legacy += 1
+        prev = e["hash"]
+    return legacy
+
+
+def verify_checkpoint(checkpoint: dict, key_hex: str, by_id: dict[int, dict], positions: dict[int, int], origin: str) -> None:
+    where = {"id": checkpoint["entry_id"], "checkpoint": checkpoint.get("id"), "from": origin}
+    try:
+        key, sig = bytes.fromhex(key_hex), bytes.fromhex(checkpoint["signature"])
+    except (ValueError, TypeError):
+        raise Broken(where, "checkpoint_signature", "the checkpoint or key is not hex") from None
+    if not ed25519_verify(key, sig, checkpoint_statement(checkpoint)):
+        raise Broken(where, "checkpoint_signature", "the checkpoint's signature is not valid for the site's key")
+    entry = by_id.get(checkpoint["entry_id"])
+    if entry is None:
+        raise Broken(where, "checkpoint_missing", "an entry the checkpoint covers is gone (entries were removed)")
+    if entry["hash"] != checkpoint["entry_hash"] or positions[entry["id"]] != checkpoint["entries"]:
+        raise Broken(where, "checkpoint_mismatch", "the chain differs from the signed checkpoint (entries were rewritten)")
+
+
+def verify_published(site: Site, entries: list[dict]) -> int:
+    latest: dict[tuple[str, str], dict] = {}
+    for e in entries:
+        if e.get("format", 1) >= 2 and isinstance(e.get("payload"), dict) and "published" in e["payload"]:
+            latest[(e["record_type"], str(e["record_id"]))] = e
+    for (record_type, record_id), e in latest.items():
+        path = f"/api/v1/audit/published/{urllib.parse.quote(record_type)}/{urllib.parse.quote(record_id)}/"
+        try:
+            now = site.get(path)["published"]
+        except urllib.error.HTTPError as exc:
+            raise Broken(e, "content_missing", f"the record's published content is gone (HTTP {exc.code})") from None
+        if canonical(now) != canonical(e["payload"]["published"]):
+            raise Broken(e, "content_mismatch", "the published text of this record differs from what the audit chain recorded")
+    return len(latest)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("base_url", help="the site, e.g. https://ruamkid.example.go.th")
+    parser.add_argument("--checkpoint", help="a checkpoint saved earlier (JSON) that the chain must still contain")
+    parser.add_argument("--save-checkpoint", help="save the site's newest signed checkpoint here (JSON)")
+    args = parser.parse_args(argv)
+    site = Site(args.base_url)
+    try:
+        key_hex = site.get("/api/v1/audit/key/")["public_key"]
+        entries = sorted(site.pages("/api/v1/audit/?page_size=200"), key=lambda e: e["id"])
+        checkpoints = site.pages("/api/v1/audit/checkpoints/?page_size=200")
+        by_id = {e["id"]: e for e in entries}
+        positions = {e["id"]: n for n, e in enumerate(entries, start=1)}
+        legacy = verify_chain(entries)
+        for checkpoint in checkpoints:
+            verify_checkpoint(checkpoint, key_hex, by_id, positions, "site")
+        if args.checkpoint:
+            with open(args.checkpoint, encoding="utf-8") as handle:
+                held = json.load(handle)
+            held_key = held.get("public_key", key_hex)
+            if held_key != key_hex:
+                raise Broken(
+                    {"checkpoint": args.checkpoint},
+                    "key_changed",
+                    "the site's signing key is not the one the saved checkpoint names",
+                )
+            verify_checkpoint(held["checkpoint"], held_key, by_id, positions, args.checkpoint)
+        records = verify_published(site, entries)
+    except Broken as broken:
+        where = broken.where if isinstance(broken.where, dict) else {}
+        print(f"BROKEN at entry #{where.get('id')} ({broken.code}): {broken.problem}", file=sys.stderr)
+        return 1
+    except (urllib.error.URLError, OSError, ValueError, KeyError) as exc:
+        print(f"cannot read the record from {args.base_url}: {exc}", file=sys.stderr)
+        return 2
+    if args.save_checkpoint and checkpoints:
+        newest = max(checkpoints, key=lambda c: c["id"])
+        with open(args.save_checkpoint, "w", encoding="utf-8") as handle:
+            json.dump({"site": site.base, "public_key": key_hex, "checkpoint": newest}, handle, indent=2)
+    note = f" ({legacy} older or redacted entries checked for links only)" if legacy else ""
+    print(f"OK: {len(entries)} entries, {len(checkpoints)} signed checkpoints, {records} published records{note}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
