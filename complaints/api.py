@@ -21,6 +21,7 @@ from accounts.models import Organisation
 from accounts.selectors import default_organisation
 from workflows.errors import NotFound, ValidationFailed
 from workflows.exports import csv_response
+from workflows.paging import listed, paged, paged_response
 
 from . import selectors, services
 from .models import Complaint, State
@@ -50,8 +51,8 @@ class ComplaintOut(serializers.ModelSerializer):
     """The full record: staff of the organisation and the filer only."""
 
     category = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    division = serializers.StringRelatedField()
-    village = serializers.StringRelatedField()
+    division = serializers.StringRelatedField(allow_null=True)  # not yet assigned: null (the schema must say so)
+    village = serializers.StringRelatedField(allow_null=True)
     state = serializers.ChoiceField(choices=State.choices)
     has_photo = serializers.SerializerMethodField()
     tracking_url = serializers.CharField()
@@ -127,7 +128,7 @@ class CategoryList(APIView):
     @extend_schema(
         summary="Complaint categories with their service levels",
         parameters=[OpenApiParameter("organisation", str, description="organisation slug (default: the first)")],
-        responses=CategoryOut(many=True),
+        responses=listed("Category", CategoryOut),
         tags=["complaints"],
     )
     def get(self, request):
@@ -141,21 +142,18 @@ class ComplaintList(APIView):
     @extend_schema(
         summary="Complaints: every one of your organisations (staff) or your own",
         parameters=[OpenApiParameter("state", str, description="a state, or 'open'")],
-        responses=ComplaintOut(many=True),
+        responses=paged("Complaint", ComplaintOut),
+        operation_id="v1_complaints_list",
         tags=["complaints"],
     )
     def get(self, request):
         if not request.user.is_authenticated:
             raise exceptions.NotAuthenticated()
-        from config.api import CursorPagination
-
         q = request.query_params
         qs = selectors.complaints_for(
             request.user, state=q.get("state", ""), category=q.get("category", ""), division=q.get("division", "")
         )
-        paginator = CursorPagination()
-        page = paginator.paginate_queryset(qs, request, view=self)
-        return paginator.get_paginated_response(ComplaintOut(page, many=True).data)
+        return paged_response(request, self, qs, ComplaintOut)
 
     @extend_schema(
         summary="File a complaint or request (no account needed)",

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from workflows.errors import NotFound, PermissionDenied
 from workflows.exports import csv_response
+from workflows.paging import paged, paged_response
 
 from . import integrity
 from .api import organisation_from
@@ -63,7 +64,10 @@ class ReportList(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
-        summary="Integrity reports (the integrity role only)", responses=IntegrityReportOut(many=True), tags=["integrity"]
+        summary="Integrity reports (the integrity role only)",
+        responses=paged("IntegrityReport", IntegrityReportOut),
+        operation_id="v1_integrity_reports_list",
+        tags=["integrity"],
     )
     def get(self, request):
         if not request.user.is_authenticated:
@@ -72,11 +76,8 @@ class ReportList(APIView):
 
         if not Membership.objects.filter(user=request.user, role=Role.INTEGRITY).exists():
             raise PermissionDenied()
-        from config.api import CursorPagination
-
-        paginator = CursorPagination()
-        page = paginator.paginate_queryset(integrity.reports_for(request.user, state=request.GET.get("state", "")), request, self)
-        return paginator.get_paginated_response(IntegrityReportOut(page, many=True).data)
+        reports = integrity.reports_for(request.user, state=request.GET.get("state", ""))
+        return paged_response(request, self, reports, IntegrityReportOut)
 
     @extend_schema(
         summary="Make a corruption or misconduct report (anonymous allowed)",

@@ -1,4 +1,4 @@
-"""API foundation: one JSON error shape, cursor pagination, the /api/v1/ root.
+"""API foundation: one JSON error shape and the errors every operation documents (pagination: workflows/paging.py).
 
 Every error the API returns looks like
     {"error": {"code": "conflict", "message": "…", "details": {…}}}
@@ -12,20 +12,14 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, pagination, status
+from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from workflows.errors import ApplicationError, error_body
+from workflows.errors import PermissionDenied as DomainPermissionDenied
 
 log = logging.getLogger(__name__)
-
-
-class CursorPagination(pagination.CursorPagination):
-    page_size = 25
-    page_size_query_param = "page_size"
-    max_page_size = 200
-    ordering = "-id"
 
 
 _DRF_CODES = {
@@ -42,7 +36,28 @@ _DRF_CODES = {
 }
 
 
+def _anonymous(context) -> bool:
+    request = context.get("request")
+    return request is not None and not getattr(request.user, "is_authenticated", False)
+
+
+def _sign_in_needed(exc, context) -> bool:
+    """A refusal of an anonymous caller by who they are (not by a rule such as "results are
+    hidden while voting", code results_hidden, which signing in does not change)."""
+    if isinstance(exc, DomainPermissionDenied):
+        return exc.code in ("forbidden", "not_authenticated") and _anonymous(context)
+    return isinstance(exc, DjangoPermissionDenied) and _anonymous(context)
+
+
 def exception_handler(exc, context):
+    if _sign_in_needed(exc, context):
+        # Signing in is what an anonymous caller needs: 401 with the challenge DRF gives for its own
+        # NotAuthenticated, from every view and rule; 403 stays for a signed-in person without the right.
+        message = exc.message if getattr(exc, "code", "") == "not_authenticated" else _("Sign in to do this.")
+        details = getattr(exc, "details", None)
+        response = Response(error_body("not_authenticated", message, details), status=status.HTTP_401_UNAUTHORIZED)
+        response["WWW-Authenticate"] = "Token"
+        return response
     if isinstance(exc, ApplicationError):
         return Response(error_body(exc.code, exc.message, exc.details), status=exc.status)
     if isinstance(exc, DjangoValidationError):
@@ -110,3 +125,52 @@ def document_plain_views(endpoints):
 
     walk(get_resolver().url_patterns, "")
     return [*endpoints, *extra]
+
+
+# --- OpenAPI: the errors every operation can answer ----------------------------------------------------
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "The one error shape (docs/API.md#one-error-shape).",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string", "description": "stable, for programs (docs/API.md lists them)"},
+                "message": {"type": "string", "description": "for people, in the request's language"},
+                "details": {"type": "object", "additionalProperties": True},
+            },
+            "required": ["code", "message", "details"],
+        }
+    },
+    "required": ["error"],
+}
+# status → what it means; every operation can answer the first group, a write also the second.
+ERRORS_ANY = {
+    "400": "invalid or malformed_request: a field, the body or the query string is not valid",
+    "401": "not_authenticated (sign in) or authentication_failed (a wrong or revoked token)",
+    "403": "forbidden, csrf_failed or a rule of the record (e.g. results_hidden)",
+    "404": "not_found: no such path or record, or one you may not see",
+    "429": "rate_limited: wait details.retry_after_seconds",
+}
+ERRORS_WRITE = {
+    "409": "transition_not_allowed, conflict or a service's own code (e.g. already_signed)",
+    "413": "payload_too_large",
+    "415": "unsupported_media_type: send JSON or a form",
+}
+
+
+def document_errors(result, generator, request, public):
+    """drf-spectacular postprocessing hook: every operation documents the errors it can answer, in
+    the one error shape (the `Error` component). Codes an operation describes itself keep their
+    description and get the shape."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for operations in result.get("paths", {}).values():
+        for method, operation in operations.items():
+            errors = ERRORS_ANY if method in ("get", "head") else {**ERRORS_ANY, **ERRORS_WRITE}
+            responses = operation.setdefault("responses", {})
+            for code, description in errors.items():
+                response = responses.setdefault(code, {"description": description})
+                response.setdefault("content", content)
+    return result

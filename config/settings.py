@@ -219,7 +219,7 @@ REST_FRAMEWORK = {
         "workflows.parsers.FormParser",
         "workflows.parsers.MultiPartParser",
     ],
-    "DEFAULT_PAGINATION_CLASS": "config.api.CursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "workflows.paging.CursorPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -245,6 +245,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "PREPROCESSING_HOOKS": ["config.api.document_plain_views"],  # the plain hot-path views (workflows.jsonviews)
+    # The errors every operation can answer, in the one error shape (after drf-spectacular's own enum hook).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.api.document_errors"],
     # One name per choice set shared across apps (petitions and consultations both have "state" and "kind").
     "ENUM_NAME_OVERRIDES": {
         "PetitionStateEnum": "petitions.models.State",
@@ -305,6 +307,8 @@ if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Deepest JSON a request may send (workflows/parsers.py); deeper answers 400 malformed_request.
+JSON_MAX_DEPTH = env_int("JSON_MAX_DEPTH", 32, minimum=2)
 
 LOGGING = {
     "version": 1,

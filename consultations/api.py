@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from accounts.models import Organisation
 from workflows.errors import NotFound, PermissionDenied, ValidationFailed
 from workflows.exports import csv_response
+from workflows.paging import listed, paged, paged_response
 
 from . import rules, selectors, services
 from .models import Consultation, Level, Problem, ReasonCode, Report, State, Visibility
@@ -83,7 +84,7 @@ class ConsultationOut(serializers.ModelSerializer):
 
 class ProblemOut(serializers.ModelSerializer):
     supporters = serializers.IntegerField(source="n_supports", default=0)
-    village = serializers.StringRelatedField()
+    village = serializers.StringRelatedField(allow_null=True)
 
     class Meta:
         model = Problem
@@ -216,16 +217,12 @@ class Base(APIView):
 
 
 class ConsultationList(Base):
-    @extend_schema(responses=ConsultationOut(many=True), tags=["consultations"])
+    @extend_schema(responses=paged("Consultation", ConsultationOut), operation_id="v1_consultations_list", tags=["consultations"])
     def get(self, request):
         qs = selectors.consultation_list(request.user, state=request.query_params.get("state") or None).prefetch_related(
             "villages"
         )
-        from config.api import CursorPagination
-
-        paginator = CursorPagination()
-        page = paginator.paginate_queryset(qs, request, view=self)
-        return paginator.get_paginated_response(ConsultationOut(page, many=True).data)
+        return paged_response(request, self, qs, ConsultationOut)
 
     @extend_schema(request=ConsultationIn, responses={201: ConsultationOut}, tags=["consultations"])
     def post(self, request):
@@ -264,7 +261,7 @@ class ScheduleView(Base):
 
 
 class ProblemList(Base):
-    @extend_schema(responses=ProblemOut(many=True), tags=["consultations"])
+    @extend_schema(responses=listed("Problem", ProblemOut), tags=["consultations"])
     def get(self, request, pk):
         c = self.consultation(request, pk)
         problems = selectors.problems_for(c, request.user, moderator=rules.can("moderate", request.user, c))
@@ -313,7 +310,7 @@ class ProblemMerge(Base):
 
 
 class AlternativeList(Base):
-    @extend_schema(responses=AlternativeOut(many=True), tags=["consultations"])
+    @extend_schema(responses=listed("Alternative", AlternativeOut), tags=["consultations"])
     def get(self, request, pk):
         c = self.consultation(request, pk)
         alts = selectors.alternatives_for(c, request.user, moderator=rules.can("moderate", request.user, c))
@@ -328,7 +325,7 @@ class AlternativeList(Base):
 
 
 class CommentList(Base):
-    @extend_schema(responses=CommentOut(many=True), tags=["consultations"])
+    @extend_schema(responses=listed("Comment", CommentOut), tags=["consultations"])
     def get(self, request, pk):
         c = self.consultation(request, pk)
         comments = selectors.comments_for(c, request.user, moderator=rules.can("moderate", request.user, c))
@@ -436,7 +433,7 @@ class ProgressView(Base):
             }
         )
 
-    @extend_schema(request=ProgressIn, responses=OpenApiTypes.OBJECT, tags=["consultations"])
+    @extend_schema(request=ProgressIn, responses={201: OpenApiTypes.OBJECT}, tags=["consultations"])
     def post(self, request, pk):
         user = _signed_in(request)
         c = self.consultation(request, pk)
@@ -463,6 +460,23 @@ def record_csv(request, pk):
     except NotFound:
         raise Http404 from None
     return record_csv_response(selectors.participation_record(c))
+
+
+class RecordCsvView(APIView):
+    """Documents `record_csv` in the OpenAPI schema (config.api.document_plain_views); the URL
+    routes to the plain view."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="UTF-8 with a BOM, formula-safe")},
+        tags=["consultations"],
+    )
+    def get(self, request, pk):
+        return record_csv(request._request, pk)
+
+
+record_csv.documented_by = RecordCsvView
 
 
 def record_csv_response(record: dict) -> HttpResponse:

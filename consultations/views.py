@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from functools import wraps
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -15,17 +14,32 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.redirects import safe_next
 from accounts.selectors import staff_organisations
-from workflows.errors import ApplicationError, NotFound
+from workflows.errors import ApplicationError, NotFound, ValidationFailed
 from workflows.services import available_transitions
-from workflows.validation import parse_local_datetime
 
 from . import api, rules, selectors, services
-from .models import Consultation, Level, Problem, ReasonCode, State, stages_for_level
+from .forms import (
+    AlternativeForm,
+    BallotForm,
+    CommentForm,
+    ConsultationForm,
+    DecisionForm,
+    DocumentForm,
+    MergeForm,
+    ModerationForm,
+    MoveForm,
+    OrganisationForm,
+    ProblemForm,
+    ProgressForm,
+    ReportForm,
+    ScheduleForm,
+    SupportForm,
+)
+from .models import Consultation, Problem, ReasonCode, State, stages_for_level
 
 
 def _consultation(request, pk) -> Consultation:
@@ -33,6 +47,22 @@ def _consultation(request, pk) -> Consultation:
         return selectors.consultation_get(pk, request.user)
     except NotFound:
         raise Http404 from None
+
+
+def posted(form_class, request, **kwargs) -> dict:
+    """The cleaned data of `form_class` bound to the POST; ValidationFailed (a message on the page)
+    naming each field that is not valid."""
+    return valid(form_class(request.POST, **kwargs))
+
+
+def valid(form) -> dict:
+    if not form.is_valid():
+        details = {}
+        for name, errors in form.errors.items():
+            label = form.fields[name].label if name in form.fields else ""
+            details[name] = [f"{label}: {error}" if label else error for error in errors]
+        raise ValidationFailed(details=details)
+    return form.cleaned_data
 
 
 def _error_text(exc: ApplicationError) -> str:
@@ -94,21 +124,6 @@ def consultation_list(request):
     return render(request, "consultations/list.html", context)
 
 
-class ConsultationForm(forms.Form):
-    title = forms.CharField(label=gettext_lazy("Topic"), max_length=300)
-    summary = forms.CharField(label=gettext_lazy("Summary"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    body = forms.CharField(label=gettext_lazy("Details"), widget=forms.Textarea(attrs={"rows": 6}), required=False)
-    level = forms.ChoiceField(label=gettext_lazy("Participation level"), choices=Level.choices, initial=Level.CONSULT)
-    moderation = forms.ChoiceField(label=gettext_lazy("Moderation"), choices=Consultation.Moderation.choices)
-    voting = forms.ChoiceField(label=gettext_lazy("Voting method"), choices=Consultation.Voting.choices)
-    show_tallies_during_voting = forms.BooleanField(
-        label=gettext_lazy("Show the running tally while voting is open"), required=False
-    )
-    channels = forms.CharField(
-        label=gettext_lazy("Other channels (one a line)"), widget=forms.Textarea(attrs={"rows": 2}), required=False
-    )
-
-
 @login_required
 def consultation_new(request):
     orgs = staff_organisations(request.user)
@@ -116,7 +131,9 @@ def consultation_new(request):
         raise Http404
     form = ConsultationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        organisation = next((o for o in orgs if str(o.pk) == request.POST.get("organisation")), orgs[0])
+        chosen = OrganisationForm(request.POST)
+        chosen = chosen.cleaned_data["organisation"] if chosen.is_valid() else None
+        organisation = next((o for o in orgs if o.pk == chosen), orgs[0])
         try:
             c = services.consultation_create(organisation=organisation, actor=request.user, **form.cleaned_data)
         except ApplicationError as exc:
@@ -197,48 +214,27 @@ def _schedule_fields(c: Consultation) -> dict:
 
 @action("staff")
 def schedule_set(request, c):
-    start = parse_local_datetime(request.POST.get("start", ""))
-    if start is None:
-        from workflows.errors import ValidationFailed
-
-        raise ValidationFailed(_("Give the date and time the first stage starts."))
-    stages, previous = {}, start
-    for name in stages_for_level(c.level):
-        end = parse_local_datetime(request.POST.get(f"end_{name}", ""))
-        if end is None:
-            from workflows.errors import ValidationFailed
-
-            raise ValidationFailed(_("Give the end of every stage."))
-        stages[name] = (previous, end)
-        previous = end
-    services.consultation_schedule_set(consultation=c, actor=request.user, stages=stages)
+    form = ScheduleForm(request.POST, stages=stages_for_level(c.level))
+    valid(form)
+    services.consultation_schedule_set(consultation=c, actor=request.user, stages=form.schedule())
     return _("Schedule saved.")
 
 
 @action("staff")
 def move(request, c):
-    name = request.POST.get("name", "")
-    services.consultation_move(consultation=c, actor=request.user, name=name, reason=request.POST.get("reason", ""))
+    services.consultation_move(consultation=c, actor=request.user, **posted(MoveForm, request))
     return _("Done: the consultation is now “%(state)s”.") % {"state": Consultation.objects.get(pk=c.pk).get_state_display()}
 
 
 @action("documents")
 def document_add(request, c):
-    services.document_add(
-        consultation=c,
-        actor=request.user,
-        title=request.POST.get("title", ""),
-        url=request.POST.get("url", ""),
-        text=request.POST.get("text", ""),
-    )
+    services.document_add(consultation=c, actor=request.user, **posted(DocumentForm, request))
     return _("Document added.")
 
 
 @action("problems")
 def problem_submit(request, c):
-    p = services.problem_submit(
-        consultation=c, actor=request.user, title=request.POST.get("title", ""), body=request.POST.get("body", "")
-    )
+    p = services.problem_submit(consultation=c, actor=request.user, **posted(ProblemForm, request))
     return (
         _("Thank you. Your problem is waiting for moderation.")
         if p.visibility == "pending"
@@ -251,81 +247,49 @@ def problem_support(request, c, problem_pk):
     problem = Problem.objects.filter(consultation=c, pk=problem_pk).first()
     if problem is None:
         raise NotFound()
-    support = request.POST.get("support", "1") == "1"
+    support = posted(SupportForm, request)["support"] != "0"
     services.problem_support(problem=problem, actor=request.user, support=support)
     return ""
 
 
 @action("problems")
 def problem_merge(request, c, problem_pk):
+    data = posted(MergeForm, request)
     problem = Problem.objects.filter(consultation=c, pk=problem_pk).first()
-    into = (
-        Problem.objects.filter(consultation=c, pk=request.POST.get("into") or 0).first()
-        if (request.POST.get("into") or "").isdigit()
-        else None
-    )
+    into = Problem.objects.filter(consultation=c, pk=data["into"]).first()
     if problem is None or into is None:
         raise NotFound(_("Choose the problem to merge into."))
-    services.problem_merge(problem=problem, into=into, actor=request.user, reason=request.POST.get("reason", ""))
+    services.problem_merge(problem=problem, into=into, actor=request.user, reason=data["reason"])
     return _("Merged.")
 
 
 @action("alternatives")
 def alternative_create(request, c):
-    a = services.alternative_create(
-        consultation=c,
-        actor=request.user,
-        title=request.POST.get("title", ""),
-        body=request.POST.get("body", ""),
-        problem_ids=request.POST.getlist("problem_ids"),
-    )
+    a = services.alternative_create(consultation=c, actor=request.user, **posted(AlternativeForm, request))
     return _("Your alternative is waiting for moderation.") if a.visibility == "pending" else _("Alternative added.")
 
 
 @action("comments")
 def comment_post(request, c):
-    def num(key):
-        value = request.POST.get(key) or ""
-        return int(value) if value.isdigit() else None
-
-    services.comment_post(
-        consultation=c,
-        actor=request.user,
-        body=request.POST.get("body", ""),
-        parent_id=num("parent_id"),
-        problem_id=num("problem_id"),
-        alternative_id=num("alternative_id"),
-    )
+    services.comment_post(consultation=c, actor=request.user, **posted(CommentForm, request))
     return _("Comment posted.")
 
 
 @action("comments")
 def report_file(request, c):
-    services.report_file(
-        consultation=c,
-        actor=request.user,
-        kind=request.POST.get("kind", ""),
-        object_id=request.POST.get("object_id"),
-        reason_code=request.POST.get("reason_code", ""),
-        note=request.POST.get("note", ""),
-    )
+    services.report_file(consultation=c, actor=request.user, **posted(ReportForm, request))
     return _("Thank you. A moderator will look at it.")
 
 
 @action("ballot")
 def ballot_cast(request, c):
-    services.ballot_cast(consultation=c, actor=request.user, alternative_ids=request.POST.getlist("alternative_ids"))
+    services.ballot_cast(consultation=c, actor=request.user, **posted(BallotForm, request))
     return _("Your vote is recorded. You can change it until voting closes.")
 
 
 @action("progress")
 def progress_post(request, c):
-    services.progress_update_post(
-        consultation=c,
-        actor=request.user,
-        body=request.POST.get("body", ""),
-        percent_complete=request.POST.get("percent_complete") or None,
-    )
+    services.progress_update_post(consultation=c, actor=request.user, **posted(ProgressForm, request))
     return _("Progress update published.")
 
 
@@ -337,15 +301,7 @@ def moderation(request, pk):
     c = _consultation(request, pk)
     if request.method == "POST":
         try:
-            services.moderation_decide(
-                consultation=c,
-                actor=request.user,
-                kind=request.POST.get("kind", ""),
-                object_id=request.POST.get("object_id"),
-                outcome=request.POST.get("outcome", ""),
-                reason_code=request.POST.get("reason_code", ""),
-                reason=request.POST.get("reason", ""),
-            )
+            services.moderation_decide(consultation=c, actor=request.user, **posted(ModerationForm, request))
             messages.success(request, _("Moderation saved; the author has been told."))
         except ApplicationError as exc:
             messages.error(request, _error_text(exc))
@@ -364,28 +320,30 @@ def decision_form(request, pk):
     c = _consultation(request, pk)
     if not rules.can("record_decision", request.user, c):
         raise Http404
+    status = 200
     if request.method == "POST":
-        answers_alt = {k.removeprefix("alt_"): v for k, v in request.POST.items() if k.startswith("alt_")}
-        answers_prob = {k.removeprefix("prob_"): v for k, v in request.POST.items() if k.startswith("prob_")}
+        form = DecisionForm(request.POST)
         try:
+            data = valid(form)
             services.decision_record(
                 consultation=c,
                 actor=request.user,
-                chosen_ids=request.POST.getlist("chosen_ids"),
-                rationale=request.POST.get("rationale", ""),
-                council_resolution=request.POST.get("council_resolution", ""),
-                alternative_answers=answers_alt,
-                problem_answers=answers_prob,
+                chosen_ids=data["chosen_ids"],
+                rationale=data["rationale"],
+                council_resolution=data["council_resolution"],
+                alternative_answers=form.answers("alt"),
+                problem_answers=form.answers("prob"),
             )
         except ApplicationError as exc:
             messages.error(request, _error_text(exc))
+            status = 400
         else:
             messages.success(request, _("Decision saved. Publish it with “Publish the decision”."))
             return redirect(reverse("consultations:detail", args=[c.pk]) + "#staff")
     context = selectors.detail(c, request.user)
     context["decision_draft"] = selectors.decision_public(c, request.user)
     context["supported_problems"] = list(selectors.supported_problems(c))
-    return render(request, "consultations/decision_form.html", context)
+    return render(request, "consultations/decision_form.html", context, status=status)
 
 
 def record(request, pk):

@@ -13,6 +13,7 @@ from accounts.redirects import redirect_next
 
 from . import selectors, services
 from .channels import read_unsubscribe_token
+from .forms import PreferencesForm
 from .models import Channel, Mode, Notification
 
 
@@ -61,10 +62,12 @@ def mark_read_all(request):
 @require_http_methods(["GET", "POST"])
 def preferences(request):
     if request.method == "POST":
+        form = PreferencesForm(request.POST)
         try:
-            for channel in (Channel.EMAIL, Channel.INAPP):
-                if channel in request.POST:
-                    services.preference_set(user=request.user, channel=channel, mode=request.POST[channel])
+            if not form.is_valid():
+                raise services.ValidationError(form.errors)
+            for channel, mode in form.changes().items():
+                services.preference_set(user=request.user, channel=channel, mode=mode)
         except services.ValidationError:
             from django.contrib import messages
 

@@ -42,6 +42,12 @@ class SignForm(forms.Form):
             del self.fields["national_id"]
 
 
+class ReasonForm(forms.Form):
+    """A move with nothing to fill in but an optional reason (open, close, submit …)."""
+
+    reason = forms.CharField(label=_("Reason"), max_length=4000, required=False)
+
+
 class RejectForm(forms.Form):
     reason_code = forms.ChoiceField(label=_("Reason code"), choices=RejectionCode.choices)
     reason = forms.CharField(label=_("Reason shown to the author"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))

@@ -25,7 +25,7 @@ from workflows.services import available_transitions
 
 from . import rules, selectors, services
 from .charts import signatures_chart
-from .forms import InvalidateForm, OutcomeForm, PetitionForm, RejectForm, ResponseForm, SignForm
+from .forms import InvalidateForm, OutcomeForm, PetitionForm, ReasonForm, RejectForm, ResponseForm, SignForm
 from .models import AddressFlag, Petition, Signature, SignatureState, State
 
 LIST_TABS = {
@@ -242,18 +242,14 @@ def petition_act(request, pk: int, name: str):
     petition = _petition_or_404(pk, request.user)
     if not request.user.is_authenticated:
         return redirect_to_login(reverse("petitions:detail", args=[pk]))
-    payload: dict = {}
-    reason = request.POST.get("reason", "")
-    form_class = ACT_FORMS.get(name)
-    if form_class is not None:
-        form = form_class(request.POST)
-        if not form.is_valid():
-            for field, errors in form.errors.items():
-                label = form.fields[field].label if field in form.fields else ""
-                messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
-            return redirect_next(request, "petitions:detail", pk)
-        payload = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in form.cleaned_data.items() if k != "reason"}
-        reason = form.cleaned_data.get("reason", reason)
+    form = ACT_FORMS.get(name, ReasonForm)(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+        return redirect_next(request, "petitions:detail", pk)
+    payload = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in form.cleaned_data.items() if k != "reason"}
+    reason = form.cleaned_data.get("reason", "")
     try:
         services.petition_act(petition=petition, name=name, actor=request.user, reason=reason, payload=payload)
     except ApplicationError as exc:

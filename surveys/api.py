@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from workflows.errors import NotFound
 from workflows.exports import csv_response
+from workflows.paging import paged, paged_response
 
 from . import rules, selectors, services
 from .models import Survey
@@ -64,13 +65,14 @@ class AnswersIn(serializers.Serializer):
 class SurveyList(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(summary="Surveys (open and closed; staff also see drafts)", responses=SurveyOut(many=True), tags=["surveys"])
+    @extend_schema(
+        summary="Surveys (open and closed; staff also see drafts)",
+        responses=paged("Survey", SurveyOut),
+        operation_id="v1_surveys_list",
+        tags=["surveys"],
+    )
     def get(self, request):
-        from config.api import CursorPagination
-
-        paginator = CursorPagination()
-        page = paginator.paginate_queryset(selectors.surveys_for(request.user), request, view=self)
-        return paginator.get_paginated_response(SurveyOut(page, many=True).data)
+        return paged_response(request, self, selectors.surveys_for(request.user), SurveyOut)
 
 
 class SurveyDetail(APIView):

@@ -255,3 +255,33 @@ def test_a_real_sponsor_token_still_works(api, collecting, make_user, org):
     response = api(user).post(SPONSOR.format(pk=collecting.pk), {"token": collecting.sponsor_token}, format="json")
     assert response.status_code == 201, response.content
     assert Petition.objects.get(pk=collecting.pk).state == "awaiting_moderation"
+
+
+# --- page forms ----------------------------------------------------------------------------------------
+
+
+def test_a_petition_move_without_its_own_form_reads_the_reason_through_one(client, org, policy, resident, moderator, make_user):
+    from workflows.models import AuditEntry
+
+    sponsor = make_user(Role.RESIDENT, org=org, email="sponsor@example.com")
+    petition = make_petition(org, resident, state="awaiting_moderation", sponsors=[sponsor])
+    client.force_login(moderator)
+    entries = AuditEntry.objects.count()
+    response = client.post(reverse("petitions:act", args=[petition.pk, "open"]), {"reason": "เปิด\x00"})
+    assert response.status_code == 302
+    assert Petition.objects.get(pk=petition.pk).state == "awaiting_moderation"
+    assert AuditEntry.objects.count() == entries
+    client.post(reverse("petitions:act", args=[petition.pk, "open"]), {"reason": "เปิดให้ลงชื่อ"})
+    assert Petition.objects.get(pk=petition.pk).state == "open"
+
+
+def test_notification_settings_go_through_a_form(client, resident):
+    from notifications.models import Preference
+
+    client.force_login(resident)
+    for value in ("off\x00", "hourly", "ปิด"):
+        response = client.post(reverse("notifications:preferences"), {"email": value})
+        assert response.status_code == 302
+        assert not Preference.objects.exists()
+    client.post(reverse("notifications:preferences"), {"email": "off"})
+    assert Preference.objects.get(user=resident, channel="email").mode == "off"

@@ -69,7 +69,7 @@ CASES = [
     ("resident", "problem_identification", "post", "problems/", {"title": ""}, 400),
     ("resident", "problem_identification", "post", "problems/", {"title": "x" * 301}, 400),
     ("resident", "problem_identification", "post", "problems/", "not json at all", 400),
-    ("anonymous", "problem_identification", "post", "problems/", {"title": "ถนน"}, 403),
+    ("anonymous", "problem_identification", "post", "problems/", {"title": "ถนน"}, 401),
     ("resident", "problem_identification", "post", "problems/999999/support/", {}, 404),
     ("moderator", "problem_identification", "post", "problems/{problem}/merge/", {"into": "abc"}, 400),
     ("moderator", "problem_identification", "post", "problems/{problem}/merge/", {"into": "{problem}"}, 400),

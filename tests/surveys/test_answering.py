@@ -39,7 +39,7 @@ def test_without_an_account_only_where_allowed(api, make_survey):
     response = api().post(
         f"/api/v1/surveys/{closed_to_public.pk}/responses/", {"answers": answers_for(closed_to_public)}, format="json"
     )
-    assert response.status_code == 403 and response.json()["error"]["code"] == "not_authenticated"
+    assert response.status_code == 401 and response.json()["error"]["code"] == "not_authenticated"
     assert not Response.objects.exists()
 
 

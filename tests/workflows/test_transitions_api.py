@@ -38,9 +38,10 @@ def test_it_answers_403_to_a_user_without_the_permission(api, make_ticket, resid
     assert AuditEntry.objects.count() == 1
 
 
-def test_it_answers_403_to_anonymous_people(api, make_ticket):
+def test_it_answers_401_to_anonymous_people(api, make_ticket):
     response = api().post(url(make_ticket(), "submit"), {}, format="json")
-    assert response.status_code == 403
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
     assert error_of(response)["code"] == "not_authenticated"
 
 
