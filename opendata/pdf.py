@@ -1,8 +1,10 @@
 """The ITA evidence report as a PDF a clerk can upload: Thai text with the fonts embedded.
 
 fpdf2 (pure Python) writes the file; uharfbuzz shapes the Thai so that vowels and tone marks sit
-where they belong; the fonts are Noto Sans Thai and a Latin subset of Noto Sans, vendored under
-opendata/fonts with their licence (SIL OFL 1.1), so nothing depends on fonts installed on the server.
+where they belong. The font is Noto Sans Thai merged with the Latin of Noto Sans into one file per
+weight, vendored under opendata/fonts with its licence (SIL OFL 1.1), so nothing depends on fonts
+installed on the server. One font, not a Latin fallback: fpdf2 2.8 does not select the font again
+at the start of a line that follows a fallback run, and such a line came out in the wrong font.
 
 Two things fpdf2 does not do for Thai, done here:
 - Line breaks. Thai writes no spaces between words, so a line may break at a space or between two
@@ -63,14 +65,9 @@ class EvidencePDF(FPDF):
     def __init__(self, *, title: str, organisation: str):
         super().__init__(format="A4")
         self.report_title, self.organisation = title, organisation
-        for style, thai_file, latin_file in (
-            ("", "NotoSansThai-Regular.ttf", "NotoSans-Regular-Latin.ttf"),
-            ("B", "NotoSansThai-Bold.ttf", "NotoSans-Bold-Latin.ttf"),
-        ):
-            self.add_font("thai", style, FONTS / thai_file)
-            self.add_font("latin", style, FONTS / latin_file)
+        self.add_font("thai", "", FONTS / "NotoSansThaiLatin-Regular.ttf")
+        self.add_font("thai", "B", FONTS / "NotoSansThaiLatin-Bold.ttf")
         self.set_font("thai", size=11)
-        self.set_fallback_fonts(["latin"], exact_match=False)
         self.set_text_shaping(True)
         self.set_margins(18, 16, 18)
         self.set_auto_page_break(True, margin=16)

@@ -96,6 +96,13 @@ class Report(TestCase):
             assert words in text, words
         assert not any(ord(c) < 32 and c not in "\n\t" for c in text)
 
+    def test_a_line_after_latin_text_stays_thai(self):
+        """The lights petition's response wraps after "2570"; the next line is Thai again."""
+        text = pdf_text(self.client.get(f"/open-data/ita/{CURRENT}.pdf").content)
+        assert "โดยกองช่างจะเริ่มดำเนินการภายในเดือนมกราคม 2570" in text
+        assert "สภาเทศบาลมีมติเห็นชอบให้โอนงบประมาณ" in text and "ระยะทาง 2 กิโลเมตร" in text
+        assert not any(ord(c) < 32 and c not in "\n\t" for c in text)
+
     def test_the_pdf_embeds_its_fonts(self):
         reader = PdfReader(io.BytesIO(self.client.get("/open-data/ita/2565.pdf").content))
         fonts = {}
