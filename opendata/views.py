@@ -3,16 +3,18 @@ ITA evidence report. Everything here is public and read-only."""
 
 from __future__ import annotations
 
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from accounts.models import Organisation
+from accounts.selectors import default_organisation
 from workflows.errors import ApplicationError, NotFound, ValidationFailed, error_body
 from workflows.exports import csv_response
 
+from . import ita, pdf, stats
 from .datasets import DATASETS, Scope, bundle, public_consultations, public_petitions, table, when
 
 
@@ -98,5 +100,67 @@ def index(request):
             "datasets": list(DATASETS.values()),
             "consultations": list(public_consultations(every)),
             "petitions": list(public_petitions(every)),
+            "years": ita.fiscal_years(),
         },
     )
+
+
+def _organisation(request) -> Organisation | None:
+    slug = request.GET.get("organisation", "")[:50]
+    if not slug:
+        return default_organisation()
+    organisation = Organisation.objects.filter(slug=slug).first()
+    if organisation is None:
+        raise Http404
+    return organisation
+
+
+def _bad_request(request):
+    return render(request, "400.html", status=400)
+
+
+@require_safe
+def statistics(request):
+    organisation = _organisation(request)
+    raw = request.GET.get("year", "")
+    if raw and not (raw.isascii() and raw.isdigit() and 2500 <= int(raw[:5]) <= 2700):
+        return _bad_request(request)
+    year = int(raw) if raw else None
+    data = stats.statistics(organisation_id=organisation.pk if organisation else None, year_be=year)
+    return render(request, "opendata/statistics.html", {"stats": data, "organisation": organisation})
+
+
+# --- ITA evidence --------------------------------------------------------------------------------
+
+
+def _report(request, year: int) -> ita.Report:
+    if not 2500 <= year <= 2700:  # B.E.: 1957–2157
+        raise Http404
+    return ita.report(year, organisation=_organisation(request))
+
+
+@require_safe
+def ita_index(request):
+    organisation = _organisation(request)
+    return render(
+        request,
+        "opendata/ita_index.html",
+        {"years": ita.fiscal_years(organisation), "current": ita.current_fiscal_year(), "organisation": organisation},
+    )
+
+
+@require_safe
+def ita_report(request, year: int):
+    return render(request, "opendata/ita_report.html", {"report": _report(request, year)})
+
+
+@require_safe
+def ita_csv(request, year: int):
+    return csv_response(ita.csv_rows(_report(request, year)), filename=f"ita-participation-{year}.csv")
+
+
+@require_safe
+def ita_pdf(request, year: int):
+    response = HttpResponse(pdf.ita_pdf(_report(request, year)), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="ita-participation-{year}.pdf"'
+    return response
