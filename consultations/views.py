@@ -346,10 +346,16 @@ def moderation(request, pk):
                 reason_code=request.POST.get("reason_code", ""),
                 reason=request.POST.get("reason", ""),
             )
-            messages.success(request, _("Moderation saved; the author has been told."))
+            messages.success(
+                request,
+                _("Reports dismissed; the text stays.")
+                if request.POST.get("outcome") == "dismiss"
+                else _("Moderation saved; the author has been told."),
+            )
         except ApplicationError as exc:
             messages.error(request, _error_text(exc))
-        return redirect("consultations:moderation", c.pk)
+        # From the public page a moderator goes back to where they read (next=/consultations/7/#comment-3).
+        return redirect(safe_next(request, request.POST.get("next"), "consultations:moderation", c.pk))
     if not rules.can("moderate", request.user, c):
         raise Http404
     return render(
