@@ -9,9 +9,10 @@ class PetitionsConfig(AppConfig):
     def ready(self):
         from django.conf import settings
 
+        from notifications.services import audience_source
         from workflows import registry
 
-        from . import machine
+        from . import machine, selectors
         from .models import Petition
 
         registry.register(
@@ -23,5 +24,7 @@ class PetitionsConfig(AppConfig):
             visible_to=machine.visible_to,
             published=machine.published,
         )
+        # "Close the loop": the outcome events name this audience; the relay asks for it at fan-out.
+        audience_source(machine.SIGNERS, selectors.signers_audience)
         # The periodic check: "deadline near" reminders and threshold reconciliation.
         settings.CELERY_BEAT_SCHEDULE.setdefault("petitions-check", {"task": "petitions.check", "schedule": 300.0})

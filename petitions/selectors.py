@@ -250,3 +250,20 @@ def signature_of(petition_id: int, user) -> Signature | None:
     return (
         Signature.objects.filter(mine, active, petition_id=petition_id).order_by("state", "-id").first()
     )  # confirmed before pending
+
+
+def signers_audience(event) -> dict:
+    """The confirmed signers of the event's petition who did not say no to hearing its outcome
+    (notifications.services.audience_source "petitions.signers"): account holders by id (a
+    signature made signed in, or one made with their account's email), so they get the inbox and
+    their preferences apply; everyone else by address, streamed."""
+    from accounts.models import User
+
+    signed = Signature.objects.filter(
+        petition_id=int(event.record_id), state=SignatureState.CONFIRMED, notify_outcome=True
+    ).order_by()
+    accounts = User.objects.filter(Q(pk__in=signed.exclude(user=None).values("user_id")) | Q(email__in=signed.values("email")))
+    return {
+        "users": accounts.values("pk"),
+        "emails": signed.values_list("email", "name", "language").iterator(chunk_size=5000),
+    }
