@@ -180,7 +180,7 @@ class ReportIn(serializers.Serializer):
 class ModerationIn(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Report.Kind.choices)
     object_id = serializers.IntegerField(min_value=1)
-    outcome = serializers.ChoiceField(choices=["publish", "remove"])
+    outcome = serializers.ChoiceField(choices=["publish", "remove", "dismiss"])  # dismiss: close the reports, keep the text
     reason_code = serializers.ChoiceField(choices=ReasonCode.choices, required=False, allow_blank=True, default="")
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
@@ -365,6 +365,9 @@ class ModerationView(Base):
                         "body": i.body,
                         "visibility": i.visibility,
                         "reports": i.open_reports,
+                        "report_reasons": [
+                            {"reason_code": r.reason_code, "note": r.note, "created_at": r.created_at} for r in i.reports
+                        ],
                         "reason_code": i.reason_code,
                         "created_at": i.created_at,
                     }

@@ -129,7 +129,9 @@ class ProgressForm(forms.Form):
 class ModerationForm(forms.Form):
     kind = forms.ChoiceField(label=_("What"), choices=Report.Kind.choices)
     object_id = _id(_("Number"), required=True)
-    outcome = forms.ChoiceField(label=_("Decision"), choices=[("publish", _("Publish")), ("remove", _("Remove"))])
+    outcome = forms.ChoiceField(
+        label=_("Decision"), choices=[("publish", _("Publish")), ("remove", _("Remove")), ("dismiss", _("Dismiss the reports"))]
+    )
     reason_code = forms.ChoiceField(label=_("Reason"), choices=[("", ""), *ReasonCode.choices], required=False)
     reason = forms.CharField(label=_("Reason"), max_length=2000, required=False)
 

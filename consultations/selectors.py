@@ -156,9 +156,11 @@ def _visible_filter(user, c: Consultation, moderator: bool) -> Q:
 
 
 def problems_for(c: Consultation, user, *, moderator: bool = False):
+    # A moderator's filter is Q(), and Q() | Q(x) is Q(x): combined, staff would see merged problems only.
+    visible = Q() if moderator else _visible_filter(user, c, moderator) | Q(visibility=Visibility.MERGED)
     return (
         Problem.objects.filter(consultation=c)
-        .filter(_visible_filter(user, c, moderator) | Q(visibility=Visibility.MERGED))
+        .filter(visible)
         .select_related("village", "merged_into")
         .annotate(n_supports=Count("supports"))
         .order_by("-n_supports", "id")
@@ -210,6 +212,11 @@ def detail(c: Consultation, user) -> dict:
         p.thread = threads.get(("problem", p.pk), [])
     for a in alternatives:
         a.thread = threads.get(("alternative", a.pk), [])
+    if moderator:  # staff act where they read: each item carries its open reports
+        reports = open_reports(c)
+        for kind, items in (("problem", problems), ("alternative", alternatives), ("comment", comments)):
+            for item in items:
+                item.kind, item.reports = kind, reports.get((kind, item.pk), [])
     supported, my_choices = set(), set()
     if getattr(user, "is_authenticated", False):
         supported = set(Support.objects.filter(problem__consultation=c, user=user).values_list("problem_id", flat=True))
@@ -261,7 +268,17 @@ def schedule(c: Consultation) -> list[dict]:
     return rows
 
 
+def open_reports(c: Consultation) -> dict[tuple[str, int], list[Report]]:
+    """(kind, object_id) → the open reports on it, oldest first: what each reporter chose and wrote."""
+    found: dict[tuple[str, int], list[Report]] = defaultdict(list)
+    for report in Report.objects.filter(consultation=c, resolved_at__isnull=True).order_by("created_at", "id"):
+        found[(report.kind, report.object_id)].append(report)
+    return found
+
+
 def moderation_queue(c: Consultation) -> list:
+    """Everything a moderator may act on: pending and hidden contributions, and published ones with
+    open reports (each with its reports), oldest first."""
     items = []
     for kind, model in (("problem", Problem), ("alternative", Alternative), ("comment", Comment)):
         for item in model.objects.filter(consultation=c, visibility__in=[Visibility.PENDING, Visibility.HIDDEN]).select_related(
@@ -269,17 +286,15 @@ def moderation_queue(c: Consultation) -> list:
         ):
             item.kind = kind
             items.append(item)
-    open_reports = Counter(
-        (r["kind"], r["object_id"])
-        for r in Report.objects.filter(consultation=c, resolved_at__isnull=True).values("kind", "object_id")
-    )
+    reports = open_reports(c)
     for kind, model in (("problem", Problem), ("alternative", Alternative), ("comment", Comment)):
-        ids = [oid for (k, oid) in open_reports if k == kind]
+        ids = [oid for (k, oid) in reports if k == kind]
         for item in model.objects.filter(pk__in=ids, visibility=Visibility.PUBLISHED).select_related("author"):
             item.kind = kind
             items.append(item)
     for item in items:
-        item.open_reports = open_reports.get((item.kind, item.pk), 0)
+        item.reports = reports.get((item.kind, item.pk), [])
+        item.open_reports = len(item.reports)
     return sorted(items, key=lambda i: i.created_at)
 
 

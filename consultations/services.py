@@ -281,17 +281,7 @@ def problem_merge(*, problem: Problem, into: Problem, actor, reason: str = "") -
         problem.visibility, problem.merged_into, problem.reason_code = Visibility.MERGED, into, ReasonCode.DUPLICATE
         problem.moderation_note = reason
         problem.save(update_fields=["visibility", "merged_into", "reason_code", "moderation_note"])
-        audit_append(
-            action=AuditEntry.Action.MODERATION,
-            name="problem_merge",
-            actor=actor,
-            record=problem,
-            organisation_id=c.organisation_id,
-            from_state=before,
-            to_state=Visibility.MERGED,
-            reason=reason,
-            payload={"into": into.pk},
-        )
+        _audit_moderation(c, problem, name="problem_merge", actor=actor, before=before, reason=reason, payload={"into": into.pk})
         _tell_author(c, problem, outcome="merged", reason_code=ReasonCode.DUPLICATE, reason=reason or into.title)
     return into
 
@@ -388,6 +378,14 @@ def _excerpt(item) -> str:
     return getattr(item, "title", "") or item.body[:80]
 
 
+def _audit_moderation(c: Consultation, item, *, name: str, actor, before: str, reason: str, payload: dict) -> None:
+    """One moderation act on a contribution: its visibility before and after, the reason, the details."""
+    audit_append(
+        action=AuditEntry.Action.MODERATION, name=name, actor=actor, record=item, organisation_id=c.organisation_id,
+        from_state=before, to_state=item.visibility, reason=reason, payload=payload,
+    )  # fmt: skip
+
+
 def _tell_author(c: Consultation, item, *, outcome: str, reason_code: str, reason: str) -> None:
     if not item.author_id:
         return
@@ -469,9 +467,12 @@ def report_file(*, consultation: Consultation, actor, kind: str, object_id, reas
 def moderation_decide(
     *, consultation: Consultation, actor, kind: str, object_id, outcome: str, reason_code: str = "", reason: str = ""
 ):
-    """A moderator publishes (approve / restore) or removes a contribution. Audited; the author is told why."""
+    """A moderator publishes (approve / restore) or removes (hides from the public) a contribution, or
+    dismisses the reports on it (report_dismiss). Audited; the author is told why."""
+    if outcome == "dismiss":
+        return report_dismiss(consultation=consultation, actor=actor, kind=kind, object_id=object_id, reason=reason)
     if outcome not in ("publish", "remove"):
-        raise ValidationFailed(details={"outcome": [_("Choose publish or remove.")]})
+        raise ValidationFailed(details={"outcome": [_("Choose publish, remove or dismiss.")]})
     if outcome == "remove" and reason_code not in ReasonCode.values:
         raise ValidationFailed(_("Removing needs a reason code."), details={"reason_code": [_("This field is required.")]})
     if reason_code and reason_code not in ReasonCode.values:
@@ -490,18 +491,37 @@ def moderation_decide(
         item.visibility, item.reason_code, item.moderation_note = target, reason_code, reason
         item.save(update_fields=["visibility", "reason_code", "moderation_note"])
         Report.objects.filter(kind=kind, object_id=item.pk, resolved_at__isnull=True).update(resolved_at=timezone.now())
-        audit_append(
-            action=AuditEntry.Action.MODERATION,
-            name=f"moderation_{outcome}",
-            actor=actor,
-            record=item,
-            organisation_id=c.organisation_id,
-            from_state=before,
-            to_state=target,
-            reason=reason,
+        _audit_moderation(
+            c, item, name=f"moderation_{outcome}", actor=actor, before=before, reason=reason,
             payload={"reason_code": reason_code, "kind": kind},
-        )
+        )  # fmt: skip
         _tell_author(c, item, outcome="published" if outcome == "publish" else "removed", reason_code=reason_code, reason=reason)
+    return item
+
+
+def report_dismiss(*, consultation: Consultation, actor, kind: str, object_id, reason: str = ""):
+    """A moderator finds the reports on a contribution unfounded: they are closed and the text stays
+    (shown again if the reports had hidden it, and its report count starts again from zero, so the
+    next report does not hide it at once). Audited with the number of reports dismissed."""
+    reason = _text(reason, "reason", required=False, max_length=2000)
+    with transaction.atomic():
+        c = _fresh(consultation)
+        rules.check("moderate", actor, c)
+        item = contribution_get(c, kind, object_id, lock=True)
+        reports = Report.objects.filter(kind=kind, object_id=item.pk, resolved_at__isnull=True)
+        count = reports.update(resolved_at=timezone.now())
+        if not count:
+            raise Conflict(_("There is no open report on this."), code="no_open_reports")
+        before = item.visibility
+        restored = before == Visibility.HIDDEN  # hidden by the reports themselves, not by a moderator
+        item.visibility = Visibility.PUBLISHED if restored else before
+        item.report_count = 0
+        item.save(update_fields=["visibility", "report_count"])
+        _audit_moderation(
+            c, item, name="reports_dismissed", actor=actor, before=before, reason=reason, payload={"kind": kind, "reports": count}
+        )
+        if restored:
+            _tell_author(c, item, outcome="published", reason_code="", reason=reason)
     return item
 
 

@@ -301,11 +301,18 @@ def moderation(request, pk):
     c = _consultation(request, pk)
     if request.method == "POST":
         try:
-            services.moderation_decide(consultation=c, actor=request.user, **posted(ModerationForm, request))
-            messages.success(request, _("Moderation saved; the author has been told."))
+            data = posted(ModerationForm, request)
+            services.moderation_decide(consultation=c, actor=request.user, **data)
+            messages.success(
+                request,
+                _("Reports dismissed; the text stays.")
+                if data["outcome"] == "dismiss"
+                else _("Moderation saved; the author has been told."),
+            )
         except ApplicationError as exc:
             messages.error(request, _error_text(exc))
-        return redirect("consultations:moderation", c.pk)
+        # From the public page a moderator goes back to where they read (next=/consultations/7/#comment-3).
+        return redirect(safe_next(request, request.POST.get("next"), "consultations:moderation", c.pk))
     if not rules.can("moderate", request.user, c):
         raise Http404
     return render(

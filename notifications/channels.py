@@ -141,15 +141,29 @@ def unsubscribe_token(user_id: int, channel: str = Channel.EMAIL) -> str:
     return signing.dumps({"u": user_id, "c": channel}, salt=UNSUBSCRIBE_SALT, compress=True)
 
 
+def address_token(email: str, event: OutboxEvent) -> str:
+    """For an address without an account: stop update mail about the event's record."""
+    return signing.dumps({"e": email, "r": event.record_type, "i": event.record_id}, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
 def read_unsubscribe_token(token: str) -> dict | None:
+    """{"u": user id, "c": channel} (an account) or {"e": email, "r": record type, "i": record id}."""
     try:
         value = signing.loads(token, salt=UNSUBSCRIBE_SALT)
     except signing.BadSignature:
         return None
-    return value if isinstance(value, dict) and "u" in value else None
+    return value if isinstance(value, dict) and ("u" in value or "e" in value) else None
 
 
-def context_for(event: OutboxEvent, *, language: str, name: str = "", user_id: int | None = None, token: str = "") -> dict:
+def stoppable(delivery: Delivery, event: OutboxEvent) -> bool:
+    """Whether the mail carries a stop link: to an account always; to an address without one when it
+    is an update about a record (a signer hears the outcome; a confirmation they asked for is not)."""
+    return delivery.user_id is not None or (event.event not in conf.TRANSACTIONAL and bool(event.record_type))
+
+
+def context_for(
+    event: OutboxEvent, *, language: str, name: str = "", user_id: int | None = None, token: str = "", account: bool = True
+) -> dict:
     data = dict(event.data or {})
     org = event.organisation.display_name(language) if event.organisation_id and event.organisation else ""
     ctx = {
@@ -168,7 +182,7 @@ def context_for(event: OutboxEvent, *, language: str, name: str = "", user_id: i
     if user_id is not None:
         token = token or unsubscribe_token(user_id)
         ctx["unsubscribe_url"] = absolute(reverse("notifications:unsubscribe", args=[token]))
-        ctx["preferences_url"] = absolute(reverse("notifications:preferences"))
+        ctx["preferences_url"] = absolute(reverse("notifications:preferences")) if account else ""
     return ctx
 
 
@@ -199,13 +213,13 @@ class Renderer:
 
     def render(self, delivery: Delivery, event: OutboxEvent) -> tuple[str, str, str, str]:
         language = delivery.language if delivery.language in ("th", "en") else "th"
-        has_user = delivery.user_id is not None
-        key = (event.pk, language, bool(delivery.name), has_user)
+        has_user, stop = delivery.user_id is not None, stoppable(delivery, event)
+        key = (event.pk, language, bool(delivery.name), has_user, stop)
         if key not in self.cache:
             with translation.override(language):
                 ctx = context_for(
                     event, language=language, name=NAME_MARK if delivery.name else "",
-                    user_id=0 if has_user else None, token=TOKEN_MARK,
+                    user_id=0 if stop else None, token=TOKEN_MARK, account=has_user,
                 )  # fmt: skip
                 ctx["body_template"] = select_template(_templates(event.event, "txt")).template.name
                 subject = render_subject(event, ctx)
@@ -213,7 +227,7 @@ class Renderer:
                 html = select_template(_templates(event.event, "html")).render(ctx)
             self.cache[key] = (subject, text, html, ctx["unsubscribe_url"])
         subject, text, html, unsubscribe_url = self.cache[key]
-        token = unsubscribe_token(delivery.user_id) if has_user else ""
+        token = unsubscribe_token(delivery.user_id) if has_user else address_token(delivery.email, event) if stop else ""
         name = delivery.name
         return (
             subject,

@@ -158,3 +158,20 @@ class WebhookEndpoint(models.Model):
 
     def wants(self, event: str) -> bool:
         return self.active and (not self.events or event in self.events)
+
+
+class AddressOptOut(models.Model):
+    """Someone without an account (a petition's signer by email) stopped update mail about one record
+    from the link in a mail. The relay leaves the address out of that record's update events;
+    transactional mail (a confirmation they ask for) still goes."""
+
+    email = models.CharField(max_length=254)
+    record_type = models.CharField(max_length=100)
+    record_id = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["record_type", "record_id", "email"], name="address_optout_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.email} stopped {self.record_type}:{self.record_id}"

@@ -20,7 +20,8 @@ from django.utils import timezone, translation
 from accounts.models import Membership, User
 
 from . import conf
-from .models import Channel, Delivery, Mode, Notification, OutboxEvent, Preference, WebhookEndpoint
+from .models import AddressOptOut, Channel, Delivery, Mode, Notification, OutboxEvent, Preference, WebhookEndpoint
+from .services import audience_resolver
 
 log = logging.getLogger(__name__)
 
@@ -53,21 +54,38 @@ def resolve_audience(event: OutboxEvent) -> list[Recipient]:
     if roles and event.organisation_id:
         staff = Membership.objects.filter(organisation_id=event.organisation_id, role__in=roles).values("user_id")
         querysets.append(User.objects.filter(is_active=True, pk__in=staff))
+    addresses = [_address(entry) for entry in audience.get("emails") or []]
+    for name in audience.get("sources") or []:
+        resolved = audience_resolver(str(name))(event)  # LookupError: the row is retried, then left for a person
+        if resolved.get("users") is not None:
+            querysets.append(User.objects.filter(is_active=True, pk__in=resolved["users"]))
+        addresses.extend((str(e or "").strip().lower(), n or "", lang or "th") for e, n, lang in resolved.get("emails") or [])
     for qs in querysets:
         for pk, email, name, language, confirmed_at in qs.values_list(*fields).iterator(chunk_size=5000):
             people[pk] = Recipient(pk, email, name, language or "th", confirmed_at is not None)
     found = list(people.values())
-    known = {r.email.lower() for r in found}
-    for entry in audience.get("emails") or []:
-        if isinstance(entry, str):
-            entry = {"email": entry}
-        email = str(entry.get("email") or "").strip().lower()
+    known = {r.email.lower() for r in found} | _opted_out(event)
+    for email, name, language in addresses:
         if not email or email in known:
             continue
         known.add(email)
-        language = str(entry.get("language") or "th")[:2]
-        found.append(Recipient(None, email, str(entry.get("name") or ""), language if language in ("th", "en") else "th"))
+        language = str(language)[:2]
+        found.append(Recipient(None, email, str(name), language if language in ("th", "en") else "th"))
     return found
+
+
+def _address(entry) -> tuple[str, str, str]:
+    if isinstance(entry, str):
+        entry = {"email": entry}
+    return str(entry.get("email") or "").strip().lower(), str(entry.get("name") or ""), str(entry.get("language") or "th")
+
+
+def _opted_out(event: OutboxEvent) -> set[str]:
+    """Addresses without an account that stopped update mail about the event's record."""
+    if event.event in conf.TRANSACTIONAL or not event.record_type:
+        return set()
+    rows = AddressOptOut.objects.filter(record_type=event.record_type, record_id=str(event.record_id))
+    return set(rows.values_list("email", flat=True))
 
 
 def preferences_for(user_ids: list[int]) -> dict[tuple[int, str], str]:

@@ -34,6 +34,8 @@ def outbox_write(
       {"users": [user_id, ...]}
       {"roles": ["moderator", "clerk"]}        staff of organisation_id holding these roles
       {"emails": [{"email": "...", "name": "...", "language": "th"}]}   people without accounts
+      {"sources": ["petitions.signers"]}       an audience a domain app resolves at fan-out time
+                                               (audience_source): one row however many people it names
     """
     row = OutboxEvent.objects.create(
         event=event,
@@ -225,3 +227,28 @@ def preference_set(*, user, channel: str, mode: str):
         user=user, channel=channel, defaults={"mode": mode, "updated_at": timezone.now()}
     )
     return pref
+
+
+# name -> event -> {"users": user ids (a queryset of pks or a list), "emails": [(email, name, language), ...]}.
+# A domain app registers the large audiences it knows (a petition's signers) in its ready(): the
+# outbox row names the source, the relay asks it when it fans the event out (this app reads no
+# domain table), so one event reaches 100,000 signers without 100,000 addresses in its JSON.
+_audience_sources: dict[str, Callable] = {}
+
+
+def audience_source(name: str, resolve: Callable) -> None:
+    _audience_sources[name] = resolve
+
+
+def audience_resolver(name: str) -> Callable:
+    try:
+        return _audience_sources[name]
+    except KeyError:
+        raise LookupError(f"no audience source {name!r} is registered") from None
+
+
+def address_opt_out(*, email: str, record_type: str, record_id: str) -> None:
+    """An address without an account stops update mail about one record (idempotent)."""
+    from .models import AddressOptOut
+
+    AddressOptOut.objects.get_or_create(email=email.strip().lower()[:254], record_type=record_type, record_id=str(record_id))

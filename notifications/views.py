@@ -120,7 +120,14 @@ def _masked(email: str) -> str:
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request, token: str):
     value = read_unsubscribe_token(token)
-    user = get_user_model().objects.filter(pk=value["u"]).first() if value else None
+    if value and "e" in value:  # an address without an account: this record's updates only
+        if request.method == "POST":
+            services.address_opt_out(email=value["e"], record_type=value["r"], record_id=value["i"])
+            if request.POST.get("List-Unsubscribe") == "One-Click":
+                return HttpResponse(status=200)
+            return render(request, "notifications/unsubscribe.html", {"done": True, "record": True})
+        return render(request, "notifications/unsubscribe.html", {"email": _masked(value["e"]), "record": True})
+    user = get_user_model().objects.filter(pk=value.get("u")).first() if value else None
     if user is None:
         return render(request, "notifications/unsubscribe.html", {"invalid": True}, status=400)
     if request.method == "POST":

@@ -160,6 +160,9 @@ class SignRequest(serializers.Serializer):
     village = serializers.IntegerField(help_text="village number (หมู่ที่)")
     consent = serializers.BooleanField()
     national_id = serializers.CharField(required=False, help_text="13 digits; local ordinance initiatives only")
+    notify_outcome = serializers.BooleanField(
+        required=False, default=True, help_text="email the signer the petition's outcome (response, council, decision)"
+    )
 
 
 def sign(data: dict, caller: Caller, pk: int):
@@ -175,6 +178,7 @@ def sign(data: dict, caller: Caller, pk: int):
         national_id=data.get("national_id") or "",
         ip=caller.ip,
         language=caller.language,
+        notify_outcome=data.get("notify_outcome"),
     )
     if outcome == "created":
         message = _("Check your email and press the button in our message to confirm your signature.")

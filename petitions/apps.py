@@ -10,9 +10,10 @@ class PetitionsConfig(AppConfig):
         from django.conf import settings
 
         from accounts import privacy
+        from notifications.services import audience_source
         from workflows import registry
 
-        from . import machine
+        from . import machine, selectors
         from . import privacy as petition_privacy
         from .models import Petition
 
@@ -27,5 +28,7 @@ class PetitionsConfig(AppConfig):
         )
         # Personal data (PDPA): signers in a person's export and erasure, and the retention purge.
         privacy.register("petitions", export=petition_privacy.export, erase=petition_privacy.erase, purge=petition_privacy.purge)
+        # "Close the loop": the outcome events name this audience; the relay asks for it at fan-out.
+        audience_source(machine.SIGNERS, selectors.signers_audience)
         # The periodic check: "deadline near" reminders and threshold reconciliation.
         settings.CELERY_BEAT_SCHEDULE.setdefault("petitions-check", {"task": "petitions.check", "schedule": 300.0})

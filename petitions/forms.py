@@ -32,14 +32,20 @@ class SignForm(forms.Form):
     consent = forms.BooleanField(
         label=_("I agree that the municipality keeps my name, village and email to count and verify my signature."),
     )
+    notify_outcome = forms.BooleanField(
+        label=_("Email me what becomes of this petition: the municipality's response and the council's decision."),
+        required=False, initial=True,
+    )  # fmt: skip
 
-    def __init__(self, *args, villages=(), ordinance=False, **kwargs):
+    def __init__(self, *args, villages=(), ordinance=False, member=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["village"].choices = [("", _("Choose your village"))] + list(villages)
         if ordinance:
             self.fields["national_id"].required = True
         else:
             del self.fields["national_id"]
+        if member:  # signed in with a confirmed email: the account says who they are
+            del self.fields["name"], self.fields["email"]
 
 
 class ReasonForm(forms.Form):

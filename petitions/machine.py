@@ -19,6 +19,9 @@ from .selectors import petition_total
 
 STAFF = ["moderator", "admin"]
 COUNCIL_STAFF = ["clerk", "moderator", "admin"]
+# Everyone who signed and did not opt out (selectors.signers_audience), with the followers and the author.
+SIGNERS = "petitions.signers"
+PEOPLE = {"followers": True, "sources": [SIGNERS]}
 
 
 def _iso(value) -> str:
@@ -141,7 +144,9 @@ def _submitted(p: Petition, move: Move) -> list[dict]:
         deadline_cancel(p, transition=name)
     if p.council_due_at:
         deadline_schedule(p, transition="council_overdue", due_at=p.council_due_at)
-    return []
+    # The signers hear their petition went to the council; the clerks find it on their desk.
+    audience = PEOPLE | {"users": [p.author_id], "roles": ["clerk"]}
+    return [event(p, "petition.submitted", audience, submitted_at=_iso(p.submitted_at), council_due_date=_iso(p.council_due_at))]
 
 
 def _report_overdue(p: Petition, move: Move) -> list[dict]:
@@ -167,7 +172,7 @@ def _decided(p: Petition, move: Move) -> list[dict]:
         event(
             p,
             "petition.council_outcome",
-            {"followers": True, "users": [p.author_id]},
+            PEOPLE | {"users": [p.author_id]},
             decision=outcome.decision,
             decision_label=str(CouncilDecision(outcome.decision).label),
             outcome_label=str(CouncilDecision(outcome.decision).label),
@@ -196,7 +201,7 @@ def _respond(p: Petition, move: Move) -> list[dict]:
         petition=p, text=move.payload["text"], published_by=move.actor if getattr(move.actor, "pk", None) else None
     )
     text = response.text[:2000]
-    return [event(p, "petition.responded", {"followers": True, "users": [p.author_id]}, response=text, summary=text)]
+    return [event(p, "petition.responded", PEOPLE | {"users": [p.author_id]}, response=text, summary=text)]
 
 
 _HANDLERS = {

@@ -377,6 +377,15 @@ class Signature(models.Model):
     last_sent_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)  # invalidated or withdrawn
+    # The signer hears what becomes of the petition (its response, the submission to the council and
+    # the council's decision) unless they said no when signing or stopped it from a mail (close the
+    # loop). A database default, so the one-statement signing path need not name it.
+    notify_outcome = models.BooleanField(default=True, db_default=True)
+    # Signed in with a confirmed email: the signature is confirmed at once and shown as theirs. No
+    # index of its own (found with the petition's); the signing hot path pays for no extra index.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
 
     class Meta:
         ordering = ["id"]

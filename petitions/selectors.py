@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.db.models import Count, Max, Min, Q, Sum, Value
 from django.db.models.functions import StrIndex, Substr, TruncMinute
 
-from accounts.models import Role, Village
+from accounts.models import Role, Village, normalise_email
 from accounts.selectors import has_role, staff_organisations
 
 from .models import PUBLIC_STATES, AddressFlag, Petition, PetitionPolicy, Signature, SignatureState, SignatureTally, State
@@ -238,3 +238,32 @@ def address_flags(user, *, state: str = AddressFlag.State.OPEN, petition_id: int
         pattern.domains.sort(key=lambda kv: (-kv[1], kv[0]))
         pattern.minutes = sorted(pattern.minutes)[-MAX_MINUTES:]
     return list(patterns.values())
+
+
+def signature_of(petition_id: int, user) -> Signature | None:
+    """The signed-in person's active signature of a petition ("you signed this"): one they made while
+    signed in, or one made with their account's email."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    mine = Q(user_id=user.pk) | Q(email=normalise_email(user.email))
+    active = Q(state__in=[SignatureState.PENDING, SignatureState.CONFIRMED])
+    return (
+        Signature.objects.filter(mine, active, petition_id=petition_id).order_by("state", "-id").first()
+    )  # confirmed before pending
+
+
+def signers_audience(event) -> dict:
+    """The confirmed signers of the event's petition who did not say no to hearing its outcome
+    (notifications.services.audience_source "petitions.signers"): account holders by id (a
+    signature made signed in, or one made with their account's email), so they get the inbox and
+    their preferences apply; everyone else by address, streamed."""
+    from accounts.models import User
+
+    signed = Signature.objects.filter(
+        petition_id=int(event.record_id), state=SignatureState.CONFIRMED, notify_outcome=True
+    ).order_by()
+    accounts = User.objects.filter(Q(pk__in=signed.exclude(user=None).values("user_id")) | Q(email__in=signed.values("email")))
+    return {
+        "users": accounts.values("pk"),
+        "emails": signed.values_list("email", "name", "language").iterator(chunk_size=5000),
+    }

@@ -471,6 +471,13 @@ def _check_open(target: SignTarget | None) -> SignTarget:
     return target
 
 
+def _yes(value, default: bool = True) -> bool:
+    """A yes/no from a form or JSON ("on", "true", false, None: the default)."""
+    if value is None or value == "":
+        return default
+    return value is True or str(value).lower() in {"true", "on", "1", "yes"}
+
+
 def _village_number(value) -> int | None:
     if isinstance(value, bool) or value is None:
         return None
@@ -496,7 +503,7 @@ def _clean_signer(target: SignTarget, *, name, email, village: int | None, conse
         errors["email"] = [_("Enter a valid email address.")]
     if village is None or village not in target.villages:
         errors["village"] = [_("Choose your village (หมู่ที่).")]
-    if consent is not True and str(consent).lower() not in {"true", "on", "1", "yes"}:
+    if not _yes(consent, default=False):
         errors["consent"] = [_("You must agree to the use of your data to sign.")]
     nid_hash, nid_last4 = None, ""
     if target.is_ordinance:
@@ -539,7 +546,7 @@ def _confirm_requested_event(target: SignTarget, signature: Signature) -> None:
 
 _INSERT_COLUMNS = (
     "petition_id", "state", "name", "email", "village_number", "national_id_hash", "national_id_last4", "ip_hash",
-    "language", "salt", "consented_at", "created_at", "last_sent_at",
+    "language", "salt", "consented_at", "created_at", "last_sent_at", "notify_outcome",
 )  # fmt: skip
 _INSERT_SQL = (
     f"INSERT INTO petitions_signature ({', '.join(_INSERT_COLUMNS)}) "  # noqa: S608 (constant column names)
@@ -557,6 +564,7 @@ def signature_sign(
     national_id="",
     ip: str = "",
     language: str = "th",
+    notify_outcome=True,
 ) -> tuple[Signature, str]:
     """Start a signature: a pending row and the confirmation mail. Returns (signature, outcome)
     with outcome "created", "resent" (a pending one existed; its mail is sent again at most every
@@ -571,7 +579,8 @@ def signature_sign(
     now = timezone.now()
     signature = Signature(
         petition_id=target.pk, state=SignatureState.PENDING, ip_hash=ip_hash, language=(language or "th")[:2],
-        salt=secrets.token_hex(8), consented_at=now, created_at=now, last_sent_at=now, **clean,
+        salt=secrets.token_hex(8), consented_at=now, created_at=now, last_sent_at=now, notify_outcome=_yes(notify_outcome),
+        **clean,
     )  # fmt: skip
     if fast:
         data, audience = _confirm_requested_mail(target, signature)
@@ -591,7 +600,7 @@ def signature_sign(
     ):
         raise Conflict(_("This national ID number has already signed this petition."), code="already_signed")
     stamp = connection.ops.adapt_datetimefield_value(now)
-    values = [getattr(signature, column) for column in _INSERT_COLUMNS[:10]] + [stamp, stamp, stamp]
+    values = [getattr(signature, column) for column in _INSERT_COLUMNS[:10]] + [stamp, stamp, stamp, signature.notify_outcome]
     try:
         with transaction.atomic():
             with connection.cursor() as cursor:
@@ -698,6 +707,70 @@ def signature_confirm(*, token: str) -> tuple[Signature, bool]:
             details={"state": signature.state},
         )
     raise TransitionNotAllowed(_("This petition is not open for signatures."), code="signing_closed")
+
+
+def _petition_shared(petition_id: int) -> Petition | None:
+    """The petition, read under a shared lock on PostgreSQL: many signers hold it at once, and a move
+    that ends signing (FOR UPDATE) waits for them, so no signature lands after it closed."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM petitions_petition WHERE id = %s FOR SHARE", [petition_id])
+    return Petition.objects.filter(pk=petition_id).first()
+
+
+def signature_sign_member(
+    *, petition_id: int, user, village_number, consent, national_id="", ip: str = "", language: str = "th", notify_outcome=True
+) -> Signature:
+    """A signed-in resident whose email is confirmed signs in one step: their account's address is
+    already proven, so the signature is confirmed at once (no mail round trip) and linked to them
+    ("you signed this"). A pending signature they started by email is confirmed instead of a new
+    one. The same checks as signing by email (open, village, consent, national ID, rate limits);
+    a second signature raises Conflict(code="already_signed")."""
+    if not getattr(user, "is_authenticated", False) or not user.email_confirmed_at:
+        raise PermissionDenied(_("Confirm your email address first, or sign with the form's email."), code="unconfirmed")
+    target = _check_open(_sign_target(petition_id))
+    clean = _clean_signer(
+        target, name=user.full_name or user.email.split("@")[0], email=user.email, village=_village_number(village_number),
+        consent=consent, national_id=national_id,
+    )  # fmt: skip
+    ip_hash = client_ip_hash(ip)
+    busy = _rate_limit(target, ip_hash)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            petition = _petition_shared(target.pk)
+            if petition is None or not petition.accepting_signatures:
+                raise TransitionNotAllowed(_("This petition is not open for signatures."), code="signing_closed")
+            active = Signature.objects.select_for_update().filter(
+                petition_id=target.pk, email=clean["email"], state__in=[SignatureState.PENDING, SignatureState.CONFIRMED]
+            )
+            signature = active.first()
+            if signature is not None and signature.state == SignatureState.CONFIRMED:
+                raise Conflict(_("You have already signed this petition."), code="already_signed")
+            fields = {
+                "state": SignatureState.CONFIRMED, "confirmed_at": now, "user": user,
+                "notify_outcome": _yes(notify_outcome), **clean,
+            }  # fmt: skip
+            if signature is None:
+                signature = Signature.objects.create(
+                    petition_id=target.pk, ip_hash=ip_hash, language=(language or "th")[:2], salt=secrets.token_hex(8),
+                    consented_at=now, created_at=now, last_sent_at=now, **fields,
+                )  # fmt: skip
+            else:
+                for name, value in fields.items():
+                    setattr(signature, name, value)
+                signature.save(update_fields=list(fields))
+            _tally_add(
+                target.pk, random.randrange(SHARDS), [("t", 1), (_hour_bucket(now), 1), (f"v{signature.village_number}", 1)]
+            )
+            subscription_follow(user=user, record=petition, auto=True)
+            if busy:
+                _address_busy(target, ip_hash, now=now)
+    except IntegrityError:  # its national ID has confirmed another signature of the petition
+        raise Conflict(_("This national ID number has already signed this petition."), code="already_signed") from None
+    cache.delete(counts_key(target.pk))
+    thresholds_check(target.pk)
+    return signature
 
 
 def _crosses(petition: Petition, total: int) -> bool:
@@ -875,6 +948,7 @@ __all__ = [
     "petition_request_sponsors",
     "signature_confirm",
     "signature_sign",
+    "signature_sign_member",
     "signature_withdraw",
     "signatures_invalidate",
     "address_flag_clear",

@@ -96,9 +96,9 @@ WITH target AS (
     WHERE p.id = %(petition)s AND p.state = '{_OPEN}' AND (p.closes_at IS NULL OR p.closes_at > %(now)s){id_check}
 ), signature AS (
     INSERT INTO petitions_signature (petition_id, state, name, email, village_number, national_id_hash,
-        national_id_last4, ip_hash, language, salt, consented_at, created_at, last_sent_at)
+        national_id_last4, ip_hash, language, salt, consented_at, created_at, last_sent_at, notify_outcome)
     SELECT id, '{_PENDING}', %(name)s, %(email)s, %(village)s, %(nid)s, %(last4)s, %(ip)s, %(language)s, %(salt)s,
-        %(now)s, %(now)s, %(now)s
+        %(now)s, %(now)s, %(now)s, %(notify)s
     FROM target
     ON CONFLICT (petition_id, email) WHERE state IN ('{_PENDING}', '{_CONFIRMED}') DO NOTHING
     RETURNING id
@@ -124,7 +124,7 @@ def sign(*, signature, target, mac: str, link_head: str, event: str, data: dict,
         "petition": target.pk, "organisation": target.organisation_id, "now": signature.created_at, "name": signature.name,
         "email": signature.email, "village": signature.village_number, "nid": signature.national_id_hash,
         "last4": signature.national_id_last4, "ip": signature.ip_hash, "language": signature.language,
-        "salt": signature.salt, "mac": mac, "link_head": link_head, "event": event,
+        "salt": signature.salt, "notify": signature.notify_outcome, "mac": mac, "link_head": link_head, "event": event,
         "data": json.dumps(data, ensure_ascii=False), "audience": json.dumps(audience, ensure_ascii=False),
     }  # fmt: skip
     row = _one_statement(_SIGN_SQL[signature.national_id_hash is not None], params)

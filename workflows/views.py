@@ -26,6 +26,7 @@ ACT_LABELS = {
     "auto_hide": gettext_lazy("Hidden after reports"),
     "moderation_publish": gettext_lazy("Published by a moderator"),
     "moderation_remove": gettext_lazy("Removed by a moderator"),
+    "reports_dismissed": gettext_lazy("Reports dismissed by a moderator"),
     "problem_merge": gettext_lazy("Merged into another problem"),
     "deadline_changed": gettext_lazy("Deadline moved"),
     "answers_published": gettext_lazy("Answers published"),

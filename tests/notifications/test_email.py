@@ -53,7 +53,7 @@ def test_it_sends_thai_and_english_with_buddhist_era_dates(make_user, smtp_backe
         "petition.rejected", "petition.response_threshold_reached", "petition.council_threshold_reached",
         "petition.responded", "petition.council_outcome", "petition.moderation_overdue", "petition.ordinance_report_due",
         "petition.ordinance_council_due", "consultation.stage_opened", "consultation.closing_soon", "consultation.closed",
-        "consultation.decision_published", "consultation.progress_update", "moderation.outcome",
+        "consultation.decision_published", "consultation.progress_update", "moderation.outcome", "petition.submitted",
     ],
 )  # fmt: skip
 def test_it_has_its_own_thai_template_for_every_event_of_the_catalogue(make_user, event):
