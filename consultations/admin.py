@@ -3,11 +3,15 @@ window) is set here. Consultations are read-only here: their state moves only th
 
 from django.contrib import admin
 
+from workflows.admin import AuditedPolicyAdmin
+
 from .models import Consultation, ConsultationPolicy, Stage
 
 
 @admin.register(ConsultationPolicy)
-class ConsultationPolicyAdmin(admin.ModelAdmin):
+class ConsultationPolicyAdmin(AuditedPolicyAdmin):
+    """Changes are audited with their values before and after (workflows.services.policy_update)."""
+
     list_display = ["organisation", "min_hearing_days", "auto_hide_reports", "closing_soon_days"]
 
 

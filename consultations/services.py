@@ -121,6 +121,14 @@ def consultation_create(
         )
         if villages:
             c.villages.set(villages)
+        # The settings only: a draft's text is not public yet (the entries are), and the decision
+        # and answers it leads to are bound when they are published.
+        audit_append(
+            action=AuditEntry.Action.TRANSITION, name="create", actor=actor, record=c, to_state=c.state,
+            payload={"level": c.level, "moderation": c.moderation, "voting": c.voting,
+                     "show_tallies_during_voting": c.show_tallies_during_voting,
+                     "villages": sorted(v.number for v in villages)},
+        )  # fmt: skip
     return c
 
 

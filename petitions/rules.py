@@ -42,6 +42,10 @@ def is_clerk_or_moderator(petition, user) -> bool:
     return has_role(user, petition.organisation_id, Role.CLERK, Role.MODERATOR, Role.ADMIN)
 
 
+def is_admin(petition, user) -> bool:
+    return has_role(user, petition.organisation_id, Role.ADMIN)
+
+
 def is_staff(petition, user) -> bool:
     return is_staff_of(user, petition.organisation_id)
 

@@ -23,6 +23,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -45,7 +46,7 @@ from workflows.errors import (
 )
 from workflows.models import AuditEntry
 from workflows.ratelimit import hit
-from workflows.services import audit_append, transition
+from workflows.services import audit_append, policy_fields, policy_update, transition
 
 from . import rules, signing
 from .models import (
@@ -106,9 +107,89 @@ def petition_create(*, organisation, author, kind: str, title: str, body: str, b
             response_threshold=None if ordinance else policy.response_threshold,
             council_threshold=policy.ordinance_threshold if ordinance else policy.council_threshold,
         )
-        audit_append(action=AuditEntry.Action.TRANSITION, name="create", actor=author, record=petition, to_state=State.DRAFT)
+        audit_append(
+            action=AuditEntry.Action.TRANSITION, name="create", actor=author, record=petition, to_state=State.DRAFT,
+            payload={"kind": kind, "thresholds": _thresholds(petition)},
+        )  # fmt: skip
         subscription_follow(user=author, record=petition, auto=True)
     return petition
+
+
+THRESHOLD_FIELDS = ("sponsors_required", "response_threshold", "council_threshold")
+# A petition's thresholds may change until signing ends; after that they have done their work.
+THRESHOLDS_CHANGEABLE = frozenset({State.DRAFT, State.COLLECTING_SPONSORS, State.AWAITING_MODERATION, State.OPEN})
+
+
+def _thresholds(petition: Petition) -> dict:
+    return {name: getattr(petition, name) for name in THRESHOLD_FIELDS}
+
+
+def _threshold_errors(petition: Petition, values: dict) -> dict:
+    errors: dict = {}
+    for name in sorted(set(values) - set(THRESHOLD_FIELDS)):
+        errors[name] = [_("Unknown setting.")]
+    for name, value in values.items():
+        if name not in THRESHOLD_FIELDS or (value is None and name == "response_threshold"):
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < (0 if name == "sponsors_required" else 1):
+            errors[name] = [_("Enter a whole number of at least %(n)d.") % {"n": 0 if name == "sponsors_required" else 1}]
+    if petition.is_ordinance and values.get("response_threshold") is not None:
+        errors["response_threshold"] = [_("A local ordinance initiative has no response threshold.")]
+    return errors
+
+
+def petition_thresholds_set(*, petition: Petition, actor, values: dict, reason: str) -> Petition:
+    """An administrator changes one petition's thresholds (they were copied from the policy when it
+    was created), with a public reason, until signing ends. Audited as "thresholds_changed" with
+    the values before and after; a threshold lowered to the count already reached makes its move
+    (thresholds_check), and enough sponsors move a petition collecting them on to moderation."""
+    reason = (reason or "").strip()
+    if not (getattr(actor, "is_superuser", False) or rules.is_admin(petition, actor)):
+        raise PermissionDenied(_("Only an administrator of this organisation can change a petition's thresholds."))
+    errors = _threshold_errors(petition, values)
+    if not reason:
+        errors["reason"] = [_("This field is required.")]
+    if errors:
+        raise ValidationFailed(details=errors)
+    with transaction.atomic():
+        locked = Petition.objects.select_for_update().get(pk=petition.pk)
+        if locked.state not in THRESHOLDS_CHANGEABLE:
+            raise TransitionNotAllowed(
+                _("Signing has ended; the thresholds of this petition can no longer change."), code="thresholds_final"
+            )
+        before = _thresholds(locked)
+        changed = [name for name in THRESHOLD_FIELDS if name in values and values[name] != before[name]]
+        if not changed:
+            return locked
+        for name in changed:
+            setattr(locked, name, values[name])
+        locked.version += 1
+        locked.updated_at = timezone.now()
+        locked.save(update_fields=[*changed, "version", "updated_at"])
+        audit_append(
+            action=AuditEntry.Action.MODERATION, name="thresholds_changed", actor=actor, record=locked, reason=reason,
+            payload={"before": {n: before[n] for n in changed}, "after": {n: values[n] for n in changed}},
+        )  # fmt: skip
+        if locked.state == State.COLLECTING_SPONSORS and locked.sponsor_count() >= locked.sponsors_required:
+            locked = transition(locked, "sponsors_complete", actor=None)
+    targets_forget(locked.pk)
+    cache.delete(counts_key(locked.pk))
+    if locked.state == State.OPEN:
+        thresholds_check(locked.pk)
+        locked = Petition.objects.get(pk=locked.pk)
+    return locked
+
+
+POLICY_FIELDS = policy_fields(PetitionPolicy)
+
+
+def petition_policy_update(*, actor, organisation_id: int, values: dict, reason: str = "") -> PetitionPolicy:
+    """Change numbers of an organisation's petition rules (audited with before and after, see
+    workflows.services.policy_update). Petitions already created keep the thresholds they were
+    given; petition_thresholds_set changes one of them."""
+    policy = policy_update(PetitionPolicy, organisation_id=organisation_id, actor=actor, values=values, reason=reason)
+    targets_forget()  # the signing limits are read from the policy and kept a few seconds per process
+    return policy
 
 
 def petition_request_sponsors(*, petition: Petition, actor) -> Petition:
@@ -800,9 +881,17 @@ def signature_withdraw(*, token: str) -> Signature:
         if locked.state not in (SignatureState.PENDING, SignatureState.CONFIRMED):
             raise Conflict(_("This signature is not active."), code="signature_not_active", details={"state": locked.state})
         was_confirmed = locked.state == SignatureState.CONFIRMED
+        before = petition_total(petition.pk)
         Signature.objects.filter(pk=locked.pk).update(state=SignatureState.WITHDRAWN, ended_at=timezone.now())
         if was_confirmed:
             _tally_add(petition.pk, random.randrange(SHARDS), _deltas_for([(locked.village_number, locked.confirmed_at)], -1))
+        after = before - (1 if was_confirmed else 0)
+        # The signer acts without an account ("public"); nothing in the entry says who they are.
+        audit_append(
+            action=AuditEntry.Action.TRANSITION, name="signature_withdrawn", actor=AnonymousUser(), record=petition,
+            from_state=str(before), to_state=str(after), payload={"counted": was_confirmed, "count_before": before,
+                                                                   "count_after": after},
+        )  # fmt: skip
     cache.delete(counts_key(petition.pk))
     locked.state = SignatureState.WITHDRAWN
     return locked
@@ -945,7 +1034,9 @@ __all__ = [
     "ApplicationError",
     "petition_act",
     "petition_create",
+    "petition_policy_update",
     "petition_request_sponsors",
+    "petition_thresholds_set",
     "signature_confirm",
     "signature_sign",
     "signature_sign_member",

@@ -6,7 +6,7 @@ from django.db import transaction
 from accounts.models import Membership
 
 from .models import AuditChainHead, AuditCheckpoint, AuditEntry, AuditWebhook, Deadline
-from .services import audit_append, membership_grant, membership_revoke
+from .services import audit_append, membership_grant, membership_revoke, policy_fields, policy_update
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -111,3 +111,23 @@ class MembershipAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for obj in queryset.select_related("user", "organisation"):
             self.delete_model(request, obj)
+
+
+class AuditedPolicyAdmin(admin.ModelAdmin):
+    """For a per-organisation policy (petition rules, consultation rules): every save goes through
+    workflows.services.policy_update, so each change is audited with its values before and after.
+    No delete: it would bring back the defaults without an entry."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["organisation"] if obj is not None else []
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def update(self, request, obj):
+        """The audited write; an app may wrap it (to drop its caches)."""
+        values = {name: getattr(obj, name) for name in policy_fields(type(obj))}
+        return policy_update(type(obj), organisation_id=obj.organisation_id, actor=request.user, values=values)
+
+    def save_model(self, request, obj, form, change):
+        obj.pk = self.update(request, obj).pk

@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -383,3 +384,54 @@ def membership_revoke(*, admin, user, organisation, role: str) -> bool:
         membership.delete()
     forget_roles(user)
     return True
+
+
+# --- Policies ----------------------------------------------------------------------------------
+
+
+def _may_administer(actor, organisation_id: int) -> bool:
+    from accounts.models import Role
+    from accounts.selectors import has_role
+
+    return actor is SYSTEM or getattr(actor, "is_superuser", False) or has_role(actor, organisation_id, Role.ADMIN)
+
+
+def policy_fields(model) -> list[str]:
+    """The numbers of a per-organisation policy model (every concrete field but its id and organisation)."""
+    return [f.attname for f in model._meta.concrete_fields if not f.primary_key and f.name != "organisation"]
+
+
+def policy_update(model, *, organisation_id: int, actor, values: dict, reason: str = ""):
+    """Change an organisation's policy row (a model with a one-to-one `organisation`: the petition
+    rules, the consultation rules). Only an administrator of the organisation (or a superuser; the
+    system for the operator's commands). Audited as "policy_changed" with each changed value
+    before and after; creating the row counts as changing it from the defaults. Returns the row."""
+    if not _may_administer(actor, organisation_id):
+        raise PermissionDenied(_("Only an administrator of this organisation can change its rules."))
+    names = policy_fields(model)
+    unknown = sorted(set(values) - set(names))
+    if unknown:
+        raise ValidationFailed(details={name: [_("Unknown setting.")] for name in unknown})
+    with transaction.atomic():
+        policy = model._default_manager.select_for_update().filter(organisation_id=organisation_id).first()
+        created = policy is None
+        if created:
+            policy = model(organisation_id=organisation_id)
+        before = {name: getattr(policy, name) for name in names}
+        for name, value in values.items():
+            setattr(policy, name, value)
+        try:
+            policy.full_clean(exclude=["organisation"], validate_unique=False)
+        except DjangoValidationError as exc:
+            raise ValidationFailed(details=exc.message_dict) from None
+        after = {name: getattr(policy, name) for name in names}
+        changed = [name for name in names if before[name] != after[name]]
+        if not changed and not created:
+            return policy
+        policy.save()
+        audit_append(
+            action=AuditEntry.Action.MODERATION, name="policy_changed", actor=actor, record=policy,
+            organisation_id=organisation_id, reason=reason,
+            payload={"before": {n: before[n] for n in changed}, "after": {n: after[n] for n in changed}, "created": created},
+        )  # fmt: skip
+    return policy

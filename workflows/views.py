@@ -31,6 +31,9 @@ ACT_LABELS = {
     "deadline_changed": gettext_lazy("Deadline moved"),
     "answers_published": gettext_lazy("Answers published"),
     "progress_update": gettext_lazy("Progress update published"),
+    "signature_withdrawn": gettext_lazy("Signature withdrawn by the signer"),
+    "policy_changed": gettext_lazy("Rules changed"),
+    "thresholds_changed": gettext_lazy("Thresholds changed"),
 }
 PUBLISHED_LABEL = gettext_lazy("Published text recorded")
 TYPE_LABELS = {
@@ -38,6 +41,8 @@ TYPE_LABELS = {
     "consultations.problem": gettext_lazy("problem"),
     "consultations.alternative": gettext_lazy("alternative"),
     "consultations.comment": gettext_lazy("comment"),
+    "petitions.petitionpolicy": gettext_lazy("petition rules"),
+    "consultations.consultationpolicy": gettext_lazy("consultation rules"),
 }
 TITLE_LENGTH = 80
 
