@@ -56,6 +56,8 @@ class Report:
     start: dt.date
     end: dt.date
     activities: list[Activity] = field(default_factory=list)
+    # The other figures the ITA asks for, each a list of lines: satisfaction results, complaints.
+    evidence: list[tuple[str, list[str]]] = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -222,7 +224,38 @@ def report(year_be: int, *, organisation: Organisation | None) -> Report:
         start=start.date(),
         end=(end - dt.timedelta(days=1)).date(),
         activities=activities,
+        evidence=_evidence(year_be, organisation) if organisation else [],
     )
+
+
+def _evidence(year_be: int, organisation: Organisation) -> list[tuple[str, list[str]]]:
+    """The satisfaction survey's yearly result and the complaint and integrity-report figures of the
+    year (surveys and complaints), as the ITA asks for them beside the participation activities."""
+    from complaints import integrity
+    from complaints.selectors import statistics_for
+    from surveys.selectors import satisfaction_by_fiscal_year
+
+    found = []
+    year = next((y for y in satisfaction_by_fiscal_year(organisation) if y["fiscal_year"] == year_be), None)
+    found.append((
+        _("Satisfaction with the municipality's services"),
+        [_("%(n)s responses to the standard satisfaction survey; mean %(mean)s of 5 (%(percent)s%%).")
+         % {"n": year["responses"], "mean": year["mean"], "percent": year["percent"]}]
+        if year else [_("No answers to the standard satisfaction survey in this fiscal year.")],
+    ))  # fmt: skip
+    total = statistics_for(organisation, year=year_be, language=_language())["total"]
+    lines = [_("%(received)s complaints received: %(resolved)s resolved, %(rejected)s rejected, %(open)s still open.") % total]
+    if total["median_days"] is not None:
+        lines.append(_("Median days to resolve: %(days)s; resolved on time: %(percent)s%%.")
+                     % {"days": total["median_days"], "percent": total["on_time_percent"]})  # fmt: skip
+    found.append((_("Complaints and requests"), lines))
+    counts = next((y for y in integrity.statistics(organisation)["by_fiscal_year"] if y["fiscal_year"] == year_be), None)
+    found.append((
+        _("Corruption and misconduct reports"),
+        [_("%(received)s received, %(in_progress)s in progress, %(completed)s completed.") % counts]
+        if counts else [_("No corruption or misconduct report in this fiscal year.")],
+    ))  # fmt: skip
+    return found
 
 
 CSV_HEADER = (
@@ -240,3 +273,5 @@ def csv_rows(r: Report):
             "; ".join(f"{village}: {n}" for village, n in a.by_village), "; ".join(a.channels), "\n".join(a.results),
             "\n".join(a.changes), a.url,
         ]  # fmt: skip
+    for heading, lines in r.evidence:  # the yearly figures beside the activities (type = their heading)
+        yield [r.year, heading, "", "", "", "", "", "", "", "\n".join(lines), "", ""]

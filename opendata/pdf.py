@@ -154,4 +154,10 @@ def ita_pdf(report) -> bytes:
             for item in items:
                 pdf.para(item, size=10, indent=6, gap=0.4, bullet=True)
         pdf.ln(3)
+    if report.evidence:
+        pdf.para(_("Satisfaction, complaints and integrity reports"), size=12.5, bold=True, gap=1)
+        for heading, lines in report.evidence:
+            pdf.para(heading, size=10.5, bold=True, gap=0.2, indent=2)
+            for line in lines:
+                pdf.para(line, size=10, indent=6, gap=0.4, bullet=True)
     return bytes(pdf.output(output_producer_class=_CompleteToUnicode))

@@ -80,7 +80,8 @@ class Report(TestCase):
         text = response.content.decode("utf-8")
         assert text.startswith(BOM)
         rows = list(csv.reader(io.StringIO(text[1:])))
-        assert rows[0] == list(ita.CSV_HEADER) and len(rows) == 3
+        assert rows[0] == list(ita.CSV_HEADER) and len([r for r in rows[1:] if r[2]]) == 2  # two activities
+        assert [r[1] for r in rows[1:] if not r[2]] == [heading for heading, _lines in self.report(2565).evidence]
         assert rows[1][3].startswith("ประชาคมจัดทำแผนพัฒนาท้องถิ่น") and rows[1][6] == "5" and "มติสภาเทศบาล" in rows[1][10]
         response = self.client.get("/open-data/ita/2565.pdf")
         assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF-")
@@ -95,6 +96,22 @@ class Report(TestCase):
         ):
             assert words in text, words
         assert not any(ord(c) < 32 and c not in "\n\t" for c in text)
+
+    def test_the_yearly_satisfaction_complaint_and_integrity_figures_are_in_it(self):
+        from complaints.selectors import statistics_for
+        from surveys.selectors import satisfaction_by_fiscal_year
+
+        evidence = dict(self.report(CURRENT).evidence)
+        satisfaction = next(y for y in satisfaction_by_fiscal_year(self.org) if y["fiscal_year"] == CURRENT)
+        assert satisfaction["responses"] > 0  # the demo's answers
+        assert f"{satisfaction['responses']} " in evidence["ความพึงพอใจต่อการให้บริการของเทศบาล"][0]
+        assert str(satisfaction["mean"]) in evidence["ความพึงพอใจต่อการให้บริการของเทศบาล"][0]
+        received = statistics_for(self.org, year=CURRENT)["total"]["received"]
+        assert received > 0 and evidence["ร้องเรียน ร้องทุกข์"][0].startswith(f"{received} ")
+        assert "รับแล้ว 1 เรื่อง" in evidence["เรื่องร้องเรียนการทุจริตและประพฤติมิชอบ"][0]
+        text = pdf_text(self.client.get(f"/open-data/ita/{CURRENT}.pdf").content)
+        assert "ความพึงพอใจต่อการให้บริการของเทศบาล" in text and "ร้องเรียน ร้องทุกข์" in text
+        assert 'data-testid="evidence"' in self.client.get(f"/open-data/ita/{CURRENT}/").content.decode()
 
     def test_a_line_after_latin_text_stays_thai(self):
         """The lights petition's response wraps after "2570"; the next line is Thai again."""
