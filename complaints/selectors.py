@@ -213,3 +213,25 @@ def home_summary(user) -> dict:
         ],
         "latest": [],
     }
+
+
+def desk_items(user) -> list[dict]:
+    """Open complaints of the user's organisations for the staff desk (config.desk), with their
+    service-level deadline."""
+    org_ids = staff_org_ids(user)
+    if not org_ids:
+        return []
+    labels = dict(State.choices)
+    rows = Complaint.objects.filter(organisation_id__in=org_ids, state__in=OPEN_STATES).order_by("created_at")[:200]
+    return [
+        {
+            "roles": list(STAFF_ROLES),
+            "organisation_id": c.organisation_id,
+            "what": _("Complaint: %(state)s") % {"state": labels.get(c.state, c.state)},
+            "title": c.title,
+            "url": c.get_absolute_url(),
+            "since": c.created_at,
+            "due": c.due_at,
+        }  # fmt: skip
+        for c in rows
+    ]

@@ -27,7 +27,8 @@ def _is_missing(module_name: str, exc: ModuleNotFoundError) -> bool:
     return bool(exc.name) and f"{module_name}.".startswith(f"{exc.name}.")
 
 
-def _home_summary(app: str, user):
+def app_selector(app: str, name: str):
+    """`<app>.selectors.<name>`, or None when the app or the function does not exist (yet)."""
     module_name = f"{app}.selectors"
     try:
         module = importlib.import_module(module_name)
@@ -35,7 +36,11 @@ def _home_summary(app: str, user):
         if not _is_missing(module_name, exc):
             raise  # a broken import inside an existing selectors module is a bug
         return None
-    summary = getattr(module, "home_summary", None)
+    return getattr(module, name, None)
+
+
+def _home_summary(app: str, user):
+    summary = app_selector(app, "home_summary")
     return summary(user) if summary is not None else None
 
 

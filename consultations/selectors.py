@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from accounts import thai
@@ -525,3 +526,48 @@ def decision_public(c: Consultation, user) -> dict | None:
         "problem_answers": {str(p.pk): p.response for p in supported_problems(c)},
         "missing_answers": decision_missing_answers(c),
     }
+
+
+# --- the staff desk (config.desk) -----------------------------------------------------------------
+DESK_LIMIT = 200
+
+
+def desk_items(user) -> list[dict]:
+    """What waits for staff of the user's organisations: contributions to moderate (waiting, hidden by
+    reports, or reported), and decisions due. Each item names the roles whose desk it is on."""
+    orgs = _staff_org_ids(user)
+    if not orgs:
+        return []
+    items: list[dict] = []
+    moderators, deciders = sorted(rules.MODERATORS), sorted(rules.DECIDERS)
+    labels = {kind: capfirst(label) for kind, label in Report.Kind.choices}
+    reports: dict[tuple[str, int], list] = defaultdict(list)
+    for kind, object_id, created_at in (
+        Report.objects.filter(consultation__organisation_id__in=orgs, resolved_at__isnull=True)
+        .order_by("created_at")
+        .values_list("kind", "object_id", "created_at")[: DESK_LIMIT * 5]
+    ):
+        reports[(kind, object_id)].append(created_at)
+    for kind, model in (("problem", Problem), ("alternative", Alternative), ("comment", Comment)):
+        waiting = Q(visibility__in=[Visibility.PENDING, Visibility.HIDDEN])
+        waiting |= Q(pk__in=[oid for (k, oid) in reports if k == kind], visibility=Visibility.PUBLISHED)
+        rows = model.objects.filter(waiting, consultation__organisation_id__in=orgs).select_related("consultation")
+        for item in rows.order_by("created_at")[:DESK_LIMIT]:
+            reported = reports.get((kind, item.pk), [])
+            if reported:
+                what = _("%(kind)s reported (%(n)d)") % {"kind": labels[kind], "n": len(reported)}
+            else:
+                what = _("%(kind)s waiting for moderation") % {"kind": labels[kind]}
+            items.append({
+                "roles": moderators, "organisation_id": item.consultation.organisation_id, "what": what,
+                "title": f"{getattr(item, 'title', '') or item.body[:80]} · {item.consultation.title}",
+                "url": f"/consultations/{item.consultation_id}/#{kind}-{item.pk}",
+                "since": reported[0] if reported else item.created_at, "due": None,
+            })  # fmt: skip
+    deciding = Consultation.objects.filter(organisation_id__in=orgs, state=State.DECIDING).prefetch_related("stages")
+    for c in deciding.order_by("updated_at")[:DESK_LIMIT]:
+        items.append({
+            "roles": deciders, "organisation_id": c.organisation_id, "what": _("Decision due"), "title": c.title,
+            "url": f"/consultations/{c.pk}/decision/", "since": c.updated_at, "due": None,
+        })  # fmt: skip
+    return items

@@ -207,6 +207,28 @@ def document_add(*, consultation: Consultation, actor, title: str, url: str = ""
 # --- contributions ----------------------------------------------------------------------------------
 
 
+MODERATOR_ROLES = sorted(rules.MODERATORS)
+
+
+def _tell_moderators(c: Consultation, item, event: str, **data) -> None:
+    """A contribution landed on the moderators' desk (config.desk): they hear it in their inbox and
+    by mail, as their preferences say."""
+    kind = type(item).__name__.lower()
+    outbox_write(
+        event=event,
+        data={"title": c.title, "url": f"{_url(c)}#{kind}-{item.pk}", "item": _excerpt(item), "kind": kind, **data},
+        audience={"roles": MODERATOR_ROLES},
+        organisation_id=c.organisation_id,
+        record_type=c._meta.label_lower,
+        record_id=c.pk,
+    )
+
+
+def _desk_if_pending(c: Consultation, item) -> None:
+    if item.visibility == Visibility.PENDING:
+        _tell_moderators(c, item, "consultation.contribution_pending")
+
+
 def _initial_visibility(c: Consultation, actor) -> str:
     if c.moderation == Consultation.Moderation.PRE and not is_staff_of(actor, c.organisation_id):
         return Visibility.PENDING
@@ -229,6 +251,7 @@ def problem_submit(*, consultation: Consultation, actor, title: str, body: str =
             visibility=_initial_visibility(c, actor),
         )
         subscription_follow(user=actor, record=c, auto=True)
+        _desk_if_pending(c, problem)
     return problem
 
 
@@ -323,6 +346,7 @@ def alternative_create(*, consultation: Consultation, actor, title: str, body: s
             alternative.problems.set(problems)
         if not staff:
             subscription_follow(user=actor, record=c, auto=True)
+        _desk_if_pending(c, alternative)
     return alternative
 
 
@@ -359,6 +383,7 @@ def comment_post(
             visibility=_initial_visibility(c, actor),
         )
         subscription_follow(user=actor, record=c, auto=True)
+        _desk_if_pending(c, comment)
     return comment
 
 
@@ -447,7 +472,15 @@ def report_file(*, consultation: Consultation, actor, kind: str, object_id, reas
         type(item).objects.filter(pk=item.pk).update(report_count=F("report_count") + 1)
         item.report_count += 1
         threshold = ConsultationPolicy.for_organisation(c.organisation_id).auto_hide_reports
-        if threshold and item.report_count >= threshold:
+        hides = bool(threshold and item.report_count >= threshold)
+        others = Report.objects.filter(kind=kind, object_id=item.pk, resolved_at__isnull=True).exclude(pk=report.pk)
+        if hides or not others.exists():
+            # The first open report, and the one that hides it: each puts it on the moderators' desk.
+            _tell_moderators(
+                c, item, "consultation.contribution_reported", reason_code=reason_code, hidden=hides,
+                reason_label=str(ReasonCode(reason_code).label), note=note[:300],
+            )  # fmt: skip
+        if hides:
             item.visibility = Visibility.HIDDEN
             item.reason_code = reason_code
             item.save(update_fields=["visibility", "reason_code"])
@@ -767,6 +800,9 @@ def consultation_on_move(c: Consultation, move) -> list[dict]:
             "council_resolution": decision.council_resolution if decision else "",
         }
         events.append({"event": "consultation.decision_published", "data": data, **common})
+    if move.target == State.DECIDING:  # on the clerks' desk: the decision is due
+        data = base | {"url": reverse("consultations:decision", args=[c.pk])}
+        events.append({"event": "consultation.decision_due", "data": data, **common, "audience": {"roles": ["clerk", "admin"]}})
     if move.target in (State.CLOSED, State.CANCELLED):
         events.append({"event": "consultation.closed", "data": base | {"cancelled": move.target == State.CANCELLED}, **common})
     return events

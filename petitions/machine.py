@@ -71,8 +71,9 @@ def _request_sponsors(p: Petition, move: Move) -> list[dict]:
 
 
 def _sponsors_complete(p: Petition, move: Move) -> list[dict]:
-    deadline_schedule(p, transition="moderation_overdue", due_at=p.moderation_due_at())
-    return []
+    due = p.moderation_due_at()
+    deadline_schedule(p, transition="moderation_overdue", due_at=due)
+    return [event(p, "petition.awaiting_moderation", {"roles": STAFF}, due_date=_iso(due))]  # the moderators' desk
 
 
 def _open(p: Petition, move: Move) -> list[dict]:

@@ -10,11 +10,22 @@ from dataclasses import dataclass, field
 from django.core.cache import cache
 from django.db.models import Count, Max, Min, Q, Sum, Value
 from django.db.models.functions import StrIndex, Substr, TruncMinute
+from django.utils.translation import gettext as _
 
 from accounts.models import Role, Village, normalise_email
 from accounts.selectors import has_role, staff_organisations
 
-from .models import PUBLIC_STATES, AddressFlag, Petition, PetitionPolicy, Signature, SignatureState, SignatureTally, State
+from .models import (
+    PUBLIC_STATES,
+    RESPONDABLE_STATES,
+    AddressFlag,
+    Petition,
+    PetitionPolicy,
+    Signature,
+    SignatureState,
+    SignatureTally,
+    State,
+)
 
 COUNTS_TTL = 5  # seconds a page may show a count behind the truth
 
@@ -267,3 +278,48 @@ def signers_audience(event) -> dict:
         "users": accounts.values("pk"),
         "emails": signed.values_list("email", "name", "language").iterator(chunk_size=5000),
     }
+
+
+# --- the staff desk (config.desk) -----------------------------------------------------------------
+MODERATORS = ("moderator", "admin")
+COUNCIL = ("clerk", "moderator", "admin")
+CLERKS = ("clerk", "admin")
+DESK_LIMIT = 200  # per kind of work: a desk is a to-do list, not an archive
+
+
+def desk_items(user) -> list[dict]:
+    """What waits for staff of the user's organisations, for their desk: petitions to moderate, to
+    answer, to take to the council and for the council (with the legal deadlines), busy addresses to
+    review. Each item names the roles whose desk it is on; config.desk sorts and filters."""
+    orgs = [o.pk for o in staff_organisations(user)]
+    if not orgs:
+        return []
+    items: list[dict] = []
+    policies: dict[int, PetitionPolicy] = {}
+
+    def add(p: Petition, roles, what, since, due=None, url: str = "") -> None:
+        items.append({
+            "roles": roles, "organisation_id": p.organisation_id, "what": what, "title": p.title,
+            "url": url or p.get_absolute_url(), "since": since or p.updated_at, "due": due,
+        })  # fmt: skip
+
+    base = Petition.objects.filter(organisation_id__in=orgs).order_by("id")
+    for p in base.filter(state=State.AWAITING_MODERATION)[:DESK_LIMIT]:
+        policy = policies.setdefault(p.organisation_id, PetitionPolicy.for_organisation(p.organisation_id))
+        due = p.moderation_requested_at + dt.timedelta(days=policy.moderation_overdue_days) if p.moderation_requested_at else None
+        add(p, MODERATORS, _("Petition to moderate"), p.moderation_requested_at, due)
+    for p in base.filter(response_state="awaiting_response", state__in=RESPONDABLE_STATES)[:DESK_LIMIT]:
+        add(p, MODERATORS, _("Petition waiting for the municipality's response"), p.response_threshold_reached_at)
+    for p in base.filter(state=State.OPEN, kind="general", council_threshold_reached_at__isnull=False)[:DESK_LIMIT]:
+        add(p, COUNCIL, _("Petition to submit to the council when signing ends"), p.council_threshold_reached_at, p.closes_at)
+    for p in base.filter(state=State.CLOSED, kind="ordinance", report_due_at__isnull=False)[:DESK_LIMIT]:
+        add(p, COUNCIL, _("Ordinance initiative to report to the council (legal deadline)"), p.closed_at, p.report_due_at)
+    for p in base.filter(state=State.SUBMITTED)[:DESK_LIMIT]:
+        add(p, CLERKS, _("Petition submitted: the council is to consider it"), p.submitted_at, p.council_due_at)
+    for p in base.filter(state=State.UNDER_CONSIDERATION)[:DESK_LIMIT]:
+        add(p, CLERKS, _("Record the council's decision"), p.submitted_at, p.council_due_at)
+    flags = AddressFlag.objects.filter(petition__organisation_id__in=orgs, state=AddressFlag.State.OPEN)
+    for flag in flags.select_related("petition").order_by("flagged_at")[:DESK_LIMIT]:
+        url = f"/petitions/moderation/addresses/?petition={flag.petition_id}"
+        add(flag.petition, MODERATORS, _("Busy address to review"), flag.flagged_at, url=url)
+    return items

@@ -442,6 +442,12 @@ def _address_busy(target: SignTarget, ip_hash: str, *, now: dt.datetime) -> None
                 payload={"flag": flag.pk, "ip_hash": ip_hash, "review_limit": target.review_limit,
                          "window_seconds": target.ip_window},
             )  # fmt: skip
+            outbox_write(  # on the moderators' desk
+                event="petition.address_flagged", audience={"roles": ["moderator", "admin"]},
+                data={"title": target.title, "url": f"/petitions/moderation/addresses/?petition={target.pk}",
+                      "petition_id": target.pk, "count": target.review_limit},
+                organisation_id=target.organisation_id, record_type="petitions.petition", record_id=target.pk,
+            )  # fmt: skip
     except IntegrityError:  # a concurrent signature from the same address opened it first
         AddressFlag.objects.filter(petition_id=target.pk, ip_hash=ip_hash).update(
             last_seen=now, since_review=F("since_review") + 1

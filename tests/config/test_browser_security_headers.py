@@ -85,7 +85,7 @@ def test_each_kind_of_page_keeps_to_the_policy(page, live_server, org, make_user
             assert response.headers["content-security-policy"].startswith("default-src 'self'"), path
     sign_in_as(page, live_server, moderator)
     for path in [reverse("notifications:inbox"), reverse("notifications:preferences"), reverse("petitions:moderation"),
-                 f"/petitions/{petition.pk}/"]:  # fmt: skip
+                 f"/petitions/{petition.pk}/", reverse("desk"), deliberation.get_absolute_url()]:  # fmt: skip
         assert page.goto(path).ok, path
     page.context.clear_cookies()
     assert page.goto("/admin/login/").ok
