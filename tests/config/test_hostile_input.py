@@ -298,3 +298,12 @@ def test_a_nul_in_any_page_form_is_400_before_the_view(client, moderator):
     assert not Survey.objects.exists()
     response = client.post("/surveys/new/", {"title": "แบบสอบถาม", "subject": "municipality"})
     assert response.status_code == 302 and Survey.objects.count() == 1
+
+
+@pytest.mark.parametrize("value", ["abc", "99999999999999999999", "-1", ""])
+def test_a_survey_answer_id_that_is_not_a_number_is_404(client, moderator, org, value):
+    from surveys import services as survey_services
+
+    survey = survey_services.survey_create(organisation=org, actor=moderator, title="แบบสอบถาม")
+    client.force_login(moderator)
+    assert client.post(f"/surveys/{survey.pk}/moderation/", {"answer": value, "publish": "1"}).status_code == 404
