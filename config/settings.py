@@ -64,10 +64,10 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.ThaiFirstLocaleMiddleware",
-    "workflows.parsers.QueryStringMiddleware",  # a NUL in the query string is a 400 (after the locale: its message)
     "django.middleware.common.CommonMiddleware",
     "config.middleware.ApiJsonNotFound",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "workflows.parsers.TextInputMiddleware",  # a NUL in a query string or page form: 400 (after CSRF, which parsed the form)
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -19,6 +19,7 @@ from workflows.services import available_transitions
 from workflows.validation import parse_local_datetime
 
 from . import api, rules, selectors, services
+from .forms import ModerationForm
 from .models import Answer, Kind, Subject
 
 DEVICE_COOKIE = api.DEVICE_COOKIE
@@ -183,11 +184,12 @@ def moderation(request, pk: int):
     if not rules.is_moderator(survey, request.user):
         raise Http404
     if request.method == "POST":
-        answer = Answer.objects.filter(pk=request.POST.get("answer") or 0, question__survey=survey).first()
-        if answer is None:
+        form = ModerationForm(request.POST)
+        answer = form.is_valid() and Answer.objects.filter(pk=form.cleaned_data["answer"], question__survey=survey).first()
+        if not answer:
             raise Http404
         try:
-            services.answer_moderate(answer=answer, actor=request.user, publish=request.POST.get("publish") == "1")
+            services.answer_moderate(answer=answer, actor=request.user, publish=form.cleaned_data["publish"] == "1")
         except ApplicationError as exc:
             _error(request, exc)
         return redirect("surveys:moderation", survey.pk)

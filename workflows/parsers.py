@@ -4,7 +4,7 @@ person types and nothing downstream can hold.
 Every JSON body is parsed by `parse_json_object`: the DRF views through `JSONParser` (the only JSON
 parser in REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"]), the plain hot-path views and the WSGI lane of
 workflows.jsonviews directly. Form bodies to the API go through `FormParser`/`MultiPartParser`,
-query strings of every request through `QueryStringMiddleware`. Each refuses, with a 400 in the
+query strings and page form bodies through `TextInputMiddleware`. Each refuses, with a 400 in the
 project's error shape:
 
 - JSON that is not UTF-8, not valid, uses NaN/Infinity (which no JSON renderer writes back), is not an
@@ -136,22 +136,33 @@ class MultiPartParser(parsers.MultiPartParser):
 # --- every request ------------------------------------------------------------------------------------
 
 
-class QueryStringMiddleware:
-    """A NUL in the query string answers 400 before any view passes it to the database."""
+class TextInputMiddleware:
+    """A NUL in the query string, or in a page's form body, answers 400 before the view passes it
+    to the database. (API bodies are checked by the parsers above, which answer in the error shape.)
+    After CsrfViewMiddleware: for every view that is not csrf_exempt it has parsed the form body
+    already, so the check costs no parsing."""
+
+    _FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if "%00" in request.META.get("QUERY_STRING", ""):
-            try:
-                check_form_data(request.GET)
-            except ValidationFailed as exc:
-                if request.path.startswith("/api/"):
-                    body = error_body(exc.code, exc.message, exc.details)
-                    return JsonResponse(body, status=400, json_dumps_params={"ensure_ascii": False})
-                return render(request, "400.html", status=400)
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        api = request.path.startswith("/api/")
+        try:
+            if "%00" in request.META.get("QUERY_STRING", ""):
+                check_form_data(request.GET)
+            if not api and request.method == "POST" and request.content_type in self._FORMS:
+                check_form_data(request.POST)
+        except ValidationFailed as exc:
+            if api:
+                body = error_body(exc.code, exc.message, exc.details)
+                return JsonResponse(body, status=400, json_dumps_params={"ensure_ascii": False})
+            return render(request, "400.html", status=400)
+        return None
 
 
 def quiet_choice_errors() -> None:

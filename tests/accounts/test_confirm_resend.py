@@ -63,9 +63,11 @@ def test_anonymous_people_give_the_address_and_the_page_reveals_nobody(client, u
 
 
 def test_bad_input_is_a_clear_form_error(client, db):
-    for data in ({"email": "not an address"}, {"email": "x\x00@example.com"}, {}):
+    for data in ({"email": "not an address"}, {}):
         response = client.post(RESEND, data)
         assert response.status_code == 200 and response.context["form"].errors
+    # a NUL is refused before any view (workflows.parsers.TextInputMiddleware)
+    assert client.post(RESEND, {"email": "x\x00@example.com"}).status_code == 400
     assert not OutboxEvent.objects.exists()
 
 

@@ -5,7 +5,7 @@ does not describe (status, content type, body, headers).
 The requests go through the production WSGI application (config.wsgi: the client-address layer,
 the signing lane, Django) in this process, on the demo municipality (seed_demo), outside a test
 transaction as in production. Bounded: a fixed seed (derandomize) and EXAMPLES cases per operation
-and mode, so a run takes about a minute here and finds the same cases every time. The figures of
+and mode, so a run takes about two minutes here and finds the same cases every time. The figures of
 the last run are in docs/API.md#fuzzing.
 
 Not checked: whether schema-valid data is accepted and schema-breaking data refused
