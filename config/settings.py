@@ -205,6 +205,26 @@ globals().update(_email)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Ruamkid <no-reply@ruamkid.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- LINE Official Account and SMS (docs/OPERATIONS.md#line-and-sms); a channel without its
+# token / gateway URL is off: nobody is offered it and nothing is queued for it.
+LINE_CHANNEL_ACCESS_TOKEN = env_str("LINE_CHANNEL_ACCESS_TOKEN", "")
+LINE_API_BASE_URL = env_str("LINE_API_BASE_URL", "https://api.line.me").rstrip("/")
+SMS_GATEWAY_URL = env_str("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_AUTH_HEADER = env_str("SMS_GATEWAY_AUTH_HEADER", "")  # "Name: value", e.g. "Authorization: Basic …"
+SMS_GATEWAY_BODY = env_str("SMS_GATEWAY_BODY", '{"sender": "{sender}", "to": "{to}", "message": "{text}"}')
+SMS_SENDER = env_str("SMS_SENDER", "Ruamkid")
+try:
+    if not isinstance(__import__("json").loads(SMS_GATEWAY_BODY), dict):
+        raise ValueError
+except ValueError:
+    from .env import EnvError
+
+    raise EnvError("SMS_GATEWAY_BODY", 'must be a JSON object, e.g. {"to": "{to}", "message": "{text}"}') from None
+NOTIFICATIONS_LINE_PER_RECIPIENT_HOUR = env_int("NOTIFICATIONS_LINE_PER_RECIPIENT_HOUR", 20)
+NOTIFICATIONS_LINE_PER_ORG_DAY = env_int("NOTIFICATIONS_LINE_PER_ORG_DAY", 5000)
+NOTIFICATIONS_SMS_PER_RECIPIENT_HOUR = env_int("NOTIFICATIONS_SMS_PER_RECIPIENT_HOUR", 5)
+NOTIFICATIONS_SMS_PER_ORG_DAY = env_int("NOTIFICATIONS_SMS_PER_ORG_DAY", 500)
+
 # --- API
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -75,6 +75,8 @@ class PreferencesSerializer(serializers.Serializer):
     inapp = serializers.ChoiceField(
         choices=[(Mode.IMMEDIATE.value, Mode.IMMEDIATE.label), (Mode.OFF.value, Mode.OFF.label)], required=False
     )
+    line = serializers.ChoiceField(choices=Mode.choices, required=False)
+    sms = serializers.ChoiceField(choices=Mode.choices, required=False)
 
 
 class Preferences(APIView):

@@ -52,3 +52,31 @@ PRIVATE = TRANSACTIONAL | frozenset(
         "complaint.filed", "complaint.sla_warning", "complaint.sla_overdue", "integrity.received", "integrity.moved",
     }
 )  # fmt: skip
+
+# --- LINE and SMS (settings: LINE_*, SMS_*; read at call time so tests may point them elsewhere)
+# Per channel: at most this many messages to one recipient per hour and from one organisation per
+# day (0: no limit). Over it a message is recorded as refused, never retried.
+THROTTLE_DEFAULTS = {
+    "line": {"recipient_hour": 20, "org_day": 5000},
+    "sms": {"recipient_hour": 5, "org_day": 500},
+}
+PUSH_TIMEOUT = _int("NOTIFICATIONS_PUSH_TIMEOUT", 10)
+
+
+def throttle_limit(channel: str, kind: str) -> int:
+    """The limit `kind` ("recipient_hour" or "org_day") of `channel`: settings
+    NOTIFICATIONS_<CHANNEL>_PER_RECIPIENT_HOUR / _PER_ORG_DAY, else THROTTLE_DEFAULTS."""
+    name = {"recipient_hour": "PER_RECIPIENT_HOUR", "org_day": "PER_ORG_DAY"}[kind]
+    return int(getattr(settings, f"NOTIFICATIONS_{channel.upper()}_{name}", THROTTLE_DEFAULTS[channel][kind]))
+
+
+def line_enabled() -> bool:
+    return bool(getattr(settings, "LINE_CHANNEL_ACCESS_TOKEN", ""))
+
+
+def sms_enabled() -> bool:
+    return bool(getattr(settings, "SMS_GATEWAY_URL", ""))
+
+
+def push_enabled(channel: str) -> bool:
+    return {"line": line_enabled, "sms": sms_enabled}[channel]()

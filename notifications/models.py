@@ -54,6 +54,12 @@ class Channel(models.TextChoices):
     EMAIL = "email", _("Email")
     INAPP = "inapp", _("In this site (inbox)")
     WEBHOOK = "webhook", _("Webhook")
+    LINE = "line", _("LINE")
+    SMS = "sms", _("SMS (text message)")
+
+
+# Channels that reach a person at an address of their own (ChannelAddress), by push.
+PUSH_CHANNELS = (Channel.LINE, Channel.SMS)
 
 
 class Mode(models.TextChoices):
@@ -63,19 +69,55 @@ class Mode(models.TextChoices):
 
 
 class Preference(models.Model):
-    """How one person wants one channel: immediately, in a daily digest, or not at all.
-    No row means the default (immediately). Transactional mail ignores it (see relay.TRANSACTIONAL)."""
+    """How one person wants one channel: immediately, in a daily digest, or not at all, for one
+    event type (`event`) or for every event type they did not choose for (`event` empty).
+    No row means the channel's default (email and inbox: immediately; LINE and SMS: off).
+    Transactional mail ignores it (see conf.TRANSACTIONAL)."""
 
     user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="notification_preferences")
     channel = models.CharField(max_length=10, choices=Channel.choices)
+    event = models.CharField(max_length=100, blank=True, default="")
     mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.IMMEDIATE)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "channel"], name="preference_unique_channel")]
+        constraints = [models.UniqueConstraint(fields=["user", "channel", "event"], name="preference_unique_channel_event")]
 
     def __str__(self) -> str:
-        return f"{self.user_id} {self.channel}={self.mode}"
+        return f"{self.user_id} {self.channel}{'/' + self.event if self.event else ''}={self.mode}"
+
+
+class ChannelAddress(models.Model):
+    """Where one person is reached on LINE (their LINE user id, filled by the LINE Login link)
+    or by SMS (a phone number). Only verified addresses get messages."""
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="channel_addresses")
+    channel = models.CharField(max_length=10, choices=[(c.value, c.label) for c in PUSH_CHANNELS])
+    address = models.CharField(max_length=100)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "channel"], name="channel_address_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.channel}"
+
+
+class SendCounter(models.Model):
+    """Messages sent on a paid channel in one window: per recipient per hour, per organisation per
+    day (channels.Throttle). Taken with a conditional UPDATE, so two workers never both pass a full one."""
+
+    channel = models.CharField(max_length=10)
+    scope = models.CharField(max_length=120)  # "to:<address>" or "org:<id>"
+    window = models.DateTimeField()  # start of the hour or the day
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["channel", "scope", "window"], name="send_counter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.scope} {self.window:%Y-%m-%d %H}: {self.count}"
 
 
 class Delivery(models.Model):
@@ -91,12 +133,15 @@ class Delivery(models.Model):
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
         DIGEST = "digest", _("waiting for the daily digest")
+        REFUSED = "refused", _("refused: over the sending limit")
 
     event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="deliveries")
     channel = models.CharField(max_length=10, choices=Channel.choices)
     key = models.CharField(max_length=300, unique=True)
     user = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     email = models.CharField(max_length=254, blank=True)  # for email: the address used
+    address = models.CharField(max_length=100, blank=True)  # for LINE: the user id; for SMS: the phone number
+    counted = models.BooleanField(default=False)  # LINE/SMS: taken from the sending limits (once per delivery)
     name = models.CharField(max_length=200, blank=True)
     language = models.CharField(max_length=5, default="th")
     endpoint = models.ForeignKey(

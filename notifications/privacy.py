@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db.models import TextField
 from django.db.models.functions import Cast
 
-from .models import Delivery, Notification, OutboxEvent, Preference, Subscription
+from .models import ChannelAddress, Delivery, Notification, OutboxEvent, Preference, Subscription
 
 UNFINISHED = (Delivery.Status.PENDING, Delivery.Status.SENDING, Delivery.Status.DIGEST)
 
@@ -29,7 +29,11 @@ def export(user) -> dict:
             {"record_type": s.record_type, "record_id": s.record_id, "auto": s.auto, "created_at": _iso(s.created_at)}
             for s in Subscription.objects.filter(user=user).order_by("id")
         ],
-        "preferences": {p.channel: p.mode for p in Preference.objects.filter(user=user)},
+        "preferences": {f"{p.channel}/{p.event}" if p.event else p.channel: p.mode for p in Preference.objects.filter(user=user)},
+        "channel_addresses": [
+            {"channel": a.channel, "address": a.address, "verified_at": _iso(a.verified_at)}
+            for a in ChannelAddress.objects.filter(user=user).order_by("id")
+        ],
         "inbox": [
             {
                 "event": n.event,
@@ -46,6 +50,7 @@ def export(user) -> dict:
                 "event": d.event.event,
                 "channel": d.channel,
                 "email": d.email,
+                "address": d.address,
                 "status": d.status,
                 "created_at": _iso(d.created_at),
                 "sent_at": _iso(d.sent_at),
@@ -71,6 +76,7 @@ def erase(user) -> dict[str, int]:
     email = user.email.lower()
     follows, _by_model = Subscription.objects.filter(user=user).delete()
     preferences, _by_model = Preference.objects.filter(user=user).delete()
+    ChannelAddress.objects.filter(user=user).delete()  # the LINE user id and the phone number
     inbox, _by_model = Notification.objects.filter(user=user).delete()
     messages, _by_model = _mail_to(user).delete()
     events = 0

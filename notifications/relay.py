@@ -20,7 +20,18 @@ from django.utils import timezone, translation
 from accounts.models import Membership, User
 
 from . import conf
-from .models import AddressOptOut, Channel, Delivery, Mode, Notification, OutboxEvent, Preference, WebhookEndpoint
+from .models import (
+    PUSH_CHANNELS,
+    AddressOptOut,
+    Channel,
+    ChannelAddress,
+    Delivery,
+    Mode,
+    Notification,
+    OutboxEvent,
+    Preference,
+    WebhookEndpoint,
+)
 from .services import audience_resolver
 
 log = logging.getLogger(__name__)
@@ -88,14 +99,25 @@ def _opted_out(event: OutboxEvent) -> set[str]:
     return set(rows.values_list("email", flat=True))
 
 
-def preferences_for(user_ids: list[int]) -> dict[tuple[int, str], str]:
-    """(user_id, channel) → mode, only for people who changed a default."""
-    modes: dict[tuple[int, str], str] = {}
+def preferences_for(user_ids: list[int]) -> dict[tuple[int, str, str], str]:
+    """(user_id, channel, event) → mode, only for people who changed a default; event "" is the
+    person's choice for every event type they did not choose for one by one."""
+    modes: dict[tuple[int, str, str], str] = {}
     for start in range(0, len(user_ids), 2000):
         chunk = user_ids[start : start + 2000]
-        for user_id, channel, mode in Preference.objects.filter(user_id__in=chunk).values_list("user_id", "channel", "mode"):
-            modes[(user_id, channel)] = mode
+        rows = Preference.objects.filter(user_id__in=chunk).values_list("user_id", "channel", "event", "mode")
+        for user_id, channel, event, mode in rows:
+            modes[(user_id, channel, event)] = mode
     return modes
+
+
+DEFAULT_MODE = {Channel.EMAIL: Mode.IMMEDIATE, Channel.INAPP: Mode.IMMEDIATE, Channel.LINE: Mode.OFF, Channel.SMS: Mode.OFF}
+
+
+def chosen_mode(modes: dict, user_id: int, channel: str, event_name: str) -> str:
+    """The person's choice for this event type, else for the channel, else the channel's default."""
+    mode = modes.get((user_id, channel, event_name)) or modes.get((user_id, channel, ""))
+    return mode or DEFAULT_MODE[channel]
 
 
 def email_mode(event_name: str, recipient: Recipient, modes: dict) -> str:
@@ -107,14 +129,65 @@ def email_mode(event_name: str, recipient: Recipient, modes: dict) -> str:
         return Mode.IMMEDIATE
     if not recipient.email_confirmed:
         return Mode.OFF
-    return modes.get((recipient.user_id, Channel.EMAIL), Mode.IMMEDIATE)
+    return chosen_mode(modes, recipient.user_id, Channel.EMAIL, event_name)
 
 
 def inapp_mode(event_name: str, recipient: Recipient, modes: dict) -> str:
     if recipient.user_id is None or event_name in conf.NO_INAPP:
         return Mode.OFF
-    mode = modes.get((recipient.user_id, Channel.INAPP), Mode.IMMEDIATE)
+    mode = chosen_mode(modes, recipient.user_id, Channel.INAPP, event_name)
     return Mode.OFF if mode == Mode.OFF else Mode.IMMEDIATE  # the inbox has no digest
+
+
+def push_mode(event_name: str, recipient: Recipient, channel: str, modes: dict) -> str:
+    """LINE and SMS are chosen (off by default), per event type or for the channel. Links with
+    secrets inside go only to the address they confirm (email); transactional messages a person
+    chose LINE for go at once, never in the digest."""
+    if recipient.user_id is None or event_name in conf.NO_INAPP:
+        return Mode.OFF
+    mode = chosen_mode(modes, recipient.user_id, channel, event_name)
+    if mode == Mode.DIGEST and event_name in conf.TRANSACTIONAL:
+        return Mode.IMMEDIATE
+    return mode
+
+
+def push_addresses(user_ids: list[int]) -> dict[tuple[int, str], str]:
+    """(user_id, channel) → verified LINE user id / phone number, for the channels switched on."""
+    channels = [c for c in PUSH_CHANNELS if conf.push_enabled(c)]
+    found: dict[tuple[int, str], str] = {}
+    if not channels:
+        return found
+    for start in range(0, len(user_ids), 2000):
+        rows = ChannelAddress.objects.filter(
+            user_id__in=user_ids[start : start + 2000], channel__in=channels, verified_at__isnull=False
+        ).values_list("user_id", "channel", "address")
+        for user_id, channel, address in rows:
+            found[(user_id, channel)] = address
+    return found
+
+
+def phone_deliveries(event: OutboxEvent, now) -> list[Delivery]:
+    """SMS to people without an account or email: audience {"phones": [{"phone", "language"}]}."""
+    from .push import normalise_phone
+
+    if not conf.sms_enabled() or event.event in conf.NO_INAPP:
+        return []
+    out, seen = [], set()
+    for entry in (event.audience or {}).get("phones") or []:
+        if isinstance(entry, str):
+            entry = {"phone": entry}
+        phone = normalise_phone(str(entry.get("phone") or ""))
+        if phone is None or phone in seen:
+            continue
+        seen.add(phone)
+        language = str(entry.get("language") or "th")[:2]
+        out.append(
+            Delivery(
+                event=event, channel=Channel.SMS, key=delivery_key(event.pk, Channel.SMS, f"p{phone}"), address=phone,
+                language=language if language in ("th", "en") else "th", created_at=now,
+            )
+        )  # fmt: skip
+    return out
 
 
 def delivery_key(event_id: int, channel: str, recipient: str) -> str:
@@ -126,7 +199,9 @@ def fan_out(event: OutboxEvent) -> dict[str, int]:
     from .channels import inapp_title
 
     recipients = resolve_audience(event)
-    modes = preferences_for([r.user_id for r in recipients if r.user_id is not None])
+    user_ids = [r.user_id for r in recipients if r.user_id is not None]
+    modes = preferences_for(user_ids)
+    addresses = push_addresses(user_ids)
     now = timezone.now()
     deliveries, inbox = [], []
     titles: dict[str, str] = {}
@@ -141,6 +216,17 @@ def fan_out(event: OutboxEvent) -> dict[str, int]:
                     status=Delivery.Status.DIGEST if mode == Mode.DIGEST else Delivery.Status.PENDING,
                 )
             )  # fmt: skip
+        for channel in PUSH_CHANNELS:
+            address = addresses.get((r.user_id, channel))
+            mode = push_mode(event.event, r, channel, modes) if address else Mode.OFF
+            if mode != Mode.OFF:
+                deliveries.append(
+                    Delivery(
+                        event=event, channel=channel, key=delivery_key(event.pk, channel, f"u{r.user_id}"),
+                        user_id=r.user_id, address=address, name=r.name[:200], language=r.language, created_at=now,
+                        status=Delivery.Status.DIGEST if mode == Mode.DIGEST else Delivery.Status.PENDING,
+                    )
+                )  # fmt: skip
         if inapp_mode(event.event, r, modes) == Mode.IMMEDIATE:
             if r.language not in titles:
                 with translation.override(r.language):
@@ -160,6 +246,7 @@ def fan_out(event: OutboxEvent) -> dict[str, int]:
                         endpoint=endpoint, created_at=now,
                     )
                 )  # fmt: skip
+    deliveries += phone_deliveries(event, now)
     Delivery.objects.bulk_create(deliveries, batch_size=2000, ignore_conflicts=True)
     Notification.objects.bulk_create(inbox, batch_size=2000, ignore_conflicts=True)
     return {"recipients": len(recipients), "deliveries": len(deliveries), "inbox": len(inbox)}
@@ -212,10 +299,15 @@ def relay_pending(limit: int | None = None) -> int:
 def enqueue_deliveries(deliveries) -> int:
     """Queue delivery tasks for the pending deliveries in `deliveries`, conf.CHUNK ids per task.
     If the broker is down the rows stay pending and the sweep queues them later."""
-    from .tasks import deliver_email, deliver_webhooks
+    from .tasks import deliver_email, deliver_line, deliver_sms, deliver_webhooks
 
     queued = 0
-    tasks = {Channel.EMAIL: deliver_email, Channel.WEBHOOK: deliver_webhooks}
+    tasks = {
+        Channel.EMAIL: deliver_email,
+        Channel.WEBHOOK: deliver_webhooks,
+        Channel.LINE: deliver_line,
+        Channel.SMS: deliver_sms,
+    }
     for channel, task in tasks.items():
         ids = list(deliveries.filter(channel=channel, status=Delivery.Status.PENDING).order_by("id").values_list("id", flat=True))
         for start in range(0, len(ids), conf.CHUNK):

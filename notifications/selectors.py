@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 
 from .models import Channel, Mode, Notification, Preference, Subscription
 
-DEFAULT_MODES = {Channel.EMAIL: Mode.IMMEDIATE, Channel.INAPP: Mode.IMMEDIATE}
+DEFAULT_MODES = {Channel.EMAIL: Mode.IMMEDIATE, Channel.INAPP: Mode.IMMEDIATE, Channel.LINE: Mode.OFF, Channel.SMS: Mode.OFF}
 
 
 def inbox(*, user) -> QuerySet[Notification]:
@@ -21,8 +21,29 @@ def unread_count(*, user) -> int:
 
 def preferences_of(*, user) -> dict[str, str]:
     modes = dict(DEFAULT_MODES)
-    modes.update(dict(Preference.objects.filter(user=user).values_list("channel", "mode")))
+    modes.update(dict(Preference.objects.filter(user=user, event="").values_list("channel", "mode")))
     return {str(k): str(v) for k, v in modes.items()}
+
+
+def event_preferences_of(*, user) -> dict[str, dict[str, str]]:
+    """event type → channel → mode, only what the person chose one by one."""
+    chosen: dict[str, dict[str, str]] = {}
+    for event, channel, mode in Preference.objects.filter(user=user).exclude(event="").values_list("event", "channel", "mode"):
+        chosen.setdefault(event, {})[channel] = mode
+    return chosen
+
+
+def push_channels_of(*, user) -> dict[str, dict]:
+    """LINE and SMS as the settings page offers them: switched on for the site, and whether the
+    person has a verified address there."""
+    from . import conf
+    from .models import PUSH_CHANNELS, ChannelAddress
+
+    addresses = dict(ChannelAddress.objects.filter(user=user, verified_at__isnull=False).values_list("channel", "address"))
+    return {
+        str(channel): {"enabled": conf.push_enabled(channel), "linked": channel in addresses, "label": channel.label}
+        for channel in PUSH_CHANNELS
+    }
 
 
 def follow_state(*, user, record) -> dict:

@@ -213,18 +213,27 @@ def notification_mark_read(*, user, ids: list[int] | None = None) -> int:
     return unread.update(read_at=timezone.now())
 
 
-def preference_set(*, user, channel: str, mode: str):
-    """Set how `user` hears on `channel`. The inbox has no digest."""
+def preference_set(*, user, channel: str, mode: str, event: str = ""):
+    """Set how `user` hears on `channel`, for one event type (`event`) or for all the others
+    (`event` empty). For one event type, mode "" takes the choice back (the channel's choice
+    applies again). The inbox has no digest."""
     from django.utils import timezone
     from django.utils.translation import gettext as _
 
+    from .events import CHOOSABLE_EVENTS
     from .models import Channel, Mode, Preference
 
-    allowed = {Channel.EMAIL: {Mode.IMMEDIATE, Mode.DIGEST, Mode.OFF}, Channel.INAPP: {Mode.IMMEDIATE, Mode.OFF}}
-    if channel not in allowed or mode not in allowed[channel]:
+    every = {Mode.IMMEDIATE, Mode.DIGEST, Mode.OFF}
+    allowed = {Channel.EMAIL: every, Channel.INAPP: {Mode.IMMEDIATE, Mode.OFF}, Channel.LINE: every, Channel.SMS: every}
+    if channel not in allowed or (event and event not in CHOOSABLE_EVENTS):
+        raise ValidationError({"mode": [_("Choose one of the offered options.")]})
+    if event and mode == "":
+        Preference.objects.filter(user=user, channel=channel, event=event).delete()
+        return None
+    if mode not in allowed[channel]:
         raise ValidationError({"mode": [_("Choose one of the offered options.")]})
     pref, _created = Preference.objects.update_or_create(
-        user=user, channel=channel, defaults={"mode": mode, "updated_at": timezone.now()}
+        user=user, channel=channel, event=event, defaults={"mode": mode, "updated_at": timezone.now()}
     )
     return pref
 
@@ -252,3 +261,34 @@ def address_opt_out(*, email: str, record_type: str, record_id: str) -> None:
     from .models import AddressOptOut
 
     AddressOptOut.objects.get_or_create(email=email.strip().lower()[:254], record_type=record_type, record_id=str(record_id))
+
+
+def channel_address_set(*, user, channel: str, address: str, verified: bool = True):
+    """Record where `user` is reached on LINE (their LINE user id, from the LINE Login link) or by
+    SMS (a phone number, stored as 66XXXXXXXXX). Raises ValidationError for a malformed address."""
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from .models import Channel, ChannelAddress
+    from .push import normalise_phone, valid_line_user_id
+
+    if channel == Channel.LINE:
+        if not valid_line_user_id(address):
+            raise ValidationError({"address": [_("This is not a LINE user id.")]})
+    elif channel == Channel.SMS:
+        address = normalise_phone(address) or ""
+        if not address:
+            raise ValidationError({"address": [_("Enter a Thai phone number, for example 081 234 5678.")]})
+    else:
+        raise ValidationError({"channel": [_("Choose one of the offered options.")]})
+    row, _created = ChannelAddress.objects.update_or_create(
+        user=user, channel=channel, defaults={"address": address, "verified_at": timezone.now() if verified else None}
+    )
+    return row
+
+
+def channel_address_remove(*, user, channel: str) -> bool:
+    from .models import ChannelAddress
+
+    deleted, _ = ChannelAddress.objects.filter(user=user, channel=channel).delete()
+    return bool(deleted)

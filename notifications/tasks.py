@@ -82,8 +82,29 @@ def deliver_webhooks(self, ids: list[int]) -> dict:
     return deliver(self, send_webhooks, ids)
 
 
+@shared_task(name="notifications.deliver_line", **DELIVERY_TASK)
+def deliver_line(self, ids: list[int]) -> dict:
+    from .models import Channel
+    from .push import send_push
+
+    return deliver(self, lambda chunk: send_push(chunk, Channel.LINE), ids)
+
+
+@shared_task(name="notifications.deliver_sms", **DELIVERY_TASK)
+def deliver_sms(self, ids: list[int]) -> dict:
+    from .models import Channel
+    from .push import send_push
+
+    return deliver(self, lambda chunk: send_push(chunk, Channel.SMS), ids)
+
+
 @shared_task(name="notifications.send_daily_digest", ignore_result=True, acks_late=True)
 def send_daily_digest() -> int:
     from .channels import send_digests
+    from .models import PUSH_CHANNELS
+    from .push import send_push_digests
 
-    return send_digests()
+    sent = send_digests()
+    for channel in PUSH_CHANNELS:
+        sent += send_push_digests(channel)
+    return sent

@@ -13,7 +13,7 @@ from accounts.redirects import redirect_next
 
 from . import selectors, services
 from .channels import read_unsubscribe_token
-from .forms import PreferencesForm
+from .events import CHOOSABLE_EVENTS
 from .models import Channel, Mode, Notification
 
 
@@ -62,12 +62,15 @@ def mark_read_all(request):
 @require_http_methods(["GET", "POST"])
 def preferences(request):
     if request.method == "POST":
-        form = PreferencesForm(request.POST)
         try:
-            if not form.is_valid():
-                raise services.ValidationError(form.errors)
-            for channel, mode in form.changes().items():
-                services.preference_set(user=request.user, channel=channel, mode=mode)
+            for channel in (Channel.EMAIL, Channel.INAPP, Channel.LINE, Channel.SMS):
+                if channel in request.POST:
+                    services.preference_set(user=request.user, channel=channel, mode=request.POST[channel])
+            for name, mode in request.POST.items():
+                kind, _sep, rest = name.partition(":")  # "event:<event type>:<channel>"
+                event, _sep, channel = rest.rpartition(":")
+                if kind == "event" and event:
+                    services.preference_set(user=request.user, channel=channel, mode=mode, event=event)
         except services.ValidationError:
             from django.contrib import messages
 
@@ -77,8 +80,28 @@ def preferences(request):
 
         messages.success(request, _("Your notification settings are saved."))
         return redirect("notifications:preferences")
+    modes = selectors.preferences_of(user=request.user)
+    push = selectors.push_channels_of(user=request.user)
+    for channel, state in push.items():
+        state["mode"] = modes[channel]
+    chosen = selectors.event_preferences_of(user=request.user)
+    columns = [(Channel.EMAIL.value, Channel.EMAIL.label)]
+    columns += [(channel, state["label"]) for channel, state in push.items() if state["enabled"] and state["linked"]]
     context = {
-        "modes": selectors.preferences_of(user=request.user),
+        "modes": modes,
+        "push": push,
+        "columns": columns,
+        "event_rows": [
+            {
+                "event": event,
+                "label": label,
+                "cells": [
+                    {"label": label_, "name": f"event:{event}:{c}", "mode": chosen.get(event, {}).get(c, "")}
+                    for c, label_ in columns
+                ],
+            }
+            for event, label in CHOOSABLE_EVENTS.items()
+        ],  # fmt: skip
         "email_choices": Mode.choices,
         "inapp_choices": [(Mode.IMMEDIATE.value, Mode.IMMEDIATE.label), (Mode.OFF.value, Mode.OFF.label)],
         "subscriptions": selectors.subscriptions_with_records(user=request.user),

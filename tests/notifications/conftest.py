@@ -237,3 +237,33 @@ def wait_until(predicate, timeout: float) -> bool:
             return True
         time.sleep(0.1)
     return False
+
+
+@pytest.fixture
+def fake_line(settings):
+    """A local LINE Messaging API; settings point the LINE channel at it."""
+    from .fakes import FakeLine
+
+    server = FakeLine()
+    settings.LINE_API_BASE_URL = server.base_url
+    settings.LINE_CHANNEL_ACCESS_TOKEN = FakeLine.TOKEN
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_sms(settings):
+    """A local JSON SMS gateway; settings point the SMS channel at it."""
+    from .fakes import FakeSms
+
+    server = FakeSms()
+    settings.SMS_GATEWAY_URL = server.url
+    settings.SMS_GATEWAY_AUTH_HEADER = f"Authorization: {FakeSms.AUTH}"
+    settings.SMS_GATEWAY_BODY = FakeSms.BODY
+    settings.SMS_SENDER = "TESTMUNI"
+    yield server
+    server.stop()
+
+
+def line_id(n: int) -> str:
+    return "U" + f"{n:032x}"

@@ -76,7 +76,7 @@ def test_it_saves_preferences_on_the_page_and_through_the_api(client, api, resid
     client.post(reverse("notifications:preferences"), {"inapp": "digest"})  # the inbox has no digest
     assert Preference.objects.get(user=resident, channel=Channel.INAPP).mode == Mode.OFF
     assert api(resident).put(reverse("api:notification-preferences"), {"email": "off"}, format="json").json() == {
-        "email": "off", "inapp": "off",
+        "email": "off", "inapp": "off", "line": "off", "sms": "off",  # LINE and SMS: off until chosen
     }  # fmt: skip
     bad = api(resident).put(reverse("api:notification-preferences"), {"email": "hourly"}, format="json")
     assert bad.status_code == 400 and "email" in error_of(bad)["details"]

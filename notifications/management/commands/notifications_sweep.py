@@ -11,10 +11,10 @@ class Command(BaseCommand):
         parser.add_argument("--digest", action="store_true", help="also send the daily digest now")
 
     def handle(self, *args, **options):
-        from notifications.channels import send_digests
         from notifications.relay import sweep
+        from notifications.tasks import send_daily_digest
 
         result = sweep()
         if options["digest"]:
-            result["digests"] = send_digests()
+            result["digests"] = send_daily_digest()
         self.stdout.write(" ".join(f"{k}={v}" for k, v in result.items()))
