@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from django.core.management import call_command
 from django.db import connection
 
 from consultations import services as consultation_services
@@ -267,3 +268,15 @@ def test_an_integrity_report_keeps_its_place_in_the_public_chain_but_nothing_of_
     assert len(redacted) >= 1 and set(redacted[0]) == {"id", "redacted", "prev_hash", "hash"}
     assert "เรื่องลับ" not in json.dumps(entries, ensure_ascii=False)
     assert verify_record.verify_chain(entries) == len(redacted)  # links checked across it, the rest recomputed
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_standalone_verifier_checks_the_demo_install_over_http(live_server, tmp_path):
+    import io
+
+    call_command("seed_demo", stdout=io.StringIO())
+    ok = _tool(live_server.url, cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.startswith(f"OK: {AuditEntry.objects.count()} entries")
+    assert AuditEntry.objects.count() > 50  # the demo's moves, moderation and decisions
