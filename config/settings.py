@@ -277,6 +277,7 @@ SPECTACULAR_SETTINGS = {
         "IntegrityStateEnum": "complaints.models.IntegrityState",
         "IntegrityKindEnum": "complaints.models.IntegrityKind",
         "SurveyStateEnum": "surveys.models.State",
+        "NotificationModeEnum": "notifications.models.Mode",
     },
 }
 

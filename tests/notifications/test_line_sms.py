@@ -226,3 +226,17 @@ def test_the_settings_page_offers_line_per_event_type_once_linked(client, make_u
     assert bad.status_code == 302 and not Preference.objects.filter(event="not.an.event").exists()
     bad = client.post("/notifications/preferences/", {"event:petition.opened:line": "loud"})
     assert Preference.objects.get(user=user, event="petition.opened").mode == "immediate"
+
+
+def test_office_staff_add_a_phone_number_in_the_admin(client, make_user):
+    admin = make_user(is_staff=True, is_superuser=True)
+    resident = make_user()
+    client.force_login(admin)
+    response = client.post(
+        "/admin/notifications/channeladdress/add/",
+        {"user": resident.pk, "channel": "sms", "address": "081-234-5678", "verified_at_0": "2026-01-05",
+         "verified_at_1": "10:00:00", "created_at_0": "2026-01-05", "created_at_1": "10:00:00"},
+    )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert ChannelAddress.objects.get(user=resident).address == "66812345678"
+    assert client.get("/admin/notifications/sendcounter/").status_code == 200
