@@ -89,7 +89,7 @@ def test_the_check_page_says_in_words_what_was_checked_and_how_to_check_it_yours
     cache.delete("audit:check")
     moved(make_ticket(), "submit", "assign")
     html = client.get(reverse("workflows:audit-check")).content.decode()
-    assert 'data-check="ok"' in html and "2" in html
+    assert 'data-check="ok"' in html and "ตรวจสอบแล้ว 2 รายการ" in html  # the number of entries checked, in Thai
     assert "verify_record.py" in html and "--checkpoint" in html
     script = client.get(reverse("workflows:verifier"))
     assert script.status_code == 200 and b"def ed25519_verify" in script.content
