@@ -23,8 +23,8 @@ from accounts.models import Organisation
 from workflows.errors import NotFound, PermissionDenied, ValidationFailed
 from workflows.jsonviews import Caller, JsonEndpoint
 
-from . import rules, selectors, services
-from .models import AddressFlag, Petition, RejectionCode
+from . import rules, selectors, services, siglog
+from .models import AddressFlag, Petition, RejectionCode, SignatureLogEvent, SignatureLogHead
 
 
 def _body(request) -> dict:
@@ -450,3 +450,98 @@ class AddressFlagClear(APIView):
         body.is_valid(raise_exception=True)
         flag = services.address_flag_clear(flag_id=pk, actor=request.user, reason=body.validated_data["reason"])
         return Response({"id": flag.pk, "state": flag.state})
+
+
+# --- the signature log and receipts (petitions.siglog, docs/AUDIT.md) ------------------------------
+class SignatureLogEntryOut(serializers.Serializer):
+    position = serializers.IntegerField()
+    event = serializers.ChoiceField(choices=SignatureLogEvent.choices)
+    receipt = serializers.CharField()
+    village = serializers.IntegerField()
+    prev_hash = serializers.CharField()
+    hash = serializers.CharField()
+
+
+def _int_param(request, name: str, default: int, *, low: int, high: int) -> int:
+    value = str(request.query_params.get(name, "") or "")
+    number = int(value) if value.isascii() and value.isdigit() and len(value) <= 12 else default
+    return max(low, min(high, number))
+
+
+class SignatureLogView(APIView):
+    """A petition's signature log, in position order: no personal data (a signature is its receipt
+    and village). Page with ?after=<last position seen> and follow `next`."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="A petition's signature log (append-only, hash-linked)",
+        parameters=[
+            OpenApiParameter("after", int, description="positions after this one (default 0: from the start)"),
+            OpenApiParameter("page_size", int, description="entries per page, at most 1000"),
+        ],
+        responses={
+            200: inline_serializer(
+                "SignatureLogPage",
+                {
+                    "petition": serializers.IntegerField(),
+                    "entries": serializers.IntegerField(help_text="entries in the log now"),
+                    "next": serializers.CharField(allow_null=True),
+                    "results": SignatureLogEntryOut(many=True),
+                },
+            ),
+            404: OpenApiResponse(description="not_found"),
+        },
+        tags=["audit"],
+    )
+    def get(self, request, pk: int):
+        if not Petition.objects.filter(pk=pk).exists():
+            raise NotFound(_("There is no such petition."))
+        after = _int_param(request, "after", 0, low=0, high=2**31)
+        limit = _int_param(request, "page_size", 1000, low=1, high=1000)
+        rows, more = siglog.entries_page(pk, after=after, limit=limit)
+        head = SignatureLogHead.objects.filter(petition_id=pk).first()
+        following = f"/api/v1/petitions/{pk}/signature-log/?after={rows[-1]['position']}&page_size={limit}" if more else None
+        return Response({"petition": pk, "entries": head.entries if head else 0, "next": following, "results": rows})
+
+
+class ReceiptView(APIView):
+    """Paste a receipt: the petition whose log holds it, its positions there, whether it counts now,
+    and the first checkpoint on the audit chain that covers it. Nothing about who signed."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="Check a signature receipt",
+        responses={
+            200: inline_serializer(
+                "SignatureReceipt",
+                {
+                    "receipt": serializers.CharField(),
+                    "petition": inline_serializer(
+                        "SignatureReceiptPetition",
+                        {"id": serializers.IntegerField(), "title": serializers.CharField(), "url": serializers.CharField()},
+                    ),
+                    "entries": inline_serializer(
+                        "SignatureReceiptEntry",
+                        {"position": serializers.IntegerField(), "event": serializers.CharField()},
+                        many=True,
+                    ),
+                    "counted": serializers.BooleanField(),
+                    "checkpoint": serializers.DictField(allow_null=True),
+                },
+            ),
+            404: OpenApiResponse(description="not_found: not in any petition's log (yet: logs are sealed hourly)"),
+        },
+        tags=["petitions"],
+    )
+    def get(self, request, receipt: str):
+        found = siglog.receipt_lookup(receipt)
+        if found is None:
+            raise NotFound(
+                _("This receipt is not in any petition's signature log yet. Logs are sealed at least hourly."),
+                code="receipt_not_found",
+            )
+        return Response(found)

@@ -48,7 +48,7 @@ from workflows.models import AuditEntry
 from workflows.ratelimit import hit
 from workflows.services import audit_append, policy_fields, policy_update, transition
 
-from . import rules, signing
+from . import rules, siglog, signing
 from .models import (
     WITHDRAWABLE_STATES,
     AddressFlag,
@@ -593,6 +593,7 @@ def _clean_signer(target: SignTarget, *, name, email, village: int | None, conse
 
 
 CONFIRM_REQUESTED = "signature.confirm_requested"
+RECEIPT_PAGE = "/petitions/receipts/"
 
 
 def _confirm_requested_mail(target: SignTarget, signature: Signature) -> tuple[dict, dict]:
@@ -603,6 +604,8 @@ def _confirm_requested_mail(target: SignTarget, signature: Signature) -> tuple[d
         "name": signature.name,
         "kind": target.kind,
         "petition_id": target.pk,
+        "receipt": siglog.receipt(signature.salt),  # the same one the confirmation page shows
+        "receipt_url": RECEIPT_PAGE,
     }
     audience = {"emails": [{"email": signature.email, "name": signature.name, "language": signature.language}]}
     return data, audience

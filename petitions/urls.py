@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/sponsor/<str:token>/", views.petition_sponsor, name="sponsor"),
     path("<int:pk>/act/<slug:name>/", views.petition_act, name="act"),
     path("<int:pk>/signatures/", views.signature_review, name="signatures"),
+    path("receipts/", views.receipt_check, name="receipt"),
     path("signatures/confirm/<str:token>/", views.signature_confirm, name="confirm"),
     path("signatures/withdraw/<str:token>/", views.signature_withdraw, name="withdraw"),
 ]

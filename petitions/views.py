@@ -23,7 +23,7 @@ from accounts.selectors import staff_organisations
 from workflows.errors import ApplicationError, ValidationFailed
 from workflows.services import available_transitions
 
-from . import rules, selectors, services
+from . import rules, selectors, services, siglog
 from .charts import signatures_chart
 from .forms import InvalidateForm, OutcomeForm, PetitionForm, ReasonForm, RejectForm, ResponseForm, SignForm
 from .models import AddressFlag, Petition, Signature, SignatureState, State
@@ -183,12 +183,25 @@ def signature_confirm(request, token: str):
             context["error"] = exc.message
             return render(request, "petitions/confirm.html", context, status=exc.status)
         context.update(done=True, already=already, signature=signature)
+    context["receipt"] = siglog.receipt(signature.salt)
     context["can_withdraw"] = (
         signature.petition.is_ordinance
         and signature.petition.state in (State.OPEN, State.CLOSED)
         and signature.state in (SignatureState.PENDING, SignatureState.CONFIRMED)
     )
     return render(request, "petitions/confirm.html", context)
+
+
+def receipt_check(request):
+    """Anyone pastes a receipt and sees whether, and where, it counts: nothing about who signed."""
+    value = request.GET.get("receipt", "")
+    context = {"receipt": str(value)[:100], "asked": bool(value)}
+    if value:
+        if not siglog.clean_receipt(value):
+            context["error"] = _("A receipt is 32 letters and digits (0-9, a-f), as in your confirmation mail.")
+        else:
+            context["found"] = siglog.receipt_lookup(value)
+    return render(request, "petitions/receipt.html", context, status=400 if context.get("error") else 200)
 
 
 @require_POST
