@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from django.core.cache import cache
 from django.db.models import Count, Max, Min, Q, Sum, Value
 from django.db.models.functions import StrIndex, Substr, TruncMinute
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, Village, normalise_email
@@ -68,6 +69,33 @@ def petition_counts(petition_id: int, *, fresh: bool = False) -> Counts:
             counts.hours.append((hour, int(n)))
     cache.set(key, counts, COUNTS_TTL)
     return counts
+
+
+def count_snapshot(petition_id: int) -> dict | None:
+    """The light count of a public petition (api.PetitionCount, the widget): cached whole for
+    COUNTS_TTL seconds, so a page of widgets on a busy site costs no query while cached, and two
+    small ones (the petition's row, the tally sum) when not. None: no such public petition."""
+    key = f"petition-count-snapshot:{petition_id}"
+    snapshot = cache.get(key)
+    if snapshot is not None:
+        return snapshot or None
+    row = (
+        Petition.objects.filter(pk=petition_id, state__in=PUBLIC_STATES)
+        .values("state", "closes_at", "response_threshold", "council_threshold")
+        .first()
+    )
+    snapshot = {}
+    if row is not None:
+        now = timezone.now()
+        snapshot = {
+            "petition": petition_id, "count": petition_total(petition_id),
+            "response_threshold": row["response_threshold"], "council_threshold": row["council_threshold"],
+            "state": row["state"],
+            "accepting_signatures": row["state"] == State.OPEN and (row["closes_at"] is None or now < row["closes_at"]),
+            "as_of": now,
+        }  # fmt: skip
+    cache.set(key, snapshot, COUNTS_TTL)  # {} remembers "none" as briefly
+    return snapshot or None
 
 
 def totals_for(petition_ids: list[int]) -> dict[int, int]:

@@ -1,0 +1,153 @@
+"""List filters and text search shared by the apps' lists (API and pages), on django-filter.
+
+Thai is written without spaces between words, and PostgreSQL's full-text search does not segment
+it: a search for "ไฟส่องสว่าง" must find "ขอติดตั้งไฟส่องสว่างถนน". So text matching is substring
+matching (`icontains`: `UPPER(col) LIKE UPPER('%…%')`), which the GIN trigram indexes of the apps'
+migrations (pg_trgm, workflows migration 0004) serve on PostgreSQL; each word of the query must
+appear in one of the fields. On PostgreSQL results can also be ranked by trigram word similarity.
+
+Unknown filter values are refused, never ignored: `?state=bogus` or `?ordering=bogus` is a 400
+whose message names the allowed values, `?village=3.5` a 400 asking for a whole number
+(`ListFilterSet.validated`). A page shows the same messages above the list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import operator
+import re
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import FloatField, Q, Value
+from django.db.models.functions import Coalesce, Greatest
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter
+
+from .errors import ValidationFailed
+
+MIN_QUERY = 2  # characters: one Thai letter or one digit matches nearly everything
+MAX_QUERY = 100
+MAX_WORDS = 8
+# Orderings put records without a date (a petition not open, a consultation past its stages) last.
+FAR_FUTURE = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
+
+
+def query_words(q: str) -> list[str]:
+    """The words of a search (split on spaces; Thai words inside a phrase stay one substring)."""
+    return re.sub(r"\s+", " ", q or "").strip().split(" ")[:MAX_WORDS] if (q or "").strip() else []
+
+
+def text_match(words: list[str], fields: list[str], extra: list[Q] | None = None) -> Q:
+    """Every word appears in one of `fields` (or satisfies one of the per-word `extra` builders)."""
+    clauses = []
+    for word in words:
+        either = [Q(**{f"{name}__icontains": word}) for name in fields]
+        either += [build(word) for build in (extra or [])]
+        clauses.append(functools.reduce(operator.or_, either))
+    return functools.reduce(operator.and_, clauses, Q())
+
+
+def rank_by_similarity(queryset, q: str, fields: list[str]):
+    """Annotate `rank` (trigram word similarity of the query to the best field; PostgreSQL only,
+    0 elsewhere) so a search can list the closest matches first."""
+    if connection.vendor != "postgresql":
+        return queryset.annotate(rank=Value(0.0, output_field=FloatField()))
+    from django.contrib.postgres.search import TrigramWordSimilarity
+
+    scores = [Coalesce(TrigramWordSimilarity(q, name), Value(0.0)) for name in fields]
+    return queryset.annotate(rank=Greatest(*scores) if len(scores) > 1 else scores[0])
+
+
+# --- strict query values ------------------------------------------------------------------------------
+
+
+class AllowedChoiceField(django_filters.fields.ChoiceField):
+    """A choice whose refusal names the allowed values (for programs and people alike)."""
+
+    def validate(self, value):
+        try:
+            super().validate(value)
+        except ValidationError:
+            allowed = ", ".join(str(k) for k, _label in self.choices if k != "")
+            raise ValidationError(
+                _("“%(value)s” is not one of the allowed values: %(allowed)s."),
+                code="invalid_choice",
+                params={"value": value, "allowed": allowed},
+            ) from None
+
+
+class AllowedChoiceFilter(django_filters.ChoiceFilter):
+    field_class = AllowedChoiceField
+
+
+class WholeNumberField(forms.CharField):
+    """A whole number written as digits only: "3" (not "3.5", "3.0", "1e0" nor " 3")."""
+
+    def __init__(self, *, max_digits: int = 3, **kwargs):
+        self.max_digits = max_digits
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        if not re.fullmatch(rf"[1-9][0-9]{{0,{self.max_digits - 1}}}", value):
+            raise ValidationError(_("Give a whole number such as 3."), code="invalid")
+        return int(value)
+
+
+class WholeNumberFilter(django_filters.Filter):
+    field_class = WholeNumberField
+
+
+class ListFilterSet(django_filters.FilterSet):
+    """A list's filters. `validated(data, queryset)` gives the filtered queryset and the chosen
+    ordering or raises ValidationFailed (400 in the API, a message on a page)."""
+
+    q = django_filters.CharFilter(method="search", min_length=MIN_QUERY, max_length=MAX_QUERY, label=_("Search"))
+    ORDERINGS: dict[str, tuple[str, ...]] = {}  # value → order_by fields (the first one is the cursor's)
+    DEFAULT_ORDERING = "newest"
+
+    @classmethod
+    def ordering_filter(cls, choices) -> AllowedChoiceFilter:
+        return AllowedChoiceFilter(method="order", choices=choices, label=_("Sort by"), empty_label=None)
+
+    def search(self, queryset, name, value):
+        return queryset  # each app's filter set overrides
+
+    def order(self, queryset, name, value):
+        return queryset  # applied in `validated`, after every filter (annotations included)
+
+    def ordering_value(self) -> str:
+        return self.form.cleaned_data.get("ordering") or self.DEFAULT_ORDERING
+
+    def annotate_for(self, queryset, ordering: str):
+        return queryset
+
+    def validated(self):
+        if not self.is_valid():
+            raise ValidationFailed(details={k: [str(m) for m in v] for k, v in self.errors.items()})
+        ordering = self.ordering_value()
+        queryset = self.annotate_for(self.qs, ordering)
+        return queryset.order_by(*self.ORDERINGS[ordering]), self.ORDERINGS[ordering]
+
+
+def openapi_parameters(filterset_class) -> list[OpenApiParameter]:
+    """The query parameters of a ListFilterSet for the OpenAPI schema (enums from its choices)."""
+    params = []
+    for name, f in filterset_class.base_filters.items():
+        choices = [str(k) for k, _label in f.extra.get("choices", [])] if isinstance(f, AllowedChoiceFilter) else None
+        kind = int if isinstance(f, WholeNumberFilter) else str
+        description = str(f.label or "")
+        if name == "q":
+            description = f"{description} ({MIN_QUERY}-{MAX_QUERY} characters; every word must appear)"
+        params.append(OpenApiParameter(name, kind, enum=choices, description=description))
+    return params
+
+
+def days_since(moment: dt.datetime | None, now: dt.datetime) -> int | None:
+    return None if moment is None else max(0, (now - moment).days)
