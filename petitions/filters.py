@@ -22,9 +22,6 @@ from workflows.filters import (
     AllowedChoiceFilter,
     ListFilterSet,
     WholeNumberFilter,
-    query_words,
-    rank_by_similarity,
-    text_match,
 )
 
 from .models import RESPONDABLE_STATES, Kind, Petition, SignatureTally, State
@@ -71,20 +68,16 @@ class PetitionFilter(ListFilterSet):
     waiting = AllowedChoiceFilter(choices=WAITING, method="waiting_filter", label=_("Waiting for"))
     ordering = ListFilterSet.ordering_filter(ORDERING)
 
-    ORDERINGS = {
+    ORDERINGS = ListFilterSet.ORDERINGS | {
         "newest": ("-opened_sort", "-id"),
         "oldest": ("opened_sort", "id"),
-        "most_supported": ("-support", "-id"),
-        "closing_soon": ("closes_sort", "id"),
         "longest_waiting": ("waiting_since", "id"),
     }
+    SEARCH_FIELDS = SEARCH_FIELDS
 
     class Meta:
         model = Petition
         fields: list[str] = []
-
-    def search(self, queryset, name, value):
-        return queryset.filter(text_match(query_words(value), SEARCH_FIELDS))
 
     def signed_in_village(self, queryset, name, value):
         signed = (
@@ -122,8 +115,3 @@ class PetitionFilter(ListFilterSet):
                 )
             )
         return queryset
-
-
-def ranked(queryset, q: str):
-    """The closest matches first (the search page): title similarity on PostgreSQL, then newest."""
-    return rank_by_similarity(queryset, q, ["title"]).order_by("-rank", "-id")

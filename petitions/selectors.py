@@ -135,6 +135,14 @@ def village_choices(organisation_id: int) -> list[tuple[int, str]]:
     ]
 
 
+def village_numbers() -> list[tuple[int, str]]:
+    """Every village number of the organisations, for the list's village filter (one entry a number)."""
+    names: dict[int, str] = {}
+    for number, name in Village.objects.order_by("number", "organisation_id").values_list("number", "name"):
+        names.setdefault(number, f"หมู่ที่ {number} {name}".strip())
+    return list(names.items())
+
+
 def policy_for(organisation_id: int) -> PetitionPolicy:
     return PetitionPolicy.for_organisation(organisation_id)
 
@@ -351,3 +359,19 @@ def desk_items(user) -> list[dict]:
         url = f"/petitions/moderation/addresses/?petition={flag.petition_id}"
         add(flag.petition, MODERATORS, _("Busy address to review"), flag.flagged_at, url=url)
     return items
+
+
+# --- search (config.search) ---------------------------------------------------------------------
+def search(user, q: str, *, limit: int = 20) -> dict:
+    """Public petitions matching `q` (petitions.filters), closest first: {"items": [...], "more": bool}."""
+    from .filters import PetitionFilter
+
+    found = PetitionFilter.ranked(PetitionFilter({"q": q}, queryset=petitions_public()).qs, q)
+    petitions = list(found[: limit + 1])
+    totals = totals_for([p.pk for p in petitions[:limit]])
+    items = [
+        {"title": p.title, "url": p.get_absolute_url(), "badge": p.get_state_display(), "snippet": p.body,
+         "count": totals[p.pk]}
+        for p in petitions[:limit]
+    ]  # fmt: skip
+    return {"items": items, "more": len(petitions) > limit}

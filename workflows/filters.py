@@ -52,14 +52,14 @@ def text_match(words: list[str], fields: list[str], extra: list[Q] | None = None
 
 
 def rank_by_similarity(queryset, q: str, fields: list[str]):
-    """Annotate `rank` (trigram word similarity of the query to the best field; PostgreSQL only,
+    """Annotate `search_rank` (trigram word similarity of the query to the best field; PostgreSQL only,
     0 elsewhere) so a search can list the closest matches first."""
     if connection.vendor != "postgresql":
-        return queryset.annotate(rank=Value(0.0, output_field=FloatField()))
+        return queryset.annotate(search_rank=Value(0.0, output_field=FloatField()))
     from django.contrib.postgres.search import TrigramWordSimilarity
 
     scores = [Coalesce(TrigramWordSimilarity(q, name), Value(0.0)) for name in fields]
-    return queryset.annotate(rank=Greatest(*scores) if len(scores) > 1 else scores[0])
+    return queryset.annotate(search_rank=Greatest(*scores) if len(scores) > 1 else scores[0])
 
 
 # --- strict query values ------------------------------------------------------------------------------
@@ -109,15 +109,30 @@ class ListFilterSet(django_filters.FilterSet):
     ordering or raises ValidationFailed (400 in the API, a message on a page)."""
 
     q = django_filters.CharFilter(method="search", min_length=MIN_QUERY, max_length=MAX_QUERY, label=_("Search"))
-    ORDERINGS: dict[str, tuple[str, ...]] = {}  # value → order_by fields (the first one is the cursor's)
+    ORDERINGS: dict[str, tuple[str, ...]] = {  # value → order_by fields (the first one is the cursor's)
+        "newest": ("-created_at", "-id"),
+        "oldest": ("created_at", "id"),
+        "most_supported": ("-support", "-id"),
+        "closing_soon": ("closes_sort", "id"),
+    }
     DEFAULT_ORDERING = "newest"
+    SEARCH_FIELDS: list[str] = ["title"]
+
+    def search_extra(self) -> list:
+        """Per-word Q builders beyond SEARCH_FIELDS (e.g. matches in related records)."""
+        return []
 
     @classmethod
     def ordering_filter(cls, choices) -> AllowedChoiceFilter:
         return AllowedChoiceFilter(method="order", choices=choices, label=_("Sort by"), empty_label=None)
 
     def search(self, queryset, name, value):
-        return queryset  # each app's filter set overrides
+        return queryset.filter(text_match(query_words(value), self.SEARCH_FIELDS, self.search_extra()))
+
+    @classmethod
+    def ranked(cls, queryset, q: str):
+        """The closest matches first (the search page): title similarity on PostgreSQL, then newest."""
+        return rank_by_similarity(queryset, q, ["title"]).order_by("-search_rank", "-id")
 
     def order(self, queryset, name, value):
         return queryset  # applied in `validated`, after every filter (annotations included)
@@ -151,3 +166,34 @@ def openapi_parameters(filterset_class) -> list[OpenApiParameter]:
 
 def days_since(moment: dt.datetime | None, now: dt.datetime) -> int | None:
     return None if moment is None else max(0, (now - moment).days)
+
+
+def for_page(filterset, fallback):
+    """A list page's filters: (queryset, ordering fields, error messages). Refused values do not
+    fail the page: it shows why and the `fallback` list (workflows.filters' 400s are for the API)."""
+    try:
+        queryset, ordering = filterset.validated()
+    except ValidationFailed as exc:
+        fields = filterset.base_filters
+        messages = [f"{fields[k].label if k in fields else k}: {' '.join(v)}" for k, v in exc.details.items()]
+        return fallback, None, messages
+    return queryset, ordering, []
+
+
+def form_fields(filterset, *, options: dict | None = None, hidden: tuple[str, ...] = ()) -> list[dict]:
+    """What includes/list_filters.html renders: each filter with its label, the value sent (kept
+    after a refusal, so the person sees what they wrote) and, for choices, the options."""
+    data = filterset.data
+    fields = []
+    for name, f in filterset.base_filters.items():
+        value = str(data.get(name, "") or "")
+        choices = (options or {}).get(name)
+        if choices is None and isinstance(f, AllowedChoiceFilter):
+            choices = [(str(k), str(label)) for k, label in f.extra.get("choices", [])]
+            if f.extra.get("empty_label", "") is not None:
+                choices = [("", str(_("All"))), *choices]
+        fields.append({
+            "name": name, "label": str(f.label or name), "value": value, "hidden": name in hidden,
+            "options": [(str(v), label, str(v) == value) for v, label in choices] if choices is not None else None,
+        })  # fmt: skip
+    return fields
