@@ -205,6 +205,7 @@ def consultation_detail(request, pk):
             "stage_end": c.stage_end(),
             "schedule_fields": _schedule_fields(c) if c.state == State.DRAFT and staff else None,
             "is_draft": c.state == State.DRAFT,
+            "share_url": request.build_absolute_uri(c.get_absolute_url()),
         }
     )
     return render(request, "consultations/detail.html", context)

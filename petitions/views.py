@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
@@ -13,8 +14,10 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_POST
 
 from accounts.models import Organisation
@@ -165,8 +168,33 @@ def petition_detail(request, pk: int, *, sign_form=None, status=200):
         "outcome_form": OutcomeForm(initial={"decided_on": timezone.localdate()}) if "decide" in moves else None,
         "has_diagram": template_exists("workflows/diagram.html"),
         "has_follow": template_exists("notifications/follow_button.html"),
+        "share_url": request.build_absolute_uri(petition.get_absolute_url()),
+        "embed_url": request.build_absolute_uri(reverse("petitions:widget", args=[petition.pk])),
     }
     return render(request, "petitions/detail.html", context, status=status)
+
+
+# The widget is framed by the municipality's own site (and anyone's): this route alone may be
+# framed (no X-Frame-Options, CSP frame-ancestors *); it has no form, no cookie and no script.
+WIDGET_CSP = settings.CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'", "frame-ancestors *")
+
+
+@xframe_options_exempt
+def petition_widget(request, pk: int):
+    """/petitions/<id>/widget/: the embeddable count (selectors.count_snapshot, cached briefly)."""
+    snapshot = selectors.count_snapshot(pk)
+    if snapshot is None:
+        raise Http404
+    title = Petition.objects.values_list("title", flat=True).get(pk=pk)
+    context = {
+        "snapshot": snapshot, "title": title, "percent": _percent(snapshot["count"], snapshot["council_threshold"]),
+        "url": request.build_absolute_uri(reverse("petitions:detail", args=[pk])),
+    }  # fmt: skip
+    response = render(request, "petitions/widget.html", context)
+    if WIDGET_CSP:
+        response["Content-Security-Policy"] = WIDGET_CSP
+    patch_cache_control(response, public=True, max_age=selectors.COUNTS_TTL)
+    return response
 
 
 @require_POST
