@@ -24,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import FloatField, Q, Value
 from django.db.models.functions import Coalesce, Greatest
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter
 
@@ -73,10 +74,8 @@ class AllowedChoiceField(django_filters.fields.ChoiceField):
             super().validate(value)
         except ValidationError:
             allowed = ", ".join(str(k) for k, _label in self.choices if k != "")
-            raise ValidationError(
-                _("“%(value)s” is not one of the allowed values: %(allowed)s."),
-                code="invalid_choice",
-                params={"value": value, "allowed": allowed},
+            raise ValidationError(  # the message does not repeat what was sent (docs/API.md#one-error-shape)
+                _("Not one of the allowed values: %(allowed)s."), code="invalid_choice", params={"allowed": allowed}
             ) from None
 
 
@@ -157,9 +156,9 @@ def openapi_parameters(filterset_class) -> list[OpenApiParameter]:
     for name, f in filterset_class.base_filters.items():
         choices = [str(k) for k, _label in f.extra.get("choices", [])] if isinstance(f, AllowedChoiceFilter) else None
         kind = int if isinstance(f, WholeNumberFilter) else str
-        description = str(f.label or "")
+        description = f.label or ""  # lazy: the schema is rendered in the request's language
         if name == "q":
-            description = f"{description} ({MIN_QUERY}-{MAX_QUERY} characters; every word must appear)"
+            description = format_lazy("{} ({}-{} characters; every word must appear)", f.label, MIN_QUERY, MAX_QUERY)
         params.append(OpenApiParameter(name, kind, enum=choices, description=description))
     return params
 
