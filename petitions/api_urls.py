@@ -11,6 +11,7 @@ urlpatterns = [
     path("signatures/confirm/", api.CONFIRM.view, name="signature-confirm"),
     path("petitions/", api.PetitionList.as_view(), name="petition-list"),
     path("petitions/<int:pk>/", api.PetitionDetail.as_view(), name="petition-detail"),
+    path("petitions/<int:pk>/count/", api.PetitionCount.as_view(), name="petition-count"),
     path("petitions/<int:pk>/signatures/invalidate/", api.InvalidateView.as_view(), name="petition-signatures-invalidate"),
     path("petitions/<int:pk>/sponsors/", api.SponsorView.as_view(), name="petition-sponsor"),
     path("petitions/<int:pk>/signature-log/", api.SignatureLogView.as_view(), name="petition-signature-log"),
