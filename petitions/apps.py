@@ -25,6 +25,8 @@ class PetitionsConfig(AppConfig):
             public_url=machine.public_url,
             visible_to=machine.visible_to,
             published=machine.published,
+            attach_parts=machine.attach_parts,
+            may_attach=machine.may_attach,
         )
         # Personal data (PDPA): signers in a person's export and erasure, and the retention purge.
         privacy.register("petitions", export=petition_privacy.export, erase=petition_privacy.erase, purge=petition_privacy.purge)

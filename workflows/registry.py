@@ -44,6 +44,10 @@ class Machine:
     # False: the record's audit entries stay in the chain (verify_audit checks them) but are left out
     # of the public trail, its API and the admin (integrity reports: the reporter must stay safe).
     audit_public: bool = True
+    # Files (workflows.attachments): record -> {part: shown to the public?} for each part files may
+    # hang on now ("" = the record itself), and (record, user, part) -> may this person attach there?
+    attach_parts: Callable[[Any], dict[str, bool]] | None = None
+    may_attach: Callable[[Any, Any, str], bool] | None = None
     extra: dict = field(default_factory=dict)
 
     @property
@@ -71,11 +75,25 @@ def register(model: type, *, api_name: str, **options) -> Machine:
     from notifications.services import followable_visibility
 
     machine = Machine(model=model, api_name=api_name, **options)
+    if machine.attach_parts is not None and machine.published is not None:
+        machine.published = _with_files(machine.published)
     _machines[model] = machine
     _by_api_name[api_name] = machine
     if machine.visible_to is not None:  # following a record answers 404 as reading it does
         followable_visibility(machine.label, machine.visible_to)
     return machine
+
+
+def _with_files(published: Callable[[Any], dict]) -> Callable[[Any], dict]:
+    """The published content plus the hashes of the record's public files (workflows.attachments)."""
+
+    def content(record) -> dict:
+        from .attachments import published_files
+
+        data, files = published(record), published_files(record)
+        return {**data, "attachments": files} if files else data
+
+    return content
 
 
 def machine_for(model_or_record) -> Machine:
