@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -48,6 +48,19 @@ def attachment_data(a, request=None) -> dict:
         "content_type": a.content_type, "size": a.size, "sha256": a.sha256, "created_at": a.created_at,
         "url": url, "thumbnail_url": thumb,
     }  # fmt: skip
+
+
+class WithAttachments(serializers.Serializer):
+    """Mixin for a record's own serializer: its files as the reader may see them (context "request";
+    add "attachments" to Meta.fields of a ModelSerializer)."""
+
+    attachments = serializers.SerializerMethodField()
+
+    @extend_schema_field(AttachmentOut(many=True))
+    def get_attachments(self, record) -> list[dict]:
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        return [attachment_data(a, request) for a in attachments_for(record, user)]
 
 
 class AttachmentIn(serializers.Serializer):

@@ -262,3 +262,23 @@ def test_api_refusals_are_clear_4xx(api, informing, moderator, settings):
     assert r.status_code == 413 and error_of(r)["code"] == "payload_too_large"
     assert api().post(url, {"file": upload(pdf_bytes())}, format="multipart").status_code == 401
     assert api(moderator).get("/api/v1/nothing/1/attachments/").status_code == 404
+
+
+def test_the_demo_consultation_open_now_has_a_pdf_and_an_image(client):
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=io.StringIO())
+    files = list(Attachment.objects.order_by("id"))
+    assert [a.kind for a in files] == ["pdf", "image"] and files[1].alt_text
+    c_id = files[0].record_id
+    bound = AuditEntry.objects.filter(record_id=c_id, name="publish:published").get()
+    assert {f["sha256"] for f in bound.payload["published"]["attachments"]} == {a.sha256 for a in files}
+    page = client.get(reverse("consultations:detail", args=[c_id])).content.decode()
+    assert f'alt="{files[1].alt_text}"' in page and reverse("attachment", args=[files[0].pk]) in page
+    assert audit_verify().ok
+
+
+def test_the_record_itself_lists_its_files_in_the_api(api, informing, moderator):
+    a = attachment_add(record=informing, actor=moderator, upload=upload(pdf_bytes()))
+    body = api().get(f"/api/v1/consultations/{informing.pk}/").json()
+    assert [(f["id"], f["sha256"], f["kind"]) for f in body["attachments"]] == [(a.pk, a.sha256, "pdf")]
