@@ -198,6 +198,10 @@ HEALTH_OUTBOX_MAX_AGE = env_int("HEALTH_OUTBOX_MAX_AGE", 300, minimum=1)
 NOTIFICATIONS_FOLLOWABLE = ["petitions.petition", "consultations.consultation"]
 # A complaint photo may be at most this large (complaints/photos.py re-encodes it without metadata).
 COMPLAINT_PHOTO_MAX_BYTES = env_int("COMPLAINT_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
+# Files attached to consultations, decisions, progress updates and petitions (workflows/files.py): a
+# PDF or a JPEG / PNG / WebP image, recognised by its content, at most this large.
+ATTACHMENT_PDF_MAX_BYTES = env_int("ATTACHMENT_PDF_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
+ATTACHMENT_IMAGE_MAX_BYTES = env_int("ATTACHMENT_IMAGE_MAX_BYTES", 5 * 1024 * 1024, minimum=1)
 
 # --- Email
 _email = env_email("EMAIL_URL", "console://")

@@ -25,6 +25,7 @@ urlpatterns = [
     path("surveys/", include("surveys.urls")),
     path("notifications/", include("notifications.urls")),
     path("audit/", include("workflows.urls")),
+    path("files/", include("workflows.files_urls")),  # attachments (workflows/files_views.py)
     path("", include("opendata.urls")),  # /open-data/…, /statistics/
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).

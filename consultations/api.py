@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Organisation
+from workflows.attachments_api import WithAttachments
 from workflows.errors import NotFound, PermissionDenied, ValidationFailed
 from workflows.exports import csv_response
 from workflows.filters import openapi_parameters
@@ -242,11 +243,16 @@ class ConsultationList(Base):
         return Response(ConsultationOut(c).data, status=201)
 
 
+class ConsultationDetailOut(WithAttachments, ConsultationOut):
+    class Meta(ConsultationOut.Meta):
+        fields = [*ConsultationOut.Meta.fields, "attachments"]
+
+
 class ConsultationDetail(Base):
-    @extend_schema(responses=ConsultationOut, tags=["consultations"])
+    @extend_schema(responses=ConsultationDetailOut, tags=["consultations"])
     def get(self, request, pk):
         c = self.consultation(request, pk)
-        body = ConsultationOut(c).data
+        body = ConsultationDetailOut(c, context={"request": request}).data
         body["can"] = rules.allowed_actions(request.user, c)
         return Response(body)
 

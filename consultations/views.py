@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Village
 from accounts.redirects import safe_next
 from accounts.selectors import staff_organisations
-from workflows.errors import ApplicationError, NotFound, ValidationFailed
+from workflows.errors import ApplicationError, NotFound, ValidationFailed, error_text
 from workflows.filters import for_page, form_fields
 from workflows.services import available_transitions
 
@@ -69,15 +69,7 @@ def valid(form) -> dict:
 
 
 def _error_text(exc: ApplicationError) -> str:
-    text = str(exc.message)
-    details = exc.details if isinstance(exc.details, dict) else {}
-    extra = []
-    for key, value in details.items():
-        if key in ("action", "state", "level", "transition", "conditions"):
-            continue
-        if isinstance(value, list):
-            extra.append("; ".join(str(v) for v in value))
-    return f"{text} {' '.join(extra)}".strip()
+    return error_text(exc)
 
 
 def action(anchor: str = ""):

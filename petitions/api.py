@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Organisation
+from workflows.attachments_api import WithAttachments
 from workflows.errors import NotFound, PermissionDenied, ValidationFailed
 from workflows.filters import days_since, openapi_parameters
 from workflows.jsonviews import Caller, JsonEndpoint
@@ -164,13 +165,18 @@ class PetitionList(generics.ListCreateAPIView):
         return Response(PetitionSerializer(petition, context={"request": request}).data, status=201)
 
 
+class PetitionDetailSerializer(WithAttachments, PetitionSerializer):
+    class Meta(PetitionSerializer.Meta):
+        fields = [*PetitionSerializer.Meta.fields, "attachments"]
+
+
 class PetitionDetail(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: PetitionSerializer})
+    @extend_schema(responses={200: PetitionDetailSerializer})
     def get(self, request, pk: int):
         petition = _visible_petition(pk, request.user)
-        return Response(PetitionSerializer(petition, context={"request": request}).data)
+        return Response(PetitionDetailSerializer(petition, context={"request": request}).data)
 
 
 COUNT_RESULT = inline_serializer(

@@ -25,6 +25,8 @@ class PetitionsConfig(AppConfig):
             public_url=machine.public_url,
             visible_to=machine.visible_to,
             published=machine.published,
+            attach_parts=machine.attach_parts,
+            may_attach=machine.may_attach,
         )
         # Signatures: a declared machine whose moves petitions.signing makes (the hot path), with
         # no chain entry per move; their own log is sealed in batches (petitions.siglog).

@@ -17,7 +17,7 @@ from django.utils import timezone
 from workflows.registry import Move
 from workflows.services import deadline_cancel, deadline_schedule
 
-from .models import CouncilDecision, CouncilOutcome, Kind, Petition, RejectionCode, Response
+from .models import CouncilDecision, CouncilOutcome, Kind, Petition, RejectionCode, Response, State
 from .selectors import petition_total
 
 STAFF = ["moderator", "admin"]
@@ -249,6 +249,17 @@ def visible_to(petition: Petition, user) -> bool:
     from . import rules
 
     return rules.can_see(petition, user)
+
+
+def attach_parts(petition: Petition) -> dict[str, bool]:
+    return {"": True}  # files hang on the petition itself (workflows.attachments)
+
+
+def may_attach(petition: Petition, user, part: str) -> bool:
+    """The author, while the petition is a draft (what sponsors and the public read stays put)."""
+    from . import rules
+
+    return part == "" and petition.state == State.DRAFT and rules.is_author(petition, user)
 
 
 def published(petition: Petition) -> dict:

@@ -48,6 +48,10 @@ class Machine:
     # but its moves are made by its app's own SQL, which follows the declared graph; the transition
     # service and the generic API refuse it (a chain entry per move would serialise the hot path).
     lean: bool = False
+    # Files (workflows.attachments): record -> {part: shown to the public?} for each part files may
+    # hang on now ("" = the record itself), and (record, user, part) -> may this person attach there?
+    attach_parts: Callable[[Any], dict[str, bool]] | None = None
+    may_attach: Callable[[Any, Any, str], bool] | None = None
     extra: dict = field(default_factory=dict)
 
     @property
@@ -75,12 +79,26 @@ def register(model: type, *, api_name: str, **options) -> Machine:
     from notifications.services import followable_visibility
 
     machine = Machine(model=model, api_name=api_name, **options)
+    if machine.attach_parts is not None and machine.published is not None:
+        machine.published = _with_files(machine.published)
     _machines[model] = machine
     if not machine.lean:
         _by_api_name[api_name] = machine
     if machine.visible_to is not None:  # following a record answers 404 as reading it does
         followable_visibility(machine.label, machine.visible_to)
     return machine
+
+
+def _with_files(published: Callable[[Any], dict]) -> Callable[[Any], dict]:
+    """The published content plus the hashes of the record's public files (workflows.attachments)."""
+
+    def content(record) -> dict:
+        from .attachments import published_files
+
+        data, files = published(record), published_files(record)
+        return {**data, "attachments": files} if files else data
+
+    return content
 
 
 def machine_for(model_or_record) -> Machine:

@@ -194,11 +194,14 @@ def actor_pseudonym(user) -> str:
     return keyed_hash(str(pk), purpose="audit-actor")[:20] if pk else ""
 
 
-def published_record(*, record: models.Model, actor, name: str = "publish", reason: str = "", since=None) -> AuditEntry | None:
+def published_record(
+    *, record: models.Model, actor, name: str = "publish", reason: str = "", since=None, extra: dict | None = None
+) -> AuditEntry | None:
     """Bind what the public now reads of `record` into the chain: append an entry whose payload is
     the machine's published content (registry.Machine.published), unless it is unchanged since
     `since` (the content before the act, when the caller knows it). Inside the caller's transaction.
-    Every act that changes published text (a decision, a response, a progress update) calls this."""
+    Every act that changes published text (a decision, a response, a progress update) calls this.
+    `extra` goes into the payload beside it (an attached file's hash)."""
     machine = registry.machine_for(record)
     if machine.published is None:
         return None
@@ -207,7 +210,7 @@ def published_record(*, record: models.Model, actor, name: str = "publish", reas
         return None
     entry = audit_append(
         record=record, action=AuditEntry.Action.MODERATION, name=name, actor=actor, reason=reason,
-        payload={"published": content},
+        payload={**(extra or {}), "published": content},
     )  # fmt: skip
     if machine.checkpoint_on_publish:
         from .anchoring import checkpoint_create
