@@ -14,8 +14,9 @@ off). What may be copied is decided by Django's own answer, not guessed:
 The key is the host, scheme, path, query string and language (the language cookie for pages, as
 config.middleware.ThaiFirstLocaleMiddleware decides; the Accept-Language header too for the API).
 
-How stale: a count or a page is at most READ_CACHE_SECONDS old; the page says when it was made
-(the `Age` header says how long it has been kept). A workflow move (workflows.services.transition)
+How stale: a count or a page is at most READ_CACHE_SECONDS old, plus the time one render takes
+(when a copy expires one thread makes it again while the others serve the old copy meanwhile, for
+at most 5 s more); the page says when it was made (the `Age` header says how long it was kept). A workflow move (workflows.services.transition)
 bumps a generation number in the cache when it commits; each process reads that number at most
 every READ_CACHE_CHECK_SECONDS (0.5 s) and drops its copies when it changed, so a moved record's
 page is new within half a second, and nothing is ever served for more than the TTL.
@@ -40,6 +41,9 @@ from django.http import parse_cookie
 log = logging.getLogger(__name__)
 GENERATION_KEY = "readcache:generation"
 _MAX_ENTRIES = 4096
+# When a copy expires, one thread makes it again while the others go on serving it, for at most
+# this long past its TTL (so a slow render under load does not stall every request behind it).
+_GRACE = 5.0
 
 
 def bump() -> None:
@@ -66,6 +70,7 @@ class _Entry:
     body: bytes
     made: float
     generation: object
+    refreshing: bool = False
 
 
 class ReadLane:
@@ -140,11 +145,21 @@ class ReadLane:
         now = time.monotonic()
         generation = self._fresh_generation(now)
         entry = self.store.get(key)
-        if entry is not None and now - entry.made < self.seconds and entry.generation == generation:
-            headers = [*entry.headers, ("Age", str(int(now - entry.made)))]
-            start_response(entry.status, headers)
-            return [entry.body]
+        if entry is not None and entry.generation == generation:
+            age = now - entry.made
+            if age < self.seconds or (age < self.seconds + _GRACE and not self._claim(entry)):
+                # Fresh, or being made again by another thread: this copy meanwhile.
+                start_response(entry.status, [*entry.headers, ("Age", str(int(age)))])
+                return [entry.body]
         return self._render(key, generation, now, environ, start_response)
+
+    def _claim(self, entry: _Entry) -> bool:
+        """True for the one thread that makes an expired copy again."""
+        with self.lock:
+            if entry.refreshing:
+                return False
+            entry.refreshing = True
+            return True
 
     def _render(self, key, generation, now, environ, start_response):
         seen = {}
@@ -166,6 +181,8 @@ class ReadLane:
                 if len(self.store) >= _MAX_ENTRIES:
                     self.store.clear()
                 self.store[key] = _Entry(status, headers, body, now, generation)
+        else:
+            self.store.pop(key, None)  # e.g. the record is gone now: its old copy must not be served
         start_response(status, headers)
         return [body]
 

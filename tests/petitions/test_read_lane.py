@@ -179,3 +179,20 @@ def test_the_language_switch_is_a_link_that_works_without_a_token():
     assert response.status_code == 302 and response["Location"] == "/petitions/"
     assert client.cookies["django_language"].value == "en"
     assert 'lang="en"' in client.get("/petitions/").content.decode()
+
+
+def test_while_one_thread_makes_an_expired_copy_again_the_others_serve_the_old_one(open_petition, monkeypatch):
+    django = Counting()
+    app = ReadLane(django, seconds=2, check_seconds=60)
+    now = [1000.0]
+    monkeypatch.setattr(readcache.time, "monotonic", lambda: now[0])
+    path = f"/petitions/{open_petition.pk}/"
+    get(app, path)
+    (entry,) = app.store.values()
+    entry.refreshing = True  # another thread is rendering it
+    now[0] += 3
+    assert get(app, path)[1]["age"] == "3"
+    assert django.calls == 1
+    now[0] += 5  # past the grace: render, whatever the other thread does
+    get(app, path)
+    assert django.calls == 2
