@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
@@ -18,6 +19,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from accounts.models import Organisation
@@ -170,6 +172,9 @@ def petition_detail(request, pk: int, *, sign_form=None, status=200):
         "has_follow": template_exists("notifications/follow_button.html"),
         "share_url": request.build_absolute_uri(petition.get_absolute_url()),
         "embed_url": request.build_absolute_uri(reverse("petitions:widget", args=[petition.pk])),
+        # The read lane may serve this page to anonymous visitors for READ_CACHE_SECONDS: say so.
+        "counted_at": timezone.localtime(),
+        "fresh_seconds": max(settings.READ_CACHE_SECONDS, 1),
     }
     return render(request, "petitions/detail.html", context, status=status)
 
@@ -197,9 +202,22 @@ def petition_widget(request, pk: int):
     return response
 
 
+def _csrf_refused(request):
+    """Django's CSRF check, for a view that is exempt from the middleware's."""
+    return CsrfViewMiddleware(lambda _request: None).process_view(request, None, (), {})
+
+
+@csrf_exempt
 @require_POST
 def petition_sign(request, pk: int):
-    """Sign from the page: in one step when signed in with a confirmed email, else by email."""
+    """Sign from the page: in one step when signed in with a confirmed email, else by email.
+
+    A signed-in person's form carries a CSRF token and is checked as every form is. An anonymous
+    visitor's does not (the page is served from the read lane's shared copy, which cannot hold a
+    per-visitor token): a forged anonymous signature is only a pending one until the signer presses
+    the button in the mail sent to them, which is the check that counts."""
+    if request.user.is_authenticated and (refused := _csrf_refused(request)) is not None:
+        return refused
     petition = _petition_or_404(pk, request.user)
     form = _sign_form(petition, request.POST, user=request.user)
     if not form.is_valid():
