@@ -16,10 +16,10 @@ config.middleware.ThaiFirstLocaleMiddleware decides; the Accept-Language header 
 
 How stale: a count or a page is at most READ_CACHE_SECONDS old, plus the time one render takes
 (when a copy expires one thread makes it again while the others serve the old copy meanwhile, for
-at most 5 s more); the page says when it was made (the `Age` header says how long it was kept). A workflow move (workflows.services.transition)
-bumps a generation number in the cache when it commits; each process reads that number at most
-every READ_CACHE_CHECK_SECONDS (0.5 s) and drops its copies when it changed, so a moved record's
-page is new within half a second, and nothing is ever served for more than the TTL.
+at most 5 s more); the page says when it was made (the `Age` header says how long it was kept).
+Every audited act (workflows.services.audit_append) bumps a generation number in the cache when
+it commits; each process reads that number at most every READ_CACHE_CHECK_SECONDS (0.5 s) and
+drops its copies when it changed, so a moved record's page is new within half a second.
 
 Why a per-process copy and not Django's cache framework: a Redis round trip per request and the
 middleware stack it needs would cost more than the rendering it saves at these sizes; a dict
