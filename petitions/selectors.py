@@ -323,3 +323,29 @@ def desk_items(user) -> list[dict]:
         url = f"/petitions/moderation/addresses/?petition={flag.petition_id}"
         add(flag.petition, MODERATORS, _("Busy address to review"), flag.flagged_at, url=url)
     return items
+
+
+LOST_MOVES = ("response_threshold_lost", "council_threshold_lost", "reopen_collecting")
+REACHED_MOVES = ("require_response", "reach_council_threshold", "close")
+
+
+def threshold_lost(petition: Petition) -> dict | None:
+    """The latest fall below a threshold, for the public page, unless a threshold was reached again
+    since: {"move", "count_before", "count_after", "threshold", "at"}."""
+    from workflows.models import AuditEntry
+
+    reached = REACHED_MOVES if petition.is_ordinance else REACHED_MOVES[:2]  # a general petition's close reaches nothing
+    entries = AuditEntry.objects.filter(
+        record_type="petitions.petition", record_id=str(petition.pk), name__in=LOST_MOVES + reached
+    ).order_by("-id")
+    entry = entries.first()
+    if entry is None or entry.name not in LOST_MOVES:
+        return None
+    payload = entry.payload or {}
+    return {
+        "move": entry.name,
+        "count_before": payload.get("count_before"),
+        "count_after": payload.get("count_after"),
+        "threshold": payload.get("threshold"),
+        "at": entry.created_at,
+    }

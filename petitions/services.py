@@ -172,6 +172,10 @@ def petition_thresholds_set(*, petition: Petition, actor, values: dict, reason: 
         )  # fmt: skip
         if locked.state == State.COLLECTING_SPONSORS and locked.sponsor_count() >= locked.sponsors_required:
             locked = transition(locked, "sponsors_complete", actor=None)
+        if locked.state == State.OPEN:  # a raised threshold may now be above the count reached
+            count = petition_total(locked.pk)
+            if thresholds_after_fall(locked.pk, count_before=count, because="thresholds_changed"):
+                locked = Petition.objects.get(pk=locked.pk)
     targets_forget(locked.pk)
     cache.delete(counts_key(locked.pk))
     if locked.state == State.OPEN:
@@ -253,6 +257,35 @@ def thresholds_check(petition_id: int) -> list[str]:
     if made:
         cache.delete(counts_key(petition_id))
     return made
+
+
+# The moves made when the confirmed count falls below a threshold it had reached.
+FALL_MOVES = ("response_threshold_lost", "reopen_collecting", "council_threshold_lost")
+
+
+def thresholds_after_fall(petition_id: int, *, count_before: int, because: str) -> list[str]:
+    """Re-evaluate the thresholds after the confirmed count fell (signatures invalidated or
+    withdrawn, a threshold raised), in the caller's transaction: below the response threshold the
+    petition no longer awaits a response; below the council threshold a general petition can no
+    longer be submitted, and an ordinance initiative whose window still runs goes back to
+    collecting. Each move is audited with the counts before and after; returns the moves made."""
+    petition = Petition.objects.filter(pk=petition_id).first()
+    if petition is None:
+        return []
+    after = petition_total(petition_id)
+    payload = {"count_before": count_before, "count_after": after, "because": because}
+    made = []
+    for name in FALL_MOVES:
+        try:
+            petition = transition(petition, name, actor=None, payload=payload | {"threshold": _threshold_of(petition, name)})
+            made.append(name)
+        except TransitionNotAllowed:
+            continue
+    return made
+
+
+def _threshold_of(petition: Petition, move: str) -> int | None:
+    return petition.response_threshold if move == "response_threshold_lost" else petition.council_threshold
 
 
 # --- signatures: tokens and tallies -------------------------------------------------------------
@@ -898,6 +931,8 @@ def signature_withdraw(*, token: str) -> Signature:
             from_state=str(before), to_state=str(after), payload={"counted": was_confirmed, "count_before": before,
                                                                    "count_after": after},
         )  # fmt: skip
+        if was_confirmed:
+            thresholds_after_fall(petition.pk, count_before=before, because="signature_withdrawn")
     cache.delete(counts_key(petition.pk))
     locked.state = SignatureState.WITHDRAWN
     return locked
@@ -972,6 +1007,8 @@ def _invalidate(*, petition: Petition, actor, reason: str, filters: dict, flag: 
         action=AuditEntry.Action.MODERATION, name="signatures_invalidated", actor=actor, record=petition, reason=reason,
         from_state=str(before), to_state=str(payload["count_after"]), payload=payload,
     )  # fmt: skip
+    if confirmed:
+        thresholds_after_fall(petition.pk, count_before=before, because="signatures_invalidated")
     return {"invalidated": len(ids), "confirmed": len(confirmed), "count_before": before, "count_after": payload["count_after"]}
 
 
