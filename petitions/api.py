@@ -5,7 +5,8 @@ Signing answers (documented in docs/API.md via the schema):
   201 {"outcome": "created"}      a pending signature; the confirmation mail is on its way
   200 {"outcome": "resent"}       the email already had a pending signature; its mail was sent again
   200 {"outcome": "pending"}      the same, mailed moments ago (nothing sent, nothing created)
-  409 already_signed              a confirmed signature exists for this email or national ID
+  409 already_signed              a confirmed signature exists for this (folded) email and name, or national ID
+  409 household_full / household_other_village   the address's household limit or village
   429 rate_limited                per-IP or per-petition limit (details.retry_after_seconds)
 Confirming is idempotent: 200 with "already_confirmed": true the second time.
 """
@@ -211,7 +212,7 @@ class SignView(APIView):
             200: OpenApiResponse(description="already pending: mail re-sent (or sent moments ago)"),
             400: OpenApiResponse(description="invalid"),
             404: OpenApiResponse(description="not_found"),
-            409: OpenApiResponse(description="already_signed or signing_closed"),
+            409: OpenApiResponse(description="already_signed, household_full, household_other_village or signing_closed"),
             429: OpenApiResponse(description="rate_limited"),
         },
         tags=["petitions"],

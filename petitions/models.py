@@ -12,6 +12,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
@@ -386,8 +387,9 @@ class Signature(models.Model):
     four digits; the IP address only as a keyed hash. Emails and IDs are never published.
 
     The partial unique indexes are the real guarantee of "one signature per person":
-    - one pending-or-confirmed signature per (petition, normalised email), so a repeat or a
-      concurrent duplicate creates nothing new (and therefore one confirmed per email);
+    - one pending-or-confirmed signature per (petition, folded email, name), so a repeat or a
+      concurrent duplicate creates nothing new (a household sharing one address signs with
+      distinct names, up to settings.PETITION_HOUSEHOLD_SIGNATURES, in one village);
     - one confirmed signature per (petition, national ID hash).
     """
 
@@ -419,10 +421,14 @@ class Signature(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [
+            # One active signature per (petition, folded email, name): a household sharing an
+            # address signs with distinct names (at most PETITION_HOUSEHOLD_SIGNATURES, one village).
             models.UniqueConstraint(
-                fields=["petition", "email"],
+                "petition",
+                "email",
+                Lower("name"),
                 condition=models.Q(state__in=["pending", "confirmed"]),
-                name="signature_one_active_per_email",
+                name="signature_one_active_per_email_name",
             ),
             models.UniqueConstraint(
                 fields=["petition", "national_id_hash"],

@@ -12,7 +12,7 @@ from django.db.models import Count, Max, Min, Q, Sum, Value
 from django.db.models.functions import StrIndex, Substr, TruncMinute
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, Village, normalise_email
+from accounts.models import Role, Village, fold_email
 from accounts.selectors import has_role, staff_organisations
 
 from .models import (
@@ -256,7 +256,7 @@ def signature_of(petition_id: int, user) -> Signature | None:
     signed in, or one made with their account's email."""
     if not getattr(user, "is_authenticated", False):
         return None
-    mine = Q(user_id=user.pk) | Q(email=normalise_email(user.email))
+    mine = Q(user_id=user.pk) | Q(email=fold_email(user.email))
     active = Q(state__in=[SignatureState.PENDING, SignatureState.CONFIRMED])
     return (
         Signature.objects.filter(mine, active, petition_id=petition_id).order_by("state", "-id").first()

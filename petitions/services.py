@@ -32,7 +32,7 @@ from django.db.models import Case, Count, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import normalise_email
+from accounts.models import fold_email
 from accounts.thai import keyed_hash, national_id_is_valid, normalise_national_id
 from notifications.services import outbox_write, subscription_follow
 from workflows.errors import (
@@ -609,12 +609,12 @@ def _village_number(value) -> int | None:
 
 def _clean_signer(target: SignTarget, *, name, email, village: int | None, consent, national_id) -> dict:
     errors: dict = {}
-    name = str(name or "").strip() if isinstance(name, str | int) or name is None else ""
+    name = " ".join(str(name or "").split()) if isinstance(name, str | int) or name is None else ""
     if not name:
         errors["name"] = [_("Enter your name.")]
     elif len(name) > MAX_NAME:
         errors["name"] = [_("At most %(n)d characters.") % {"n": MAX_NAME}]
-    email = normalise_email(email if isinstance(email, str) else "")
+    email = fold_email(email if isinstance(email, str) else "")  # one inbox, one signer
     try:
         if len(email) > 254:
             raise ValidationError("too long")
@@ -719,6 +719,9 @@ def signature_sign(
         ).exists()
     ):
         raise Conflict(_("This national ID number has already signed this petition."), code="already_signed")
+    existing = _repeat_of(target, clean["email"], clean["name"])
+    if existing is None:
+        _household_check(target.pk, clean["email"], clean["village_number"])
     stamp = connection.ops.adapt_datetimefield_value(now)
     values = [getattr(signature, column) for column in _INSERT_COLUMNS[:10]] + [stamp, stamp, stamp, signature.notify_outcome]
     try:
@@ -732,15 +735,39 @@ def signature_sign(
         return signature, "created"
     except IntegrityError:
         pass
-    return _repeat_sign(target, clean["email"])
+    return _repeat_sign(target, clean["email"], clean["name"])
 
 
-def _repeat_sign(target: SignTarget, email: str) -> tuple[Signature, str]:
-    existing = (
-        Signature.objects.filter(petition_id=target.pk, email=email, state__in=[SignatureState.PENDING, SignatureState.CONFIRMED])
-        .order_by("-id")
-        .first()
+def _active(petition_id: int, email: str):
+    return Signature.objects.filter(
+        petition_id=petition_id, email=email, state__in=[SignatureState.PENDING, SignatureState.CONFIRMED]
     )
+
+
+def _repeat_of(target: SignTarget, email: str, name: str) -> Signature | None:
+    return _active(target.pk, email).filter(name__iexact=name).order_by("-id").first()
+
+
+def _household_check(petition_id: int, email: str, village: int) -> None:
+    """A household sharing one address signs from one village, with distinct names, at most
+    settings.PETITION_HOUSEHOLD_SIGNATURES times per petition; Conflict otherwise."""
+    villages = list(_active(petition_id, email).values_list("village_number", flat=True))
+    if any(v != village for v in villages):
+        raise Conflict(
+            _("This email address has signed this petition for another village; one household signs from one village."),
+            code="household_other_village",
+        )
+    limit = settings.PETITION_HOUSEHOLD_SIGNATURES
+    if len(villages) >= limit:
+        raise Conflict(
+            _("This email address has already signed this petition %(n)d times, the most for one household.") % {"n": limit},
+            code="household_full",
+            details={"limit": limit},
+        )
+
+
+def _repeat_sign(target: SignTarget, email: str, name: str) -> tuple[Signature, str]:
+    existing = _repeat_of(target, email, name)
     if existing is None:  # it was withdrawn or invalidated in between: let the person try again
         raise Conflict(_("Please try again."), code="retry")
     if existing.state == SignatureState.CONFIRMED:
@@ -861,12 +888,14 @@ def signature_sign_member(
             petition = _petition_shared(target.pk)
             if petition is None or not petition.accepting_signatures:
                 raise TransitionNotAllowed(_("This petition is not open for signatures."), code="signing_closed")
-            active = Signature.objects.select_for_update().filter(
-                petition_id=target.pk, email=clean["email"], state__in=[SignatureState.PENDING, SignatureState.CONFIRMED]
-            )
-            signature = active.first()
+            active = _active(target.pk, clean["email"]).select_for_update()
+            signature = active.filter(name__iexact=clean["name"]).first()
             if signature is not None and signature.state == SignatureState.CONFIRMED:
                 raise Conflict(_("You have already signed this petition."), code="already_signed")
+            # A pending signature they started by email under another name is theirs to confirm.
+            signature = signature or active.filter(state=SignatureState.PENDING, user=None).first()
+            if signature is None:
+                _household_check(target.pk, clean["email"], clean["village_number"])
             fields = {
                 "state": SignatureState.CONFIRMED, "confirmed_at": now, "user": user,
                 "notify_outcome": _yes(notify_outcome), **clean,
