@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 from accounts.models import Organisation
 from workflows.errors import NotFound, PermissionDenied, ValidationFailed
 from workflows.jsonviews import Caller, JsonEndpoint
+from workflows.parsers import WholeNumberField
 
 from . import rules, selectors, services
 from .models import AddressFlag, Petition, RejectionCode
@@ -158,7 +159,7 @@ class PetitionDetail(APIView):
 class SignRequest(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     email = serializers.EmailField()
-    village = serializers.IntegerField(help_text="village number (หมู่ที่)")
+    village = WholeNumberField(help_text="village number (หมู่ที่), a whole number: 3.5, 3.0 and 1e0 are refused")
     consent = serializers.BooleanField()
     national_id = serializers.CharField(required=False, help_text="13 digits; local ordinance initiatives only")
     notify_outcome = serializers.BooleanField(

@@ -45,6 +45,7 @@ from workflows.errors import (
     ValidationFailed,
 )
 from workflows.models import AuditEntry
+from workflows.parsers import whole_number
 from workflows.ratelimit import hit
 from workflows.services import audit_append, policy_fields, policy_update, transition
 
@@ -599,12 +600,7 @@ def _yes(value, default: bool = True) -> bool:
 
 
 def _village_number(value) -> int | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return whole_number(value)  # 3.5, 3.0 and 1e0 are not a village number
 
 
 def _clean_signer(target: SignTarget, *, name, email, village: int | None, consent, national_id) -> dict:
