@@ -67,6 +67,24 @@ def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
+def fold_email(email: str) -> str:
+    """One inbox, one address: the normalised address with what its provider ignores taken out
+    (settings.PETITION_EMAIL_IGNORES_DOTS / _PLUS / _DOMAIN_ALIASES), so "J.o.h.n+x@googlemail.com"
+    is "john@gmail.com". Mail to the folded address reaches the same inbox."""
+    from django.conf import settings
+
+    email = normalise_email(email)
+    local, at, domain = email.rpartition("@")
+    if not at or not local:
+        return email
+    if domain in getattr(settings, "PETITION_EMAIL_IGNORES_PLUS", ()) and "+" in local:
+        local = local.split("+", 1)[0] or local
+    if domain in getattr(settings, "PETITION_EMAIL_IGNORES_DOTS", ()):
+        local = local.replace(".", "") or local
+    domain = getattr(settings, "PETITION_EMAIL_DOMAIN_ALIASES", {}).get(domain, domain)
+    return f"{local}@{domain}"
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("email"), unique=True)
     full_name = models.CharField(_("full name"), max_length=200, blank=True)

@@ -212,6 +212,20 @@ READ_CACHE_ROUTES = [
 HEALTH_HEARTBEAT_SECONDS = env_int("HEALTH_HEARTBEAT_SECONDS", 30, minimum=1)
 HEALTH_WORKER_MAX_AGE = env_int("HEALTH_WORKER_MAX_AGE", 120, minimum=1)
 HEALTH_OUTBOX_MAX_AGE = env_int("HEALTH_OUTBOX_MAX_AGE", 300, minimum=1)
+# Petitions: one inbox, one signer (docs/OPERATIONS.md#one-inbox-one-signer). Providers whose
+# mailboxes ignore dots in the address ("j.o.h.n@" is "john@"), providers that ignore a "+tag"
+# ("john+x@" is "john@"), and domains that are another name of one provider's mailboxes: for the
+# duplicate checks of signing, such addresses are folded into one (john@gmail.com); the mail still
+# reaches the same inbox. A household sharing one address may sign with distinct names in one
+# village, at most PETITION_HOUSEHOLD_SIGNATURES times per petition (a local ordinance initiative
+# also stays one signature per national ID).
+PETITION_EMAIL_IGNORES_DOTS = env_list("PETITION_EMAIL_IGNORES_DOTS", ["gmail.com", "googlemail.com"])
+PETITION_EMAIL_IGNORES_PLUS = env_list(
+    "PETITION_EMAIL_IGNORES_PLUS",
+    ["gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "icloud.com", "me.com", "proton.me"],
+)
+PETITION_EMAIL_DOMAIN_ALIASES = {"googlemail.com": "gmail.com"}
+PETITION_HOUSEHOLD_SIGNATURES = env_int("PETITION_HOUSEHOLD_SIGNATURES", 4, minimum=1)
 NOTIFICATIONS_FOLLOWABLE = ["petitions.petition", "consultations.consultation"]
 # A complaint photo may be at most this large (complaints/photos.py re-encodes it without metadata).
 COMPLAINT_PHOTO_MAX_BYTES = env_int("COMPLAINT_PHOTO_MAX_BYTES", 5 * 1024 * 1024)

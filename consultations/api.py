@@ -22,6 +22,7 @@ from workflows.errors import NotFound, PermissionDenied, ValidationFailed
 from workflows.exports import csv_response
 from workflows.filters import openapi_parameters
 from workflows.paging import listed, paged, paged_response
+from workflows.parsers import WholeNumberField
 
 from . import rules, selectors, services
 from .filters import ConsultationFilter
@@ -136,7 +137,7 @@ class ConsultationIn(serializers.Serializer):
     moderation = serializers.ChoiceField(choices=Consultation.Moderation.choices, default=Consultation.Moderation.POST)
     voting = serializers.ChoiceField(choices=Consultation.Voting.choices, default=Consultation.Voting.SINGLE)
     show_tallies_during_voting = serializers.BooleanField(default=False)
-    village_ids = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    village_ids = serializers.ListField(child=WholeNumberField(), required=False, default=list)
     channels = serializers.CharField(required=False, allow_blank=True, default="")
 
 

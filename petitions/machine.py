@@ -209,6 +209,33 @@ def _require_response(p: Petition, move: Move) -> list[dict]:
     ]
 
 
+def _threshold_lost(p: Petition, move: Move) -> list[dict]:
+    """The count fell below a threshold it had reached: the deadlines follow, and the followers and
+    staff hear it (the public record shows the move with the counts before and after)."""
+    if move.name == "council_threshold_lost":
+        deadline_cancel(p, transition="submit")
+        deadline_cancel(p, transition="report_overdue")
+        if p.state == "open" and p.closes_at:
+            deadline_schedule(p, transition="close", due_at=p.closes_at)
+    elif move.name == "reopen_collecting":
+        deadline_cancel(p, transition="report_overdue")
+        deadline_schedule(p, transition="close", due_at=p.closes_at)
+    which = "response" if move.name == "response_threshold_lost" else "council"
+    payload = move.payload or {}
+    return [
+        event(
+            p,
+            "petition.threshold_lost",
+            {"followers": True, "users": [p.author_id], "roles": STAFF},
+            which=which,
+            move=move.name,
+            count=payload.get("count_after"),
+            count_before=payload.get("count_before"),
+            threshold=p.response_threshold if which == "response" else p.council_threshold,
+        )
+    ]
+
+
 def _respond(p: Petition, move: Move) -> list[dict]:
     response = Response.objects.create(
         petition=p, text=move.payload["text"], published_by=move.actor if getattr(move.actor, "pk", None) else None
@@ -234,6 +261,9 @@ _HANDLERS = {
     "decide": _decided,
     "require_response": _require_response,
     "respond": _respond,
+    "response_threshold_lost": _threshold_lost,
+    "council_threshold_lost": _threshold_lost,
+    "reopen_collecting": _threshold_lost,
 }
 
 

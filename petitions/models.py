@@ -12,6 +12,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
@@ -284,6 +285,27 @@ class Petition(WorkflowRecord):
         if self.is_ordinance:  # the law gives the council a deadline for ordinance initiatives
             self.council_due_at = now + dt.timedelta(days=self.policy().council_days)
 
+    @transition(
+        field=state, source=[State.OPEN, State.CLOSED], target=None, conditions=[rules.council_threshold_lost],
+        permission=_system_only,
+    )  # fmt: skip
+    def council_threshold_lost(self, *, actor=None, reason="", payload=None):
+        """Invalidated or withdrawn signatures took the count below the council threshold it had
+        reached: it can no longer be submitted (until the count reaches the threshold again)."""
+        self.council_threshold_reached_at = None
+        self.report_due_at = None
+
+    @transition(
+        field=state, source=State.CLOSED, target=State.OPEN, conditions=[rules.ordinance_back_to_collecting],
+        permission=_system_only,
+    )  # fmt: skip
+    def reopen_collecting(self, *, actor=None, reason="", payload=None):
+        """An ordinance initiative closed at its threshold fell below it while its window still
+        runs: it collects signatures again, and closes again when it reaches the threshold."""
+        self.council_threshold_reached_at = None
+        self.report_due_at = None
+        self.closed_at = None
+
     @transition(field=state, source=State.CLOSED, target=None, conditions=[rules.report_pending], permission=_system_only)
     def report_overdue(self, *, actor=None, reason="", payload=None):
         """A deadline move: the ordinance initiative was not reported within the policy's days."""
@@ -317,6 +339,14 @@ class Petition(WorkflowRecord):
     )  # fmt: skip
     def require_response(self, *, actor=None, reason="", payload=None):
         self.response_threshold_reached_at = timezone.now()
+
+    @transition(
+        field=response_state, source=ResponseState.AWAITING_RESPONSE, target=ResponseState.NOT_REQUIRED,
+        conditions=[rules.response_threshold_lost], permission=_system_only,
+    )  # fmt: skip
+    def response_threshold_lost(self, *, actor=None, reason="", payload=None):
+        """The count fell below the response threshold before the response: no longer awaiting one."""
+        self.response_threshold_reached_at = None
 
     @transition(
         field=response_state, source=[ResponseState.NOT_REQUIRED, ResponseState.AWAITING_RESPONSE],
@@ -362,8 +392,9 @@ class Signature(models.Model):
     four digits; the IP address only as a keyed hash. Emails and IDs are never published.
 
     The partial unique indexes are the real guarantee of "one signature per person":
-    - one pending-or-confirmed signature per (petition, normalised email), so a repeat or a
-      concurrent duplicate creates nothing new (and therefore one confirmed per email);
+    - one pending-or-confirmed signature per (petition, folded email, name), so a repeat or a
+      concurrent duplicate creates nothing new (a household sharing one address signs with
+      distinct names, up to settings.PETITION_HOUSEHOLD_SIGNATURES, in one village);
     - one confirmed signature per (petition, national ID hash).
     """
 
@@ -402,10 +433,14 @@ class Signature(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [
+            # One active signature per (petition, folded email, name): a household sharing an
+            # address signs with distinct names (at most PETITION_HOUSEHOLD_SIGNATURES, one village).
             models.UniqueConstraint(
-                fields=["petition", "email"],
+                "petition",
+                "email",
+                Lower("name"),
                 condition=models.Q(state__in=["pending", "confirmed"]),
-                name="signature_one_active_per_email",
+                name="signature_one_active_per_email_name",
             ),
             models.UniqueConstraint(
                 fields=["petition", "national_id_hash"],

@@ -150,17 +150,23 @@ def _sign_sql(*, national_id: bool) -> str:
         if national_id
         else ""
     )
+    # A household sharing one address signs from one village, at most %(household)s times.
+    household = f"""
+      AND NOT EXISTS (SELECT 1 FROM petitions_signature h WHERE h.petition_id = p.id AND h.email = %(email)s
+          AND h.state IN ('{_PENDING}', '{_CONFIRMED}') AND (h.village_number <> %(village)s
+              OR (SELECT count(*) FROM petitions_signature k WHERE k.petition_id = p.id AND k.email = %(email)s
+                  AND k.state IN ('{_PENDING}', '{_CONFIRMED}')) >= %(household)s))"""  # noqa: S608
     return f"""
 WITH target AS (
     SELECT p.id FROM petitions_petition p
-    WHERE p.id = %(petition)s AND p.state = '{_OPEN}' AND (p.closes_at IS NULL OR p.closes_at > %(now)s){id_check}
+    WHERE p.id = %(petition)s AND p.state = '{_OPEN}' AND (p.closes_at IS NULL OR p.closes_at > %(now)s){id_check}{household}
 ), signature AS (
     INSERT INTO petitions_signature (petition_id, state, name, email, village_number, national_id_hash,
         national_id_last4, ip_hash, language, salt, consented_at, created_at, last_sent_at, notify_outcome)
     SELECT id, '{_PENDING}', %(name)s, %(email)s, %(village)s, %(nid)s, %(last4)s, %(ip)s, %(language)s, %(salt)s,
         %(now)s, %(now)s, %(now)s, %(notify)s
     FROM target
-    ON CONFLICT (petition_id, email) WHERE state IN ('{_PENDING}', '{_CONFIRMED}') DO NOTHING
+    ON CONFLICT (petition_id, email, lower(name)) WHERE state IN ('{_PENDING}', '{_CONFIRMED}') DO NOTHING
     RETURNING id
 ), mail AS (
     SELECT %(event)s AS event, %(data)s::jsonb || jsonb_build_object('url', link, 'confirm_url', link) AS data,
@@ -178,14 +184,16 @@ _SIGN_SQL = {False: _sign_sql(national_id=False), True: _sign_sql(national_id=Tr
 def sign(*, signature, target, mac: str, link_head: str, event: str, data: dict, audience: dict) -> bool:
     """Insert the pending `signature` (an unsaved Signature) and its confirmation mail in one
     statement; set signature.pk and return True, or return False when nothing was written: the
-    petition is no longer open, the email already has a pending or confirmed signature, or the
-    national ID has already confirmed one."""
+    petition is no longer open, the email already has a pending or confirmed signature under this
+    name (or its household is full or signed for another village), or the national ID has already
+    confirmed one."""
     params = {
         "petition": target.pk, "organisation": target.organisation_id, "now": signature.created_at, "name": signature.name,
         "email": signature.email, "village": signature.village_number, "nid": signature.national_id_hash,
         "last4": signature.national_id_last4, "ip": signature.ip_hash, "language": signature.language,
         "salt": signature.salt, "notify": signature.notify_outcome, "mac": mac, "link_head": link_head, "event": event,
         "data": json.dumps(data, ensure_ascii=False), "audience": json.dumps(audience, ensure_ascii=False),
+        "household": settings.PETITION_HOUSEHOLD_SIGNATURES,
     }  # fmt: skip
     row = _one_statement(_SIGN_SQL[signature.national_id_hash is not None], params)
     if row is None:

@@ -110,8 +110,8 @@ def test_the_same_email_twice_creates_nothing_new(api, open_petition):
 
 
 def test_signing_again_after_confirming_is_a_409_already_signed(api, open_petition):
-    sign_and_confirm(open_petition, 1, email="somying@example.org")
-    response = api().post(url(open_petition.pk), payload(), format="json")
+    sign_and_confirm(open_petition, 1, email="somying@example.org", village=3)
+    response = api().post(url(open_petition.pk), payload(name=" ผู้ลงชื่อ  1"), format="json")  # the same name, spaced
     assert response.status_code == 409 and error_of(response)["code"] == "already_signed"
     assert Signature.objects.count() == 1 and petition_total(open_petition.pk) == 1
 
