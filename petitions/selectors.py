@@ -19,6 +19,7 @@ from .models import (
     PUBLIC_STATES,
     RESPONDABLE_STATES,
     AddressFlag,
+    Channel,
     Petition,
     PetitionPolicy,
     Signature,
@@ -323,3 +324,17 @@ def desk_items(user) -> list[dict]:
         url = f"/petitions/moderation/addresses/?petition={flag.petition_id}"
         add(flag.petition, MODERATORS, _("Busy address to review"), flag.flagged_at, url=url)
     return items
+
+
+def paper_counts(petition_id: int) -> dict:
+    """Confirmed paper signatures (petitions.paper) of a petition: total, by village and by UTC hour
+    of counting; the tallies hold them with the online ones, this says how many of each are paper
+    (the open-data exports mark them)."""
+    from django.db.models.functions import TruncHour
+
+    paper = Signature.objects.filter(petition_id=petition_id, state=SignatureState.CONFIRMED, channel=Channel.PAPER)
+    villages = dict(paper.values_list("village_number").annotate(n=Count("id")).order_by())
+    hours = dict(
+        paper.annotate(hour=TruncHour("confirmed_at", tzinfo=dt.UTC)).values_list("hour").annotate(n=Count("id")).order_by()
+    )
+    return {"total": sum(villages.values()), "villages": villages, "hours": hours}

@@ -188,3 +188,22 @@ def test_the_api_enters_a_sheet_and_a_line(api, open_petition, moderator, reside
     assert listed[0]["number"] == 1 and listed[0]["counted"] == 1
     bad = api(moderator).post(f"{url}1/lines/", {"line": "x"}, format="json")
     assert bad.status_code == 400 and error_of(bad)["code"] == "invalid"
+
+
+def test_every_export_marks_the_paper_signatures(open_petition, moderator, client):
+    from opendata.datasets import DATASETS, Scope
+
+    sign_and_confirm(open_petition, 1, village=1)
+    paper.paper_sheet_add(petition=open_petition, actor=moderator, number=1, scan=scan())
+    paper.paper_entry_record(petition=open_petition, actor=moderator, sheet_number=1, **reading(1, national_id=""))
+    scope = Scope(petition_id=open_petition.pk)
+    [row] = DATASETS["petitions"].rows(scope)
+    assert (row["signatures"], row["paper_signatures"]) == (2, 1)
+    by_village = {
+        r["village_number"]: (r["signatures"], r["paper_signatures"]) for r in DATASETS["signatures-by-village"].rows(scope)
+    }
+    assert by_village[1] == (1, 0) and by_village[2] == (1, 1)
+    hours = list(DATASETS["signatures-by-hour"].rows(scope))
+    assert sum(r["paper_signatures"] for r in hours) == 1 and sum(r["signatures"] for r in hours) == 2
+    csv_text = client.get("/open-data/signatures-by-village.csv").content.decode()
+    assert "paper_signatures" in csv_text.splitlines()[0]
