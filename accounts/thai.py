@@ -86,3 +86,12 @@ def keyed_hash(value: str, *, purpose: str) -> str:
     """HMAC-SHA256 with the server secret; `purpose` separates ID numbers from IPs and emails."""
     key = f"{settings.PII_HASH_KEY}:{purpose}".encode()
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+
+def mask_national_id(last4: str) -> str:
+    """The printed form of a stored ID: only its last four digits, in the card's grouping
+    (x-xxxx-xxxx5-67-8). Built from the last four alone: the full number is never stored."""
+    last4 = (last4 or "")[-4:]
+    if len(last4) != 4:
+        return ""
+    return f"x-xxxx-xxxx{last4[0]}-{last4[1:3]}-{last4[3]}"

@@ -56,6 +56,7 @@ def export(user) -> dict:
                 "petition": s.petition_id,
                 "title": s.petition.title,
                 "state": s.state,
+                "channel": s.channel,
                 "name": s.name,
                 "email": s.email,
                 "village_number": s.village_number,

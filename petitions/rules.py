@@ -74,6 +74,11 @@ def can_review_signatures(petition, user) -> bool:
     return is_moderator(petition, user)
 
 
+def can_enter_paper(petition, user) -> bool:
+    """Staff who receive paper sheets at the office: moderators, clerks, administrators."""
+    return is_clerk_or_moderator(petition, user)
+
+
 # --- conditions ---------------------------------------------------------------------------------
 @_message(_("the petition needs a title and a text"))
 def has_content(petition) -> bool:
@@ -137,6 +142,22 @@ def ordinance_back_to_collecting(petition) -> bool:
 @_message(_("the petition is still at or above its response threshold"))
 def response_threshold_lost(petition) -> bool:
     return petition.response_threshold is None or petition.confirmed_count() < petition.response_threshold
+
+
+@_message(
+    _("the filing is not complete: it needs the draft ordinance and a representative, and no objection pending or period running")
+)
+def filing_complete(petition) -> bool:
+    """An ordinance initiative goes to the council with what the filing needs (petitions.filing)."""
+    if not petition.is_ordinance:
+        return True
+    from django.utils import timezone
+
+    if not petition.draft_ordinance.strip() or not petition.representatives.exists():
+        return False
+    if petition.objection_closes_at is not None and timezone.now() < petition.objection_closes_at:
+        return False
+    return not petition.objections.filter(state="open").exists()
 
 
 @_message(_("there is no ordinance report pending"))

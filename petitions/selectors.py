@@ -20,6 +20,7 @@ from .models import (
     PUBLIC_STATES,
     RESPONDABLE_STATES,
     AddressFlag,
+    Channel,
     Petition,
     PetitionPolicy,
     Signature,
@@ -375,6 +376,8 @@ def search(user, q: str, *, limit: int = 20) -> dict:
         for p in petitions[:limit]
     ]  # fmt: skip
     return {"items": items, "more": len(petitions) > limit}
+
+
 LOST_MOVES = ("response_threshold_lost", "council_threshold_lost", "reopen_collecting")
 REACHED_MOVES = ("require_response", "reach_council_threshold", "close")
 
@@ -399,3 +402,17 @@ def threshold_lost(petition: Petition) -> dict | None:
         "threshold": payload.get("threshold"),
         "at": entry.created_at,
     }
+
+
+def paper_counts(petition_id: int) -> dict:
+    """Confirmed paper signatures (petitions.paper) of a petition: total, by village and by UTC hour
+    of counting; the tallies hold them with the online ones, this says how many of each are paper
+    (the open-data exports mark them)."""
+    from django.db.models.functions import TruncHour
+
+    paper = Signature.objects.filter(petition_id=petition_id, state=SignatureState.CONFIRMED, channel=Channel.PAPER)
+    villages = dict(paper.values_list("village_number").annotate(n=Count("id")).order_by())
+    hours = dict(
+        paper.annotate(hour=TruncHour("confirmed_at", tzinfo=dt.UTC)).values_list("hour").annotate(n=Count("id")).order_by()
+    )
+    return {"total": sum(villages.values()), "villages": villages, "hours": hours}
