@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),  # first: the signing requests are most of a spike
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
+    path("accessibility/", views.accessibility, name="accessibility"),
     path("desk/", desk.desk, name="desk"),
     path("desk/<str:role>/", desk.desk, name="desk-role"),
     path("i18n/setlang/", set_language, name="set_language"),  # its `next` through accounts.redirects
