@@ -13,7 +13,7 @@ POST      objections/<id>/resolve/                            staff: uphold or d
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -55,6 +55,9 @@ ENTRY_RESULT = _entry_result("PaperEntryResult")
 
 def _result(result: dict) -> dict:
     return result | {"lines": {str(k): v for k, v in result["lines"].items()}}
+
+
+NOT_ORDINANCE = OpenApiResponse(description="not_ordinance: only a local ordinance initiative has a filing")
 
 
 class SheetSerializer(serializers.Serializer):
@@ -123,7 +126,7 @@ LINE = inline_serializer(
 class PaperSheetDetail(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: LINE}, tags=TAGS)
+    @extend_schema(operation_id="v1_petitions_paper_sheets_retrieve", responses={200: LINE}, tags=TAGS)
     def get(self, request, pk: int, number: int):
         petition = _staff_petition(pk, request.user)
         sheet = paper.paper_sheet_get(petition=petition, number=number)
@@ -229,7 +232,7 @@ class DraftRequest(serializers.Serializer):
 class FilingView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: FILING}, tags=TAGS)
+    @extend_schema(responses={200: FILING, 409: NOT_ORDINANCE}, tags=TAGS)
     def get(self, request, pk: int):
         petition = _staff_petition(pk, request.user)
         f = filing.filing(petition)
@@ -303,7 +306,7 @@ class ObjectionNoticeView(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: NOTICE}, tags=TAGS)
+    @extend_schema(responses={200: NOTICE, 409: NOT_ORDINANCE}, tags=TAGS)
     def get(self, request, pk: int):
         return Response(_notice(_visible_petition(pk, request.user)))
 
@@ -335,7 +338,9 @@ def _objection(o) -> dict:
 class ObjectionList(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: inline_serializer("ObjectionList", {"objections": OBJECTION}, many=True)}, tags=TAGS)
+    @extend_schema(
+        responses={200: inline_serializer("ObjectionList", {"objections": OBJECTION}, many=True), 409: NOT_ORDINANCE}, tags=TAGS
+    )
     def get(self, request, pk: int):
         petition = _staff_petition(pk, request.user)
         return Response([_objection(o) for o in filing.objections_for(petition)])

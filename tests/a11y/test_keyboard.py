@@ -80,6 +80,8 @@ def test_voting_with_the_keyboard_keeps_focus_and_announces(pages, site):
     tab_to(page, "[data-testid=vote]")
     page.keyboard.press("Enter")
     page.get_by_test_id("voted").wait_for()
+    # Focus comes back when htmx has settled the swap (a moment after the new content shows).
+    page.wait_for_function("document.activeElement && document.activeElement.dataset.testid === 'vote'", timeout=5000)
     assert page.evaluate("document.activeElement.dataset.testid") == "vote"  # not lost to <body>
     assert focused(page)["visible"]
     assert "บันทึกคะแนนของท่านแล้ว" in page.locator("#messages[role=status]").inner_text()

@@ -14,7 +14,7 @@ from workflows.errors import PermissionDenied, TransitionNotAllowed
 from workflows.models import AuditEntry, Deadline
 from workflows.services import transition
 
-from .conftest import last_confirm_token, sign_and_confirm
+from .conftest import filing_ready, last_confirm_token, sign_and_confirm
 
 pytestmark = pytest.mark.django_db
 
@@ -75,6 +75,7 @@ def test_an_ordinance_initiative_below_its_threshold_goes_back_to_collecting(api
     moved = entry("reopen_collecting")
     assert (moved.from_state, moved.to_state) == ("closed", "open")
     assert (moved.payload["count_before"], moved.payload["count_after"]) == (4, 3)
+    filing_ready(petition, clerk)  # the filing is complete: only the count stands in the way
     with pytest.raises(TransitionNotAllowed):
         transition(petition, "submit", actor=clerk)
     sign_and_confirm(petition, 9)  # at the threshold again: collection closes again

@@ -9,7 +9,7 @@ from petitions.selectors import petition_counts, petition_total
 from tests.conftest import error_of
 from workflows.models import AuditEntry
 
-from .conftest import last_confirm_token, make_petition, sign, sign_and_confirm, valid_national_id
+from .conftest import filing_ready, last_confirm_token, make_petition, sign, sign_and_confirm, valid_national_id
 
 pytestmark = pytest.mark.django_db
 
@@ -210,6 +210,7 @@ def test_ordinance_signers_withdraw_until_submission(api, open_ordinance, clerk)
     Petition.objects.filter(pk=petition.pk).update(state="open")
     sign_and_confirm(open_ordinance, 9)
     Petition.objects.filter(pk=petition.pk).update(state="closed")
+    filing_ready(petition, clerk)
     transition(Petition.objects.get(pk=petition.pk), "submit", actor=clerk)
     response = api().post("/api/v1/signatures/withdraw/", {"token": services.signature_token(signatures[1])}, format="json")
     assert response.status_code == 409 and error_of(response)["code"] == "not_withdrawable"
