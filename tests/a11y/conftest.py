@@ -2,7 +2,9 @@
 consultation in every stage, a pending signature and the demo's tracking codes, served by a live
 server of the module's own. Hundreds of page checks share it instead of seeding per test (a
 transactional test empties the database after itself, so pytest-django's live_server cannot keep
-data between tests); the database is emptied once, when the module is done.
+data between tests); the database is emptied once, when the module is done. The modules carry
+the plain django_db mark, so the test database is created and each test's own writes in this
+process roll back; what the live server writes is committed, like the seeded data.
 
 Personas sign in with a session cookie (no login form per page); each (persona, language) has one
 browser context, reused by every page check in the module."""
@@ -105,9 +107,14 @@ def _seed(site: Site) -> None:
 
 @pytest.fixture(scope="module")
 def site(django_db_setup, django_db_blocker):
+    from django.db import connection
     from pytest_django.live_server_helper import LiveServer
 
     with django_db_blocker.unblock():
+        # The test database exists only when a collected test asks for one (the django_db mark on
+        # these modules): never seed, then flush, the database named in DATABASE_URL itself.
+        name = str(connection.settings_dict["NAME"])
+        assert name.startswith("test_") or connection.creation.is_in_memory_db(name), f"not a test database: {name}"
         server = LiveServer("localhost")
         server._live_server_modified_settings.enable()
         try:

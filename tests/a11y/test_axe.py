@@ -11,7 +11,7 @@ import pytest
 from .axe import SETTLED, axe_violations, describe
 from .conftest import LANGUAGES, STAGES, VIEWPORTS
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db]
 
 
 def _drop_required(page):

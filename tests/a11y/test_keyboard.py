@@ -8,7 +8,7 @@ import pytest
 from consultations.models import Ballot, Comment
 from petitions.models import Signature
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db]
 
 FOCUSED = """() => {
   const el = document.activeElement;
