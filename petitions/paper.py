@@ -297,6 +297,7 @@ def paper_entry_record(*, petition: Petition, actor, sheet_number, **reading) ->
     """One line of a sheet entered with the page's form (or the API). Returns the line's status
     and the counts (see _record)."""
     _check_staff(petition, actor)
+    petition = Petition.objects.get(pk=petition.pk)  # its window as it is now
     clean = _clean_reading(petition, _villages(petition), reading)
     with transaction.atomic():
         locked = Petition.objects.select_for_update().get(pk=petition.pk)
@@ -337,6 +338,7 @@ def paper_sheet_import(*, petition: Petition, actor, sheet_number, file, scan=No
     if raw is None or len(raw) > MAX_CSV_BYTES:
         raise ValidationFailed(details={"file": [_("Attach a CSV file of at most 1 MB.")]})
     rows = _csv_rows(raw)
+    petition = Petition.objects.get(pk=petition.pk)  # its window as it is now
     villages = _villages(petition)
     clean, errors, seen = [], {}, set()
     for n, row in enumerate(rows, start=2):  # row 1 is the header
