@@ -35,6 +35,12 @@ _vendor: str | None = None
 RECHECK = getattr(settings, "PETITION_THRESHOLD_RECHECK", 1000)
 
 
+def grace_from(now: dt.datetime) -> dt.datetime:
+    """A signature made while the petition was open may be confirmed until its close plus
+    settings.PETITION_CONFIRM_GRACE_HOURS (24): closes after this instant still accept it."""
+    return now - dt.timedelta(hours=settings.PETITION_CONFIRM_GRACE_HOURS)
+
+
 def available() -> bool:
     global _vendor
     if _vendor is None:
@@ -78,6 +84,7 @@ def _one_statement(sql: str, params: dict):
 # statements are prepared once per connection, and only with literals can the planner of a generic
 # plan match the partial unique indexes, whose predicates name states.
 _OPEN, _PENDING, _CONFIRMED = State.OPEN.value, SignatureState.PENDING.value, SignatureState.CONFIRMED.value
+_CLOSED = State.CLOSED.value
 _NOT_REQUIRED = ResponseState.NOT_REQUIRED.value
 
 
@@ -182,7 +189,9 @@ class Confirmation:
 _CONFIRM_SQL = f"""
 WITH s AS (
     SELECT s.id, s.state, s.village_number, s.petition_id,
-        (p.state = '{_OPEN}' AND (p.closes_at IS NULL OR p.closes_at > %(now)s)) AS accepting,
+        ((p.state = '{_OPEN}' AND (p.closes_at IS NULL OR p.closes_at > %(now)s))
+            OR (p.state IN ('{_OPEN}', '{_CLOSED}') AND s.created_at < COALESCE(p.closed_at, p.closes_at)
+                AND COALESCE(p.closed_at, p.closes_at) > %(grace_from)s)) AS accepting,
         p.council_threshold_reached_at IS NULL AS council_ahead, p.council_threshold,
         (p.response_state = '{_NOT_REQUIRED}' AND p.response_threshold IS NOT NULL) AS response_ahead,
         p.response_threshold
@@ -217,7 +226,7 @@ def confirm(*, pk: int, salt: str, now: dt.datetime, shard: int, hour_bucket: st
     when there is no such signature. A unique violation (its national ID has confirmed another
     signature of the petition) raises IntegrityError and changes nothing."""
     params = {
-        "id": pk, "salt": salt, "now": now, "shard": shard, "hour": hour_bucket,
+        "id": pk, "salt": salt, "now": now, "shard": shard, "hour": hour_bucket, "grace_from": grace_from(now),
     }  # fmt: skip
     row = _one_statement(_CONFIRM_SQL, params)
     if row is None:
