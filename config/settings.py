@@ -231,6 +231,9 @@ PETITION_EMAIL_IGNORES_PLUS = env_list(
 )
 PETITION_EMAIL_DOMAIN_ALIASES = {"googlemail.com": "gmail.com"}
 PETITION_HOUSEHOLD_SIGNATURES = env_int("PETITION_HOUSEHOLD_SIGNATURES", 4, minimum=1)
+# A signature made while a petition was open may be confirmed this many hours after it closed (as
+# the UK Parliament petitions site does); after that it is refused (409 confirmation_closed).
+PETITION_CONFIRM_GRACE_HOURS = env_int("PETITION_CONFIRM_GRACE_HOURS", 24, minimum=0)
 NOTIFICATIONS_FOLLOWABLE = ["petitions.petition", "consultations.consultation"]
 # A complaint photo may be at most this large (complaints/photos.py re-encodes it without metadata).
 COMPLAINT_PHOTO_MAX_BYTES = env_int("COMPLAINT_PHOTO_MAX_BYTES", 5 * 1024 * 1024)

@@ -135,6 +135,20 @@ def _council_threshold(p: Petition, move: Move) -> list[dict]:
     ]
 
 
+def _threshold_after_close(p: Petition, move: Move) -> list[dict]:
+    if p.is_ordinance:
+        deadline_schedule(p, transition="report_overdue", due_at=p.report_due_at)
+    else:
+        deadline_schedule(p, transition="submit", due_at=timezone.now())
+    data = {"report_due_date": _iso(p.report_due_at)} if p.is_ordinance else {}
+    return [
+        event(
+            p, "petition.council_threshold_reached", {"followers": True, "roles": COUNCIL_STAFF},
+            count=petition_total(p.pk), threshold=p.council_threshold, **data,
+        )
+    ]  # fmt: skip
+
+
 def _closed(p: Petition, move: Move) -> list[dict]:
     deadline_cancel(p, transition="close")
     if p.kind == Kind.ORDINANCE and p.report_due_at and move.name == "close" and p.council_threshold_reached_at:
@@ -261,6 +275,7 @@ _HANDLERS = {
     "decide": _decided,
     "require_response": _require_response,
     "respond": _respond,
+    "reach_threshold_after_close": _threshold_after_close,
     "response_threshold_lost": _threshold_lost,
     "council_threshold_lost": _threshold_lost,
     "reopen_collecting": _threshold_lost,

@@ -302,6 +302,18 @@ class Petition(WorkflowRecord):
             self.council_due_at = now + dt.timedelta(days=self.policy().council_days)
 
     @transition(
+        field=state, source=State.CLOSED, target=None, conditions=[rules.council_threshold_newly_met],
+        permission=_system_only,
+    )  # fmt: skip
+    def reach_threshold_after_close(self, *, actor=None, reason="", payload=None):
+        """Signatures made while it was open and confirmed in the grace after the close
+        (settings.PETITION_CONFIRM_GRACE_HOURS) took it to the council threshold."""
+        now = timezone.now()
+        self.council_threshold_reached_at = now
+        if self.is_ordinance:
+            self.report_due_at = now + dt.timedelta(days=self.policy().report_days)
+
+    @transition(
         field=state, source=[State.OPEN, State.CLOSED], target=None, conditions=[rules.council_threshold_lost],
         permission=_system_only,
     )  # fmt: skip

@@ -33,7 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import fold_email
-from accounts.thai import keyed_hash, national_id_is_valid, normalise_national_id
+from accounts.thai import format_datetime, keyed_hash, national_id_is_valid, normalise_national_id
 from notifications.services import outbox_write, subscription_follow
 from workflows.errors import (
     ApplicationError,
@@ -237,7 +237,7 @@ def thresholds_check(petition_id: int) -> list[str]:
     Safe to call any time and concurrently; returns the moves made."""
     made = []
     petition = Petition.objects.filter(pk=petition_id).first()
-    if petition is None or petition.state != State.OPEN:
+    if petition is None or petition.state not in (State.OPEN, State.CLOSED):  # closed: late confirmations
         return made
     total = petition_total(petition_id)
     wanted = []
@@ -248,7 +248,10 @@ def thresholds_check(petition_id: int) -> list[str]:
     ):
         wanted.append("require_response")
     if total >= petition.council_threshold and petition.council_threshold_reached_at is None:
-        wanted.append("close" if petition.is_ordinance else "reach_council_threshold")
+        if petition.state == State.CLOSED:
+            wanted.append("reach_threshold_after_close")
+        else:
+            wanted.append("close" if petition.is_ordinance else "reach_council_threshold")
     for name in wanted:
         try:
             petition = transition(petition, name, actor=None)
@@ -782,6 +785,22 @@ def signature_confirm(*, token: str) -> tuple[Signature, bool]:
             _("This signature can no longer be confirmed (%(state)s).") % {"state": signature.get_state_display()},
             code="signature_not_pending",
             details={"state": signature.state},
+        )
+    _refuse_late_confirmation(found.petition_id, now)
+
+
+def _refuse_late_confirmation(petition_id: int, now: dt.datetime):
+    """The petition is no longer open and the grace for confirming has passed (or the signature was
+    made after the close): say until when it could have been confirmed."""
+    petition = Petition.objects.filter(pk=petition_id).first()
+    closed = petition and (petition.closed_at or petition.closes_at)
+    if closed and petition.state in (State.OPEN, State.CLOSED) and closed <= now:
+        until = closed + dt.timedelta(hours=settings.PETITION_CONFIRM_GRACE_HOURS)
+        raise TransitionNotAllowed(
+            _("Signing closed on %(closed)s; a signature could be confirmed until %(until)s. This one was not confirmed in time.")
+            % {"closed": format_datetime(closed), "until": format_datetime(until)},
+            code="confirmation_closed",
+            details={"closed_at": closed.isoformat(), "confirm_until": until.isoformat()},
         )
     raise TransitionNotAllowed(_("This petition is not open for signatures."), code="signing_closed")
 

@@ -94,6 +94,12 @@ _vendor: str | None = None
 RECHECK = getattr(settings, "PETITION_THRESHOLD_RECHECK", 1000)
 
 
+def grace_from(now: dt.datetime) -> dt.datetime:
+    """A signature made while the petition was open may be confirmed until its close plus
+    settings.PETITION_CONFIRM_GRACE_HOURS (24): closes after this instant still accept it."""
+    return now - dt.timedelta(hours=settings.PETITION_CONFIRM_GRACE_HOURS)
+
+
 def available() -> bool:
     global _vendor
     if _vendor is None:
@@ -137,6 +143,7 @@ def _one_statement(sql: str, params: dict):
 # statements are prepared once per connection, and only with literals can the planner of a generic
 # plan match the partial unique indexes, whose predicates name states.
 _OPEN, _PENDING, _CONFIRMED = State.OPEN.value, SignatureState.PENDING.value, SignatureState.CONFIRMED.value
+_CLOSED = State.CLOSED.value
 _CONFIRM_FROM, _CONFIRM_TO = _literals(MOVES["confirm"][0]), MOVES["confirm"][1]
 _NOT_REQUIRED = ResponseState.NOT_REQUIRED.value
 
@@ -242,7 +249,9 @@ class Confirmation:
 _CONFIRM_SQL = f"""
 WITH s AS (
     SELECT s.id, s.state, s.village_number, s.petition_id,
-        (p.state = '{_OPEN}' AND (p.closes_at IS NULL OR p.closes_at > %(now)s)) AS accepting,
+        ((p.state = '{_OPEN}' AND (p.closes_at IS NULL OR p.closes_at > %(now)s))
+            OR (p.state IN ('{_OPEN}', '{_CLOSED}') AND s.created_at < COALESCE(p.closed_at, p.closes_at)
+                AND COALESCE(p.closed_at, p.closes_at) > %(grace_from)s)) AS accepting,
         p.council_threshold_reached_at IS NULL AS council_ahead, p.council_threshold,
         (p.response_state = '{_NOT_REQUIRED}' AND p.response_threshold IS NOT NULL) AS response_ahead,
         p.response_threshold
@@ -277,7 +286,7 @@ def confirm(*, pk: int, salt: str, now: dt.datetime, shard: int, hour_bucket: st
     when there is no such signature. A unique violation (its national ID has confirmed another
     signature of the petition) raises IntegrityError and changes nothing."""
     params = {
-        "id": pk, "salt": salt, "now": now, "shard": shard, "hour": hour_bucket,
+        "id": pk, "salt": salt, "now": now, "shard": shard, "hour": hour_bucket, "grace_from": grace_from(now),
     }  # fmt: skip
     row = _one_statement(_CONFIRM_SQL, params)
     if row is None:
@@ -316,7 +325,8 @@ def insert_portable(signature, *, now: dt.datetime) -> None:
 
 _CONFIRM_READ_SQL = (
     "SELECT s.state, "
-    "CASE WHEN p.state = %s AND (p.closes_at IS NULL OR p.closes_at > %s) THEN 1 ELSE 0 END, "
+    "CASE WHEN (p.state = %s AND (p.closes_at IS NULL OR p.closes_at > %s)) OR (p.state IN (%s, %s) "
+    "AND s.created_at < COALESCE(p.closed_at, p.closes_at) AND COALESCE(p.closed_at, p.closes_at) > %s) THEN 1 ELSE 0 END, "
     "s.petition_id, s.village_number, "
     "CASE WHEN p.council_threshold_reached_at IS NULL THEN 1 ELSE 0 END, p.council_threshold, "
     "CASE WHEN p.response_state = %s AND p.response_threshold IS NOT NULL THEN 1 ELSE 0 END, p.response_threshold "
@@ -332,9 +342,20 @@ def confirm_portable(*, pk: int, salt: str, now: dt.datetime, shard: int, hour_b
     """confirm() in a few statements (SQLite): read, then UPDATE + tally (+ SUM) in one transaction,
     by the same declared move. SQLite writes one transaction at a time, so the SUM misses nothing
     (unseen stays 0)."""
+    adapt = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
         cursor.execute(
-            _CONFIRM_READ_SQL, [State.OPEN, connection.ops.adapt_datetimefield_value(now), ResponseState.NOT_REQUIRED, pk, salt]
+            _CONFIRM_READ_SQL,
+            [
+                State.OPEN,
+                adapt(now),
+                State.OPEN,
+                State.CLOSED,
+                adapt(grace_from(now)),
+                ResponseState.NOT_REQUIRED,
+                pk,
+                salt,
+            ],  # fmt: skip
         )
         row = cursor.fetchone()
     if row is None:

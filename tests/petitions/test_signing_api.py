@@ -153,13 +153,14 @@ def test_bad_tokens_are_refused(api, open_petition, token):
     assert Signature.objects.get().state == "pending"
 
 
-def test_confirming_after_the_petition_closed_is_refused(api, open_petition):
+def test_confirming_after_the_grace_that_follows_the_close_is_refused(api, open_petition, settings):
     from workflows.services import transition
 
+    settings.PETITION_CONFIRM_GRACE_HOURS = 0  # the 24 hours' grace: tests/petitions/test_confirm_grace.py
     signature, _ = sign(open_petition, 1)
     transition(open_petition, "close", actor=None)
     response = api().post("/api/v1/signatures/confirm/", {"token": services.signature_token(signature)}, format="json")
-    assert response.status_code == 409 and error_of(response)["code"] == "signing_closed"
+    assert response.status_code == 409 and error_of(response)["code"] == "confirmation_closed"
     assert petition_total(open_petition.pk) == 0
 
 
