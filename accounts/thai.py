@@ -86,3 +86,10 @@ def keyed_hash(value: str, *, purpose: str) -> str:
     """HMAC-SHA256 with the server secret; `purpose` separates ID numbers from IPs and emails."""
     key = f"{settings.PII_HASH_KEY}:{purpose}".encode()
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+
+def national_id_hash(raw: str) -> str | None:
+    """The keyed hash a national ID number is kept as (signatures, paper sheets, verified
+    accounts: one purpose, so the same person matches everywhere); None if it is not valid."""
+    digits = normalise_national_id(raw)
+    return keyed_hash(digits, purpose="national-id") if national_id_is_valid(digits) else None

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
+from accounts.verification import REQUIREMENTS
 from workflows.models import WorkflowRecord
 
 from . import rules
@@ -100,6 +101,15 @@ class PetitionPolicy(models.Model):
     trend_window_minutes = models.PositiveSmallIntegerField(_("trending: window (minutes)"), default=10)
     trend_min_signatures = models.PositiveIntegerField(_("trending: at least this many signatures in the window"), default=50)
     trend_factor = models.PositiveSmallIntegerField(_("trending: times the previous hour's rate"), default=5)
+    # The verification level (accounts/verification.py) a signer needs online. Without an account a
+    # signer reaches "email" (the confirmation mail); a higher level needs a signed-in, verified
+    # account. Paper signatures are verified by their sheet and are not checked against these.
+    signing_level = models.CharField(
+        _("verification to sign a petition online"), max_length=20, choices=REQUIREMENTS, default="email"
+    )
+    ordinance_signing_level = models.CharField(
+        _("verification to sign a local ordinance initiative online"), max_length=20, choices=REQUIREMENTS, default="email"
+    )
 
     class Meta:
         verbose_name = _("petition policy")
