@@ -16,7 +16,12 @@ class ConsultationsConfig(AppConfig):
         from . import privacy as consultation_privacy
         from .models import Consultation
         from .rules import may_see
-        from .services import consultation_on_move, consultation_published
+        from .services import (
+            consultation_attach_parts,
+            consultation_may_attach,
+            consultation_on_move,
+            consultation_published,
+        )
 
         registry.register(
             Consultation,
@@ -26,6 +31,8 @@ class ConsultationsConfig(AppConfig):
             public_url=lambda c: c.get_absolute_url(),
             visible_to=lambda c, user: may_see(user, c),
             published=consultation_published,
+            attach_parts=consultation_attach_parts,
+            may_attach=consultation_may_attach,
         )
         # Personal data (PDPA): contributions and "you voted" in a person's export.
         privacy.register("consultations", export=consultation_privacy.export)

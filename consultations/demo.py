@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
+from workflows.attachments import attachment_add
 from workflows.services import transition
 
 from . import services
@@ -195,9 +196,53 @@ def _open_now(org, residents, staff):
         )
         services.alternative_create(consultation=c, actor=staff, title="ลานกีฬาอเนกประสงค์พร้อมไฟส่องสว่าง")
         services.alternative_create(consultation=c, actor=staff, title="สวนหย่อมและลานออกกำลังกายผู้สูงอายุ")
+        # Files attached while it is a draft: publishing binds their hashes into the audit chain.
+        attachment_add(record=c, actor=staff, upload=_park_plan_pdf(), title="ผังสวนสาธารณะหมู่ที่ 5 (ร่าง)")
+        attachment_add(
+            record=c, actor=staff, upload=_park_site_png(), title="ภาพผังบริเวณสวนสาธารณะ",
+            alt_text="ผังบริเวณสวนสาธารณะหมู่ที่ 5: สนามหญ้าตรงกลาง ลานกีฬาด้านซ้าย ทางเดินรอบสวน",
+        )  # fmt: skip
     _move(c, "publish", staff, now - dt.timedelta(days=6))
     _move(c, "open_problem_identification", None, now - dt.timedelta(days=1))
     with _at(now - dt.timedelta(hours=12)):
         p = services.problem_submit(consultation=c, actor=residents[0], title="ไม่มีที่ออกกำลังกายสำหรับผู้สูงอายุ")
         for resident in residents[1:3]:
             services.problem_support(problem=p, actor=resident)
+
+
+def _park_plan_pdf():
+    """A small generated PDF (fpdf2): the draft park plan the municipality publishes with the hearing."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", "B", 16)
+    pdf.cell(text="Ban Song Subdistrict Municipality", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("helvetica", size=12)
+    for line in (
+        "Village 5 public park and community sports ground: draft plan",
+        "Area: 3 rai. Budget: 1,200,000 baht (fiscal year 2569).",
+        "1. Multi-purpose sports court with lighting",
+        "2. Garden and exercise area for older residents",
+        "3. Walking path around the park",
+    ):
+        pdf.cell(text=line, new_x="LMARGIN", new_y="NEXT")
+    return SimpleUploadedFile("park-plan.pdf", bytes(pdf.output()), content_type="application/pdf")
+
+
+def _park_site_png():
+    """A small generated site plan image (Pillow)."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (640, 400), (230, 240, 225))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((20, 20, 620, 380), outline=(120, 110, 90), width=14)  # walking path
+    draw.rectangle((60, 60, 260, 340), fill=(200, 120, 60))  # sports court
+    draw.ellipse((320, 90, 580, 310), fill=(110, 180, 90))  # lawn
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return SimpleUploadedFile("park-site.png", out.getvalue(), content_type="image/png")

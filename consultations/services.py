@@ -753,6 +753,25 @@ def consultation_published(c: Consultation) -> dict:
     return content
 
 
+def consultation_attach_parts(c: Consultation) -> dict[str, bool]:
+    """Where files hang on a consultation (workflows.attachments): the consultation itself, its
+    decision (public once published) and each progress update."""
+    parts = {"": True}
+    if Decision.objects.filter(consultation=c).exists():
+        parts["decision"] = c.state in DECISION_PUBLIC
+    for pk in ProgressUpdate.objects.filter(consultation=c).values_list("pk", flat=True):
+        parts[f"progress:{pk}"] = True
+    return parts
+
+
+def consultation_may_attach(c: Consultation, user, part: str) -> bool:
+    """Staff: on the consultation while documents may be added, on its decision and progress updates
+    unless it was cancelled."""
+    if part == "":
+        return rules.can("add_document", user, c)
+    return c.state != State.CANCELLED and bool(rules.effective_roles(user, c.organisation_id) & rules.STAFF)
+
+
 # --- the machine's hook: deadlines and events for every move ------------------------------------------
 
 

@@ -9,12 +9,15 @@ cannot disagree.
 
 from __future__ import annotations
 
+from functools import partial
+
+from django.db import transaction
 from django.utils import timezone
 
 from workflows.registry import Move
 from workflows.services import deadline_cancel, deadline_schedule
 
-from .models import CouncilDecision, CouncilOutcome, Kind, Petition, RejectionCode, Response
+from .models import CouncilDecision, CouncilOutcome, Kind, Petition, RejectionCode, Response, State
 from .selectors import petition_total
 
 STAFF = ["moderator", "admin"]
@@ -49,7 +52,16 @@ def event(petition: Petition, name: str, audience: dict, **data) -> dict:
     }
 
 
+# Moves after which the signature log is checkpointed on the chain (once they commit): the
+# thresholds, the end of signing, and hiding an open petition.
+LOG_CHECKPOINT_MOVES = frozenset({"require_response", "reach_council_threshold", "close", "close_early", "submit", "hide"})
+
+
 def on_move(petition: Petition, move: Move) -> list[dict]:
+    if move.name in LOG_CHECKPOINT_MOVES:
+        from .siglog import seal_after_move
+
+        transaction.on_commit(partial(seal_after_move, petition.pk, move.name))
     handler = _HANDLERS.get(move.name)
     return handler(petition, move) if handler else []
 
@@ -237,6 +249,17 @@ def visible_to(petition: Petition, user) -> bool:
     from . import rules
 
     return rules.can_see(petition, user)
+
+
+def attach_parts(petition: Petition) -> dict[str, bool]:
+    return {"": True}  # files hang on the petition itself (workflows.attachments)
+
+
+def may_attach(petition: Petition, user, part: str) -> bool:
+    """The author, while the petition is a draft (what sponsors and the public read stays put)."""
+    from . import rules
+
+    return part == "" and petition.state == State.DRAFT and rules.is_author(petition, user)
 
 
 def published(petition: Petition) -> dict:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from . import api, attachments_api
 
 urlpatterns = [
     path("<slug:records>/<int:pk>/transitions/", api.TransitionListView.as_view(), name="transition-list"),
@@ -8,6 +8,14 @@ urlpatterns = [
         "<slug:records>/<int:pk>/transitions/<slug:name>/",
         api.TransitionApplyView.as_view(),
         name="transition-apply",
+    ),
+]
+urlpatterns += [
+    path("<slug:records>/<int:pk>/attachments/", attachments_api.AttachmentListView.as_view(), name="attachment-list"),
+    path(
+        "<slug:records>/<int:pk>/attachments/<int:file_id>/",
+        attachments_api.AttachmentDetailView.as_view(),
+        name="attachment-detail",
     ),
 ]
 urlpatterns += [

@@ -63,3 +63,23 @@ class UnsupportedMediaType(ApplicationError):
     status = 415
     code = "unsupported_media_type"
     default_message = _("Send the body as JSON (application/json) or as a form.")
+
+
+class PayloadTooLarge(ApplicationError):
+    status = 413
+    code = "payload_too_large"
+    default_message = _("The request is too large.")
+
+
+def error_text(exc: ApplicationError) -> str:
+    """The error as one line for a page's flash message: the message and what each field says."""
+    text = str(exc.message)
+    details = exc.details if isinstance(exc.details, dict) else {}
+    extra = []
+    for key, value in details.items():
+        if key in ("action", "state", "level", "transition", "conditions") or not isinstance(value, list):
+            continue
+        said = "; ".join(str(v) for v in value)
+        if said != text:
+            extra.append(said)
+    return f"{text} {' '.join(extra)}".strip()

@@ -3,6 +3,7 @@
 import datetime as dt
 import hashlib
 import json
+import secrets
 
 from django.conf import settings
 from django.db import models
@@ -229,3 +230,43 @@ class AuditWebhook(models.Model):
 
     def __str__(self) -> str:
         return self.url
+
+
+def attachment_path(instance, filename: str) -> str:
+    # The stored name never carries what the uploader called the file (it may hold their name).
+    now = timezone.now()
+    return f"attachments/{now:%Y/%m}/{secrets.token_hex(16)}.{filename.rsplit('.', 1)[-1].lower()}"
+
+
+class Attachment(models.Model):
+    """A PDF document or an image attached to a workflow record or to one part of it (a
+    consultation's decision, one progress update), stored through Django's storage API
+    (STORAGES["default"]). Written only by workflows.attachments; checked by workflows.files."""
+
+    class Kind(models.TextChoices):
+        PDF = "pdf", _("PDF document")
+        IMAGE = "image", _("image")
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    record_type = models.CharField(max_length=100)  # app_label.model
+    record_id = models.CharField(max_length=64)
+    part = models.CharField(max_length=40, blank=True, default="")  # "" = the record itself
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    thumbnail = models.FileField(upload_to=attachment_path, max_length=200, blank=True)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    title = models.CharField(_("title"), max_length=200)
+    alt_text = models.CharField(_("alternative text"), max_length=500, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["record_type", "record_id", "part"], name="attachment_record_idx")]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.title

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from accounts.selectors import principal_role
 from notifications.services import outbox_write
 
-from . import registry
+from . import readcache, registry
 from .errors import ApplicationError, Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from .models import AuditChainHead, AuditEntry, Deadline, payload_digest, payload_normal
 
@@ -62,6 +62,10 @@ def transition(
     The returned record carries the new audit entry as `record.last_audit_entry`.
     """
     machine = registry.machine_for(record)
+    if machine.lean:
+        raise TransitionNotAllowed(
+            _("There is no step called “%(name)s”.") % {"name": name}, code="unknown_transition"
+        )  # its app's own SQL makes its moves
     metas = machine.transitions()
     meta = metas.get(name)
     if meta is None:
@@ -178,6 +182,8 @@ def audit_append(
     head.last_hash = entry.hash
     head.last_entry_id = entry.pk
     head.save(update_fields=["last_hash", "last_entry_id"])
+    # Every act the public can see is audited: when it commits, the read lane's copies go.
+    transaction.on_commit(readcache.bump)
     return entry
 
 
@@ -190,11 +196,14 @@ def actor_pseudonym(user) -> str:
     return keyed_hash(str(pk), purpose="audit-actor")[:20] if pk else ""
 
 
-def published_record(*, record: models.Model, actor, name: str = "publish", reason: str = "", since=None) -> AuditEntry | None:
+def published_record(
+    *, record: models.Model, actor, name: str = "publish", reason: str = "", since=None, extra: dict | None = None
+) -> AuditEntry | None:
     """Bind what the public now reads of `record` into the chain: append an entry whose payload is
     the machine's published content (registry.Machine.published), unless it is unchanged since
     `since` (the content before the act, when the caller knows it). Inside the caller's transaction.
-    Every act that changes published text (a decision, a response, a progress update) calls this."""
+    Every act that changes published text (a decision, a response, a progress update) calls this.
+    `extra` goes into the payload beside it (an attached file's hash)."""
     machine = registry.machine_for(record)
     if machine.published is None:
         return None
@@ -203,7 +212,7 @@ def published_record(*, record: models.Model, actor, name: str = "publish", reas
         return None
     entry = audit_append(
         record=record, action=AuditEntry.Action.MODERATION, name=name, actor=actor, reason=reason,
-        payload={"published": content},
+        payload={**(extra or {}), "published": content},
     )  # fmt: skip
     if machine.checkpoint_on_publish:
         from .anchoring import checkpoint_create

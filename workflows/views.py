@@ -34,6 +34,8 @@ ACT_LABELS = {
     "signature_withdrawn": gettext_lazy("Signature withdrawn by the signer"),
     "policy_changed": gettext_lazy("Rules changed"),
     "thresholds_changed": gettext_lazy("Thresholds changed"),
+    "attachment_add": gettext_lazy("File attached"),
+    "attachment_remove": gettext_lazy("File removed"),
 }
 PUBLISHED_LABEL = gettext_lazy("Published text recorded")
 TYPE_LABELS = {

@@ -38,3 +38,32 @@ def workflow_diagram(record, field: str = ""):
             {"name": g.field, "verbose_name": g.verbose_name, "states": states, "current": labels.get(current, current)}
         )
     return {"fields": fields, "multiple": len(fields) > 1}
+
+
+@register.inclusion_tag("workflows/attachments.html", takes_context=True)
+def attachments(context, record, part: str = "", part_id=None, heading: bool = True):
+    """The files on `part` of `record` this person may see, and the form to attach one when they may
+    (workflows.attachments). `{% attachments consultation "progress" update.pk %}` is part
+    "progress:<pk>". Reads the record's files once per page."""
+    part = f"{part}:{part_id}" if part_id is not None else part
+    from workflows.attachments import attachments_for, may_attach
+    from workflows.files import IMAGE, PDF, max_bytes
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    cache = record.__dict__.setdefault("_attachments_seen", {})
+    key = getattr(user, "pk", None)
+    if key not in cache:
+        cache[key] = attachments_for(record, user)
+    try:
+        machine = registry.machine_for(record)
+    except LookupError:
+        return {"files": [], "can_attach": False}
+    files = [a for a in cache[key] if a.part == part]
+    can = may_attach(record, user, part)
+    return {
+        "files": files, "can_attach": can, "api_name": machine.api_name, "record": record, "part": part,
+        "slug": part.replace(":", "-") or "record", "heading": heading, "csrf_token": context.get("csrf_token"),
+        "next": getattr(request, "get_full_path", lambda: "")(),
+        "pdf_mb": f"{max_bytes(PDF) / 1024 / 1024:g}", "image_mb": f"{max_bytes(IMAGE) / 1024 / 1024:g}",
+    }  # fmt: skip
