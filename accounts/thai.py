@@ -95,3 +95,10 @@ def mask_national_id(last4: str) -> str:
     if len(last4) != 4:
         return ""
     return f"x-xxxx-xxxx{last4[0]}-{last4[1:3]}-{last4[3]}"
+
+
+def national_id_hash(raw: str) -> str | None:
+    """The keyed hash a national ID number is kept as (signatures, paper sheets, verified
+    accounts: one purpose, so the same person matches everywhere); None if it is not valid."""
+    digits = normalise_national_id(raw)
+    return keyed_hash(digits, purpose="national-id") if national_id_is_valid(digits) else None

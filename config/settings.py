@@ -268,6 +268,23 @@ NOTIFICATIONS_LINE_PER_ORG_DAY = env_int("NOTIFICATIONS_LINE_PER_ORG_DAY", 5000)
 NOTIFICATIONS_SMS_PER_RECIPIENT_HOUR = env_int("NOTIFICATIONS_SMS_PER_RECIPIENT_HOUR", 5)
 NOTIFICATIONS_SMS_PER_ORG_DAY = env_int("NOTIFICATIONS_SMS_PER_ORG_DAY", 500)
 
+# --- ThaID, the government digital ID (docs/OPERATIONS.md#thaid): an OpenID Connect provider that
+# verifies a resident's identity. Without THAID_ISSUER the option is not offered.
+THAID_ISSUER = env_str("THAID_ISSUER", "")
+THAID_CLIENT_ID = env_str("THAID_CLIENT_ID", "")
+THAID_CLIENT_SECRET = env_str("THAID_CLIENT_SECRET", "")
+THAID_SCOPES = env_str("THAID_SCOPES", "openid pid")
+THAID_ID_CLAIM = env_str("THAID_ID_CLAIM", "pid")  # the ID token claim that carries the 13-digit national ID
+THAID_REDIRECT_URI = env_str("THAID_REDIRECT_URI", "")  # default: SITE_URL + /accounts/verification/thaid/callback/
+if THAID_ISSUER and not (THAID_CLIENT_ID and THAID_CLIENT_SECRET):
+    from .env import EnvError
+
+    raise EnvError("THAID_CLIENT_ID", "THAID_ISSUER is set: THAID_CLIENT_ID and THAID_CLIENT_SECRET are needed too")
+if THAID_ISSUER and "openid" not in THAID_SCOPES.split():
+    from .env import EnvError
+
+    raise EnvError("THAID_SCOPES", "must include openid")
+
 # --- API
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

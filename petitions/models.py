@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
+from accounts.verification import REQUIREMENTS
 from workflows.models import AppendOnly, WorkflowRecord
 
 from . import rules
@@ -109,6 +110,15 @@ class PetitionPolicy(models.Model):
     report_days_source = models.CharField(_("legal source of the days to report"), max_length=300, blank=True)
     council_days_source = models.CharField(_("legal source of the council's days"), max_length=300, blank=True)
     objection_days_source = models.CharField(_("legal source of the objection period"), max_length=300, blank=True)
+    # The verification level (accounts/verification.py) a signer needs online. Without an account a
+    # signer reaches "email" (the confirmation mail); a higher level needs a signed-in, verified
+    # account. Paper signatures are verified by their sheet and are not checked against these.
+    signing_level = models.CharField(
+        _("verification to sign a petition online"), max_length=20, choices=REQUIREMENTS, default="email"
+    )
+    ordinance_signing_level = models.CharField(
+        _("verification to sign a local ordinance initiative online"), max_length=20, choices=REQUIREMENTS, default="email"
+    )
 
     class Meta:
         verbose_name = _("petition policy")

@@ -32,8 +32,9 @@ from django.db.models import Case, Count, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import fold_email
+from accounts.models import VerificationLevel, fold_email
 from accounts.thai import format_datetime, keyed_hash, national_id_is_valid, normalise_national_id
+from accounts.verification import level_required
 from notifications.services import outbox_write, subscription_follow
 from workflows.errors import (
     ApplicationError,
@@ -487,7 +488,8 @@ def client_ip_hash(ip: str) -> str:
 # that statement did not do the plain thing, and explains why. Hand-written SQL instead of the ORM:
 # here the ORM's query building costs more CPU than the database work. Everything else uses the ORM.
 _POLICY_DEFAULTS = {name: PetitionPolicy._meta.get_field(name).default for name in (
-    "ip_limit", "ip_window_seconds", "petition_limit", "petition_window_seconds", "ip_review_limit")}  # fmt: skip
+    "ip_limit", "ip_window_seconds", "petition_limit", "petition_window_seconds", "ip_review_limit", "signing_level",
+    "ordinance_signing_level")}  # fmt: skip
 TARGET_TTL = 5.0  # seconds a process reuses what signing needs to know about an open petition
 
 
@@ -507,6 +509,7 @@ class SignTarget:
     petition_limit: int
     petition_window: int
     review_limit: int
+    required_level: str = VerificationLevel.EMAIL  # accounts/verification.py: what the policy asks of a signer
 
     @property
     def is_ordinance(self) -> bool:
@@ -521,7 +524,8 @@ def _sign_target(petition_id: int) -> SignTarget | None:
     sql = (
         "SELECT p.id, p.organisation_id, p.kind, p.title, p.state, "
         "CASE WHEN p.state = %s AND (p.closes_at IS NULL OR p.closes_at > %s) THEN 1 ELSE 0 END, "
-        "pol.ip_limit, pol.ip_window_seconds, pol.petition_limit, pol.petition_window_seconds, pol.ip_review_limit "
+        "pol.ip_limit, pol.ip_window_seconds, pol.petition_limit, pol.petition_window_seconds, pol.ip_review_limit, "
+        "pol.signing_level, pol.ordinance_signing_level "
         "FROM petitions_petition p LEFT JOIN petitions_petitionpolicy pol ON pol.organisation_id = p.organisation_id "
         "WHERE p.id = %s"
     )
@@ -541,6 +545,7 @@ def _sign_target(petition_id: int) -> SignTarget | None:
         petition_limit=d["petition_limit"] if row[8] is None else row[8],
         petition_window=d["petition_window_seconds"] if row[9] is None else row[9],
         review_limit=d["ip_review_limit"] if row[10] is None else row[10],
+        required_level=(row[12] or d["ordinance_signing_level"]) if row[2] == Kind.ORDINANCE else (row[11] or d["signing_level"]),
     )  # fmt: skip
 
 
@@ -671,6 +676,7 @@ def signature_sign(
     village = _village_number(village_number)
     fast = signing.available()
     target = _check_open(_sign_target_cached(petition_id) if fast else _sign_target(petition_id))
+    level_required(level=VerificationLevel.EMAIL, required=target.required_level)  # the mail proves the email, no more
     clean = _clean_signer(target, name=name, email=email, village=village, consent=consent, national_id=national_id)
     ip_hash = client_ip_hash(ip)
     busy = _rate_limit(target, ip_hash)
@@ -825,10 +831,13 @@ def signature_sign_member(
     if not getattr(user, "is_authenticated", False) or not user.email_confirmed_at:
         raise PermissionDenied(_("Confirm your email address first, or sign with the form's email."), code="unconfirmed")
     target = _check_open(_sign_target(petition_id))
+    level_required(level=user.verification_level, required=target.required_level)
     clean = _clean_signer(
         target, name=user.full_name or user.email.split("@")[0], email=user.email, village=_village_number(village_number),
         consent=consent, national_id=national_id,
     )  # fmt: skip
+    if user.national_id_hash and clean["national_id_hash"] and clean["national_id_hash"] != user.national_id_hash:
+        raise ValidationFailed(details={"national_id": [_("This is not the national ID number your account was verified with.")]})
     ip_hash = client_ip_hash(ip)
     busy = _rate_limit(target, ip_hash)
     now = timezone.now()
