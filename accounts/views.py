@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from . import limits
 from .forms import EmailForm, LoginForm, RegistrationForm, ResetRequestForm
@@ -103,12 +103,14 @@ class LogoutView(SafeNextMixin, auth_views.LogoutView):
     pass
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def set_language(request):
     """The language switch (Django's set_language, with its `next` through accounts.redirects):
-    back to the page it was pressed on, in the chosen language."""
+    back to the page it was pressed on, in the chosen language. The header's switch is a link (a
+    GET), so that an anonymous page needs no CSRF token and the read lane can share one copy of it;
+    a language is no secret and choosing one changes nothing anyone else sees."""
     response = redirect_next(request, "home", referer=True)
-    code = request.POST.get("language")
+    code = request.POST.get("language") or request.GET.get("language")
     if code and check_for_language(code):
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME,

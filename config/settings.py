@@ -194,6 +194,23 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {}  # each app adds its periodic tasks in its AppConfig.ready()
+# The read lane (workflows/readcache.py, in front of Django in config/wsgi.py): anonymous GETs of the
+# pages and API answers everyone refreshes are served from a per-process copy at most this many
+# seconds old (0 turns it off); a workflow move drops the copies within READ_CACHE_CHECK_SECONDS.
+READ_CACHE_SECONDS = env_int("READ_CACHE_SECONDS", 2)
+READ_CACHE_CHECK_SECONDS = 0.5
+READ_CACHE_ROUTES = [
+    r"/",
+    r"/petitions/",
+    r"/petitions/\d+/",
+    r"/consultations/",
+    r"/consultations/\d+/",
+    r"/api/v1/petitions/",
+    r"/api/v1/petitions/\d+/",
+    r"/api/v1/consultations/",
+    r"/api/v1/consultations/\d+/",
+]
+
 # /healthz (config/health.py): beat queues a heartbeat every HEALTH_HEARTBEAT_SECONDS for a worker
 # to run; 503 when the last one is older than HEALTH_WORKER_MAX_AGE or an outbox row has waited
 # longer than HEALTH_OUTBOX_MAX_AGE to be relayed.

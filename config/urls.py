@@ -5,12 +5,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from accounts.views import set_language
 
-from . import desk, health, views
+from . import desk, health, search, views
 
 urlpatterns = [
     path("api/v1/", include("config.api_urls")),  # first: the signing requests are most of a spike
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
+    path("search/", search.search, name="search"),
     path("desk/", desk.desk, name="desk"),
     path("desk/<str:role>/", desk.desk, name="desk-role"),
     path("i18n/setlang/", set_language, name="set_language"),  # its `next` through accounts.redirects

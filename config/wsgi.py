@@ -2,7 +2,9 @@
 
 In front of Django sits the lane for the two requests of a petition signature (workflows.jsonviews:
 JSON POSTs to the sign and confirm endpoints, answered as Django would answer them, without its
-request cycle); every other request goes to Django untouched.
+request cycle), and before it the read lane (workflows.readcache: anonymous GETs of the pages
+everyone refreshes, served from a copy at most READ_CACHE_SECONDS old); every other request goes
+to Django untouched.
 """
 
 import os
@@ -22,6 +24,8 @@ except EnvError as exc:
 from petitions.api import HOT_ROUTES  # noqa: E402 (needs the apps loaded)
 from workflows import clientip  # noqa: E402
 from workflows.jsonviews import HotLane  # noqa: E402
+from workflows.readcache import ReadLane  # noqa: E402
 
-# The client's address first (behind a trusted proxy, from X-Forwarded-For), then the lane.
-application = clientip.ClientAddress(HotLane(django_application, HOT_ROUTES))
+# The client's address first (behind a trusted proxy, from X-Forwarded-For), then the read lane
+# (anonymous GETs of the hot pages from memory, workflows/readcache.py), then the signing lane.
+application = clientip.ClientAddress(ReadLane(HotLane(django_application, HOT_ROUTES)))

@@ -20,9 +20,11 @@ from accounts.models import Organisation
 from workflows.attachments_api import WithAttachments
 from workflows.errors import NotFound, PermissionDenied, ValidationFailed
 from workflows.exports import csv_response
+from workflows.filters import openapi_parameters
 from workflows.paging import listed, paged, paged_response
 
 from . import rules, selectors, services
+from .filters import ConsultationFilter
 from .models import Consultation, Level, Problem, ReasonCode, Report, State, Visibility
 
 
@@ -218,12 +220,17 @@ class Base(APIView):
 
 
 class ConsultationList(Base):
-    @extend_schema(responses=paged("Consultation", ConsultationOut), operation_id="v1_consultations_list", tags=["consultations"])
+    @extend_schema(
+        parameters=openapi_parameters(ConsultationFilter),
+        responses=paged("Consultation", ConsultationOut),
+        operation_id="v1_consultations_list",
+        tags=["consultations"],
+    )
     def get(self, request):
-        qs = selectors.consultation_list(request.user, state=request.query_params.get("state") or None).prefetch_related(
-            "villages"
-        )
-        return paged_response(request, self, qs, ConsultationOut)
+        """Searched, filtered and sorted by consultations.filters.ConsultationFilter (docs/API.md#search-filters-and-sorting)."""
+        qs = selectors.consultation_list(request.user).prefetch_related("villages")
+        qs, ordering = ConsultationFilter(request.query_params, queryset=qs, request=request).validated()
+        return paged_response(request, self, qs, ConsultationOut, ordering=ordering)
 
     @extend_schema(request=ConsultationIn, responses={201: ConsultationOut}, tags=["consultations"])
     def post(self, request):

@@ -571,3 +571,32 @@ def desk_items(user) -> list[dict]:
             "url": f"/consultations/{c.pk}/decision/", "since": c.updated_at, "due": None,
         })  # fmt: skip
     return items
+
+
+# --- search (config.search) -----------------------------------------------------------------------
+def search(user, q: str, *, limit: int = 20) -> dict:
+    """Consultations `user` may see matching `q` in their text or in a published problem or
+    alternative (consultations.filters), closest first, and those problems and alternatives
+    themselves: {"items": [...], "more": bool, "contributions": [...]}."""
+    from workflows.filters import query_words, text_match
+
+    from .filters import ConsultationFilter
+
+    visible = visible_consultations(user)
+    found = list(ConsultationFilter.ranked(ConsultationFilter({"q": q}, queryset=visible).qs, q)[: limit + 1])
+    items = [
+        {"title": c.title, "url": c.get_absolute_url(), "badge": c.get_state_display(), "snippet": c.summary or c.body}
+        for c in found[:limit]
+    ]
+    where = text_match(query_words(q), ["title", "body"])
+    contributions = []
+    for model, anchor, label in ((Problem, "problem-", _("Problem")), (Alternative, "alternatives", _("Alternative"))):
+        rows = (
+            model.objects.filter(where, visibility=Visibility.PUBLISHED, consultation__in=visible)
+            .select_related("consultation")
+            .order_by("-id")[:limit]
+        )
+        for row in rows:
+            url = row.consultation.get_absolute_url() + (f"#{anchor}{row.pk}" if anchor == "problem-" else f"#{anchor}")
+            contributions.append({"title": row.title, "url": url, "badge": str(label), "in": row.consultation.title})
+    return {"items": items, "more": len(found) > limit, "contributions": contributions}

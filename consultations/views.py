@@ -16,12 +16,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.models import Village
 from accounts.redirects import safe_next
 from accounts.selectors import staff_organisations
 from workflows.errors import ApplicationError, NotFound, ValidationFailed, error_text
+from workflows.filters import for_page, form_fields
 from workflows.services import available_transitions
 
 from . import api, rules, selectors, services
+from .filters import ConsultationFilter
 from .forms import (
     AlternativeForm,
     BallotForm,
@@ -96,6 +99,9 @@ def action(anchor: str = ""):
 # --- list and calendar ---------------------------------------------------------------------------
 
 
+LIST_LIMIT = 100
+
+
 def consultation_list(request):
     today = timezone.localdate()
     year, month = today.year, today.month
@@ -108,12 +114,22 @@ def consultation_list(request):
         year, month = today.year, today.month
     if not 1900 <= year <= 2200:
         year, month = today.year, today.month
+    base = selectors.consultation_list(request.user)
+    filterset = ConsultationFilter(request.GET, queryset=base, request=request)
+    queryset, _ordering, filter_errors = for_page(filterset, base.none())
+    villages = Village.objects.order_by("number").values_list("number", "name")
     context = {
-        "consultations": list(selectors.consultation_list(request.user)),
+        "consultations": list(queryset.prefetch_related("stages")[:LIST_LIMIT]),
         "calendar": selectors.month_calendar(request.user, year, month),
         "can_create": bool(staff_organisations(request.user)),
+        "filter_fields": form_fields(
+            filterset, options={"village": [("", _("All")), *{n: f"หมู่ที่ {n} {name}".strip() for n, name in villages}.items()]}
+        ),
+        "filter_errors": filter_errors,
+        "filter_keep": [("month", raw)] if raw else [],
+        "filtering": any(request.GET.get(name) for name in ConsultationFilter.base_filters),
     }
-    return render(request, "consultations/list.html", context)
+    return render(request, "consultations/list.html", context, status=400 if filter_errors else 200)
 
 
 @login_required
@@ -181,6 +197,7 @@ def consultation_detail(request, pk):
             "stage_end": c.stage_end(),
             "schedule_fields": _schedule_fields(c) if c.state == State.DRAFT and staff else None,
             "is_draft": c.state == State.DRAFT,
+            "share_url": request.build_absolute_uri(c.get_absolute_url()),
         }
     )
     return render(request, "consultations/detail.html", context)

@@ -12,6 +12,10 @@ Confirming is idempotent: 200 with "already_confirmed": true the second time.
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import generics, serializers
@@ -22,10 +26,13 @@ from rest_framework.views import APIView
 from accounts.models import Organisation
 from workflows.attachments_api import WithAttachments
 from workflows.errors import NotFound, PermissionDenied, ValidationFailed
+from workflows.filters import days_since, openapi_parameters
 from workflows.jsonviews import Caller, JsonEndpoint
+from workflows.paging import paginate
 
-from . import rules, selectors, services
-from .models import AddressFlag, Petition, RejectionCode
+from . import rules, selectors, services, siglog
+from .filters import PetitionFilter
+from .models import AddressFlag, Petition, RejectionCode, SignatureLogEvent, SignatureLogHead
 
 
 def _body(request) -> dict:
@@ -50,6 +57,8 @@ class PetitionSerializer(serializers.ModelSerializer):
     rejection = serializers.SerializerMethodField()
     response = serializers.SerializerMethodField()
     council_outcome = serializers.SerializerMethodField()
+    waiting_since = serializers.SerializerMethodField(help_text="with ?waiting=: since when it waits")
+    days_waited = serializers.SerializerMethodField(help_text="with ?waiting=: whole days waited so far")
 
     class Meta:
         model = Petition
@@ -58,8 +67,14 @@ class PetitionSerializer(serializers.ModelSerializer):
             "response_state_label", "author_name", "sponsors_required", "response_threshold", "council_threshold",
             "opened_at", "closes_at", "closed_at", "response_threshold_reached_at", "council_threshold_reached_at",
             "report_due_at", "submitted_at", "council_due_at", "signatures", "rejection", "response", "council_outcome",
-            "version",
+            "version", "waiting_since", "days_waited",
         ]  # fmt: skip
+
+    def get_waiting_since(self, obj) -> dt.datetime | None:
+        return getattr(obj, "waiting_since", None)
+
+    def get_days_waited(self, obj) -> int | None:
+        return days_since(getattr(obj, "waiting_since", None), self.context.get("now") or timezone.now())
 
     def get_author_name(self, obj) -> str:
         return obj.author.full_name or _("a resident")
@@ -110,23 +125,27 @@ class PetitionCreateRequest(serializers.Serializer):
 
 
 class PetitionList(generics.ListCreateAPIView):
-    """Petitions the caller may see (public ones, their own, and all of their organisations)."""
+    """Petitions the caller may see (public ones, their own, and all of their organisations),
+    searched, filtered and sorted by petitions.filters.PetitionFilter (docs/API.md#search-filters-and-sorting)."""
 
     serializer_class = PetitionSerializer
     permission_classes = [AllowAny]
+    filter_backends: list = []  # PetitionFilter runs in list(): its 400s name the allowed values
 
     def get_queryset(self):
-        qs = selectors.petitions_visible_to(self.request.user)
-        state = self.request.query_params.get("state")
-        if state:
-            qs = qs.filter(state=state)
-        return qs
+        return selectors.petitions_visible_to(self.request.user)
+
+    @extend_schema(parameters=openapi_parameters(PetitionFilter))
+    def get(self, request, *args, **kwargs):
+        return self.list(request, *args, **kwargs)
 
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset())
+        petitions = PetitionFilter(request.query_params, queryset=self.get_queryset(), request=request)
+        queryset, ordering = petitions.validated()
+        paginator, page = paginate(request, self, queryset, ordering)
         totals = selectors.totals_for([p.pk for p in page])
-        data = PetitionSerializer(page, many=True, context={"request": request, "totals": totals}).data
-        return self.get_paginated_response(data)
+        context = {"request": request, "totals": totals, "now": timezone.now()}
+        return paginator.get_paginated_response(PetitionSerializer(page, many=True, context=context).data)
 
     @extend_schema(request=PetitionCreateRequest, responses={201: PetitionSerializer})
     def post(self, request, *args, **kwargs):
@@ -158,6 +177,38 @@ class PetitionDetail(APIView):
     def get(self, request, pk: int):
         petition = _visible_petition(pk, request.user)
         return Response(PetitionDetailSerializer(petition, context={"request": request}).data)
+
+
+COUNT_RESULT = inline_serializer(
+    "PetitionCount",
+    {
+        "petition": serializers.IntegerField(),
+        "count": serializers.IntegerField(help_text="confirmed signatures"),
+        "response_threshold": serializers.IntegerField(allow_null=True, help_text="none for an ordinance initiative"),
+        "council_threshold": serializers.IntegerField(help_text="the target the page's bar shows"),
+        "state": serializers.CharField(),
+        "accepting_signatures": serializers.BooleanField(),
+        "as_of": serializers.DateTimeField(help_text="when the count was read (at most COUNTS_TTL seconds ago)"),
+    },
+)
+
+
+class PetitionCount(APIView):
+    """GET /api/v1/petitions/<id>/count/: the light count for widgets and other sites. Public
+    petitions only; no authentication; answered from a cache of a few seconds (selectors.count_snapshot:
+    no query at all while cached), with Cache-Control: public, max-age of the same seconds."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: COUNT_RESULT, 404: OpenApiResponse(description="not_found")}, tags=["petitions"])
+    def get(self, request, pk: int):
+        snapshot = selectors.count_snapshot(pk)
+        if snapshot is None:
+            raise NotFound(_("There is no such petition."))
+        response = Response(snapshot)
+        patch_cache_control(response, public=True, max_age=selectors.COUNTS_TTL)
+        return response
 
 
 class SignRequest(serializers.Serializer):
@@ -456,3 +507,98 @@ class AddressFlagClear(APIView):
         body.is_valid(raise_exception=True)
         flag = services.address_flag_clear(flag_id=pk, actor=request.user, reason=body.validated_data["reason"])
         return Response({"id": flag.pk, "state": flag.state})
+
+
+# --- the signature log and receipts (petitions.siglog, docs/AUDIT.md) ------------------------------
+class SignatureLogEntryOut(serializers.Serializer):
+    position = serializers.IntegerField()
+    event = serializers.ChoiceField(choices=SignatureLogEvent.choices)
+    receipt = serializers.CharField()
+    village = serializers.IntegerField()
+    prev_hash = serializers.CharField()
+    hash = serializers.CharField()
+
+
+def _int_param(request, name: str, default: int, *, low: int, high: int) -> int:
+    value = str(request.query_params.get(name, "") or "")
+    number = int(value) if value.isascii() and value.isdigit() and len(value) <= 12 else default
+    return max(low, min(high, number))
+
+
+class SignatureLogView(APIView):
+    """A petition's signature log, in position order: no personal data (a signature is its receipt
+    and village). Page with ?after=<last position seen> and follow `next`."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="A petition's signature log (append-only, hash-linked)",
+        parameters=[
+            OpenApiParameter("after", int, description="positions after this one (default 0: from the start)"),
+            OpenApiParameter("page_size", int, description="entries per page, at most 1000"),
+        ],
+        responses={
+            200: inline_serializer(
+                "SignatureLogPage",
+                {
+                    "petition": serializers.IntegerField(),
+                    "entries": serializers.IntegerField(help_text="entries in the log now"),
+                    "next": serializers.CharField(allow_null=True),
+                    "results": SignatureLogEntryOut(many=True),
+                },
+            ),
+            404: OpenApiResponse(description="not_found"),
+        },
+        tags=["audit"],
+    )
+    def get(self, request, pk: int):
+        if not Petition.objects.filter(pk=pk).exists():
+            raise NotFound(_("There is no such petition."))
+        after = _int_param(request, "after", 0, low=0, high=2**31)
+        limit = _int_param(request, "page_size", 1000, low=1, high=1000)
+        rows, more = siglog.entries_page(pk, after=after, limit=limit)
+        head = SignatureLogHead.objects.filter(petition_id=pk).first()
+        following = f"/api/v1/petitions/{pk}/signature-log/?after={rows[-1]['position']}&page_size={limit}" if more else None
+        return Response({"petition": pk, "entries": head.entries if head else 0, "next": following, "results": rows})
+
+
+class ReceiptView(APIView):
+    """Paste a receipt: the petition whose log holds it, its positions there, whether it counts now,
+    and the first checkpoint on the audit chain that covers it. Nothing about who signed."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="Check a signature receipt",
+        responses={
+            200: inline_serializer(
+                "SignatureReceipt",
+                {
+                    "receipt": serializers.CharField(),
+                    "petition": inline_serializer(
+                        "SignatureReceiptPetition",
+                        {"id": serializers.IntegerField(), "title": serializers.CharField(), "url": serializers.CharField()},
+                    ),
+                    "entries": inline_serializer(
+                        "SignatureReceiptEntry",
+                        {"position": serializers.IntegerField(), "event": serializers.CharField()},
+                        many=True,
+                    ),
+                    "counted": serializers.BooleanField(),
+                    "checkpoint": serializers.DictField(allow_null=True),
+                },
+            ),
+            404: OpenApiResponse(description="not_found: not in any petition's log (yet: logs are sealed hourly)"),
+        },
+        tags=["petitions"],
+    )
+    def get(self, request, receipt: str):
+        found = siglog.receipt_lookup(receipt)
+        if found is None:
+            raise NotFound(
+                _("This receipt is not in any petition's signature log yet. Logs are sealed at least hourly."),
+                code="receipt_not_found",
+            )
+        return Response(found)

@@ -15,7 +15,7 @@ class PetitionsConfig(AppConfig):
 
         from . import machine, selectors
         from . import privacy as petition_privacy
-        from .models import Petition
+        from .models import Petition, Signature
 
         registry.register(
             Petition,
@@ -28,6 +28,16 @@ class PetitionsConfig(AppConfig):
             attach_parts=machine.attach_parts,
             may_attach=machine.may_attach,
         )
+        # Signatures: a declared machine whose moves petitions.signing makes (the hot path), with
+        # no chain entry per move; their own log is sealed in batches (petitions.siglog).
+        registry.register(Signature, api_name="signatures", lean=True)
+        from workflows import anchoring
+        from workflows.selectors import register_check
+
+        from . import siglog
+
+        anchoring.before_checkpoint(siglog.seal_all)  # hourly, by beat's "workflows.checkpoint"
+        register_check(siglog.verify)  # manage.py verify_audit and /api/v1/audit/verify/
         # Personal data (PDPA): signers in a person's export and erasure, and the retention purge.
         privacy.register("petitions", export=petition_privacy.export, erase=petition_privacy.erase, purge=petition_privacy.purge)
         # "Close the loop": the outcome events name this audience; the relay asks for it at fan-out.

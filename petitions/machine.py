@@ -9,6 +9,9 @@ cannot disagree.
 
 from __future__ import annotations
 
+from functools import partial
+
+from django.db import transaction
 from django.utils import timezone
 
 from workflows.registry import Move
@@ -49,7 +52,16 @@ def event(petition: Petition, name: str, audience: dict, **data) -> dict:
     }
 
 
+# Moves after which the signature log is checkpointed on the chain (once they commit): the
+# thresholds, the end of signing, and hiding an open petition.
+LOG_CHECKPOINT_MOVES = frozenset({"require_response", "reach_council_threshold", "close", "close_early", "submit", "hide"})
+
+
 def on_move(petition: Petition, move: Move) -> list[dict]:
+    if move.name in LOG_CHECKPOINT_MOVES:
+        from .siglog import seal_after_move
+
+        transaction.on_commit(partial(seal_after_move, petition.pk, move.name))
     handler = _HANDLERS.get(move.name)
     return handler(petition, move) if handler else []
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
-from workflows.models import WorkflowRecord
+from workflows.models import AppendOnly, WorkflowRecord
 
 from . import rules
 
@@ -352,6 +352,11 @@ class SignatureState(models.TextChoices):
     FRAUDULENT = "fraudulent", _("Voided by the old rate limits")
 
 
+# A signature counts while confirmed; these are the states it can leave (the partial unique
+# indexes below and the signing statement's ON CONFLICT name the same two).
+SIGNATURE_ACTIVE = [SignatureState.PENDING, SignatureState.CONFIRMED]
+
+
 class Signature(models.Model):
     """One person's signature. PDPA: the national ID is kept only as a keyed hash plus its last
     four digits; the IP address only as a keyed hash. Emails and IDs are never published.
@@ -363,7 +368,14 @@ class Signature(models.Model):
     """
 
     petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="signatures")
-    state = models.CharField(max_length=20, choices=SignatureState.choices, default=SignatureState.PENDING)
+    # A declared machine (the moves below, registered in PetitionsConfig.ready()). Its moves are
+    # made by petitions.signing (the hot path's SQL and the portable path), never by
+    # workflows.services.transition: a chain entry per signature would serialise signing.
+    state = FSMField(default=SignatureState.PENDING, choices=SignatureState.choices)
+    # The last state the petition's signature log recorded ("" = not in it yet); the log's seal
+    # appends what changed since (petitions.siglog). A database default: the signing statement
+    # need not name it.
+    logged_state = models.CharField(max_length=20, blank=True, default="", db_default="")
     name = models.CharField(max_length=200)
     email = models.EmailField(max_length=254)
     village_number = models.PositiveSmallIntegerField()
@@ -404,10 +416,86 @@ class Signature(models.Model):
         indexes = [
             models.Index(fields=["petition", "ip_hash"], name="signature_petition_ip_idx"),
             models.Index(fields=["petition", "created_at"], name="signature_petition_time_idx"),
+            # What the next seal of the log must append: small (only confirmed signatures whose
+            # state the log has not recorded yet), so a seal never scans a petition's signatures.
+            models.Index(
+                fields=["petition"],
+                name="signature_unlogged_idx",
+                condition=models.Q(confirmed_at__isnull=False) & ~models.Q(logged_state=models.F("state")),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"signature {self.pk} on {self.petition_id} ({self.state})"
+
+    # --- the machine: pending -> confirmed -> withdrawn / invalidated / fraudulent ---------------
+    # The graph only; the moves' SQL is petitions.signing (signing.MOVES reads these declarations).
+    @transition(field=state, source=SignatureState.PENDING, target=SignatureState.CONFIRMED,
+                custom={"label": _("Confirm the signature")})  # fmt: skip
+    def confirm(self):
+        pass
+
+    @transition(field=state, source=SIGNATURE_ACTIVE, target=SignatureState.WITHDRAWN,
+                custom={"label": _("Withdraw the signature")})  # fmt: skip
+    def withdraw(self):
+        pass
+
+    @transition(field=state, source=SIGNATURE_ACTIVE, target=SignatureState.INVALIDATED,
+                custom={"label": _("Invalidate the signature"), "reason_required": True})  # fmt: skip
+    def invalidate(self):
+        pass
+
+    @transition(field=state, source=SIGNATURE_ACTIVE, target=SignatureState.FRAUDULENT,
+                custom={"label": _("Void the signature as fraudulent"), "reason_required": True})  # fmt: skip
+    def void(self):
+        pass
+
+
+class SignatureLogEvent(models.TextChoices):
+    CONFIRMED = "confirmed", _("counted")
+    WITHDRAWN = "withdrawn", _("withdrawn by the signer")
+    INVALIDATED = "invalidated", _("invalidated by staff")
+    FRAUDULENT = "fraudulent", _("voided as fraudulent")
+
+
+class SignatureLogEntry(AppendOnly):
+    """One event of a petition's public signature log: an append-only hash-linked list, sealed in
+    batches (petitions.siglog.seal), never on the signing path. No personal data: a signature is
+    named by its receipt (a keyed hash the signer got) and its village. The main audit chain holds
+    signed checkpoints of each log (its length, head hash and valid count). docs/AUDIT.md."""
+
+    petition = models.ForeignKey(Petition, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    position = models.PositiveIntegerField()  # 1, 2, 3… per petition
+    event = models.CharField(max_length=20, choices=SignatureLogEvent.choices)
+    receipt = models.CharField(max_length=32, db_index=True)
+    village_number = models.PositiveSmallIntegerField()
+    sealed_at = models.DateTimeField(default=timezone.now)  # not hashed: when the batch was sealed
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["petition", "position"]
+        constraints = [models.UniqueConstraint(fields=["petition", "position"], name="signature_log_one_entry_per_position")]
+        verbose_name = _("signature log entry")
+        verbose_name_plural = _("signature log entries")
+
+    def __str__(self) -> str:
+        return f"{self.petition_id}#{self.position} {self.event}"
+
+
+class SignatureLogHead(models.Model):
+    """The end of one petition's log, locked while a batch is sealed (one seal at a time per
+    petition; signing never touches it). A convenience: verification recomputes it from the
+    entries and the main chain's checkpoints."""
+
+    petition = models.OneToOneField(Petition, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    entries = models.PositiveIntegerField(default=0)
+    valid = models.IntegerField(default=0)
+    head_hash = models.CharField(max_length=64, default="0" * 64)
+    checkpointed = models.PositiveIntegerField(default=0)  # entries covered by the newest main-chain checkpoint
+
+    def __str__(self) -> str:
+        return f"signature log of {self.petition_id} at {self.entries}"
 
 
 class SignatureTally(models.Model):

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from django.core.cache import cache
 from django.db.models import Count, Max, Min, Q, Sum, Value
 from django.db.models.functions import StrIndex, Substr, TruncMinute
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, Village, normalise_email
@@ -70,6 +71,33 @@ def petition_counts(petition_id: int, *, fresh: bool = False) -> Counts:
     return counts
 
 
+def count_snapshot(petition_id: int) -> dict | None:
+    """The light count of a public petition (api.PetitionCount, the widget): cached whole for
+    COUNTS_TTL seconds, so a page of widgets on a busy site costs no query while cached, and two
+    small ones (the petition's row, the tally sum) when not. None: no such public petition."""
+    key = f"petition-count-snapshot:{petition_id}"
+    snapshot = cache.get(key)
+    if snapshot is not None:
+        return snapshot or None
+    row = (
+        Petition.objects.filter(pk=petition_id, state__in=PUBLIC_STATES)
+        .values("state", "closes_at", "response_threshold", "council_threshold")
+        .first()
+    )
+    snapshot = {}
+    if row is not None:
+        now = timezone.now()
+        snapshot = {
+            "petition": petition_id, "count": petition_total(petition_id),
+            "response_threshold": row["response_threshold"], "council_threshold": row["council_threshold"],
+            "state": row["state"],
+            "accepting_signatures": row["state"] == State.OPEN and (row["closes_at"] is None or now < row["closes_at"]),
+            "as_of": now,
+        }  # fmt: skip
+    cache.set(key, snapshot, COUNTS_TTL)  # {} remembers "none" as briefly
+    return snapshot or None
+
+
 def totals_for(petition_ids: list[int]) -> dict[int, int]:
     """Confirmed totals of many petitions in one query (list pages)."""
     if not petition_ids:
@@ -105,6 +133,14 @@ def village_choices(organisation_id: int) -> list[tuple[int, str]]:
         (number, f"หมู่ที่ {number} {name}".strip())
         for number, name in Village.objects.filter(organisation_id=organisation_id).values_list("number", "name")
     ]
+
+
+def village_numbers() -> list[tuple[int, str]]:
+    """Every village number of the organisations, for the list's village filter (one entry a number)."""
+    names: dict[int, str] = {}
+    for number, name in Village.objects.order_by("number", "organisation_id").values_list("number", "name"):
+        names.setdefault(number, f"หมู่ที่ {number} {name}".strip())
+    return list(names.items())
 
 
 def policy_for(organisation_id: int) -> PetitionPolicy:
@@ -323,3 +359,19 @@ def desk_items(user) -> list[dict]:
         url = f"/petitions/moderation/addresses/?petition={flag.petition_id}"
         add(flag.petition, MODERATORS, _("Busy address to review"), flag.flagged_at, url=url)
     return items
+
+
+# --- search (config.search) ---------------------------------------------------------------------
+def search(user, q: str, *, limit: int = 20) -> dict:
+    """Public petitions matching `q` (petitions.filters), closest first: {"items": [...], "more": bool}."""
+    from .filters import PetitionFilter
+
+    found = PetitionFilter.ranked(PetitionFilter({"q": q}, queryset=petitions_public()).qs, q)
+    petitions = list(found[: limit + 1])
+    totals = totals_for([p.pk for p in petitions[:limit]])
+    items = [
+        {"title": p.title, "url": p.get_absolute_url(), "badge": p.get_state_display(), "snippet": p.body,
+         "count": totals[p.pk]}
+        for p in petitions[:limit]
+    ]  # fmt: skip
+    return {"items": items, "more": len(petitions) > limit}

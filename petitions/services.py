@@ -48,7 +48,7 @@ from workflows.models import AuditEntry
 from workflows.ratelimit import hit
 from workflows.services import audit_append, policy_fields, policy_update, transition
 
-from . import rules, signing
+from . import rules, siglog, signing
 from .models import (
     WITHDRAWABLE_STATES,
     AddressFlag,
@@ -302,21 +302,7 @@ def _signature_for_token(token: str) -> Signature:
     return signature
 
 
-def _tally_add(petition_id: int, shard: int, deltas: list[tuple[str, int]]) -> None:
-    """One upsert for several buckets of one shard. Buckets are sorted with "t" first so that
-    concurrent writers lock rows in the same order."""
-    deltas = sorted(deltas, key=lambda d: (d[0] != "t", d[0]))
-    table = "petitions_signaturetally"
-    values = ", ".join(["(%s, %s, %s, %s)"] * len(deltas))
-    params: list = []
-    for bucket, delta in deltas:
-        params += [petition_id, bucket, shard, delta]
-    sql = (
-        f"INSERT INTO {table} (petition_id, bucket, shard, count) VALUES {values} "  # noqa: S608 (no user input)
-        f"ON CONFLICT (petition_id, bucket, shard) DO UPDATE SET count = {table}.count + EXCLUDED.count"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+_tally_add = signing.tally_add
 
 
 def _hour_bucket(when: dt.datetime) -> str:
@@ -607,6 +593,7 @@ def _clean_signer(target: SignTarget, *, name, email, village: int | None, conse
 
 
 CONFIRM_REQUESTED = "signature.confirm_requested"
+RECEIPT_PAGE = "/petitions/receipts/"
 
 
 def _confirm_requested_mail(target: SignTarget, signature: Signature) -> tuple[dict, dict]:
@@ -617,6 +604,8 @@ def _confirm_requested_mail(target: SignTarget, signature: Signature) -> tuple[d
         "name": signature.name,
         "kind": target.kind,
         "petition_id": target.pk,
+        "receipt": siglog.receipt(signature.salt),  # the same one the confirmation page shows
+        "receipt_url": RECEIPT_PAGE,
     }
     audience = {"emails": [{"email": signature.email, "name": signature.name, "language": signature.language}]}
     return data, audience
@@ -629,16 +618,6 @@ def _confirm_requested_event(target: SignTarget, signature: Signature) -> None:
         event=CONFIRM_REQUESTED, data=data | {"url": link, "confirm_url": link}, audience=audience,
         organisation_id=target.organisation_id, record_type="petitions.petition", record_id=target.pk,
     )  # fmt: skip
-
-
-_INSERT_COLUMNS = (
-    "petition_id", "state", "name", "email", "village_number", "national_id_hash", "national_id_last4", "ip_hash",
-    "language", "salt", "consented_at", "created_at", "last_sent_at", "notify_outcome",
-)  # fmt: skip
-_INSERT_SQL = (
-    f"INSERT INTO petitions_signature ({', '.join(_INSERT_COLUMNS)}) "  # noqa: S608 (constant column names)
-    f"VALUES ({', '.join(['%s'] * len(_INSERT_COLUMNS))}) RETURNING id"
-)
 
 
 def signature_sign(
@@ -686,13 +665,9 @@ def signature_sign(
         ).exists()
     ):
         raise Conflict(_("This national ID number has already signed this petition."), code="already_signed")
-    stamp = connection.ops.adapt_datetimefield_value(now)
-    values = [getattr(signature, column) for column in _INSERT_COLUMNS[:10]] + [stamp, stamp, stamp, signature.notify_outcome]
     try:
         with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(_INSERT_SQL, values)
-                signature.pk = cursor.fetchone()[0]
+            signing.insert_portable(signature, now=now)
             _confirm_requested_event(target, signature)
             if busy:
                 _address_busy(target, ip_hash, now=now)
@@ -721,53 +696,12 @@ def _repeat_sign(target: SignTarget, email: str) -> tuple[Signature, str]:
     return existing, "resent" if resent else "pending"
 
 
-_CONFIRM_READ_SQL = (
-    "SELECT s.state, "
-    "CASE WHEN p.state = %s AND (p.closes_at IS NULL OR p.closes_at > %s) THEN 1 ELSE 0 END, "
-    "s.petition_id, s.village_number, "
-    "CASE WHEN p.council_threshold_reached_at IS NULL THEN 1 ELSE 0 END, p.council_threshold, "
-    "CASE WHEN p.response_state = %s AND p.response_threshold IS NOT NULL THEN 1 ELSE 0 END, p.response_threshold "
-    "FROM petitions_signature s JOIN petitions_petition p ON p.id = s.petition_id WHERE s.id = %s AND s.salt = %s"
-)
-
-
-def _confirm_portable(*, pk: int, salt: str, now: dt.datetime, shard: int, hour_bucket: str) -> signing.Confirmation | None:
-    """signing.confirm in a few statements (SQLite): read, then UPDATE + tally (+ SUM) in one transaction.
-    SQLite writes one transaction at a time, so the SUM misses nothing (unseen stays 0)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _CONFIRM_READ_SQL, [State.OPEN, connection.ops.adapt_datetimefield_value(now), ResponseState.NOT_REQUIRED, pk, salt]
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    found = signing.Confirmation(
-        state=row[0], accepting=bool(row[1]), confirmed=False, petition_id=row[2], village_number=row[3],
-        council_ahead=bool(row[4]), council_threshold=row[5], response_ahead=bool(row[6]), response_threshold=row[7],
-        total=None,
-    )  # fmt: skip
-    if found.state != SignatureState.PENDING or not found.accepting:
-        return found
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE petitions_signature SET state = %s, confirmed_at = %s WHERE id = %s AND state = %s",
-                [SignatureState.CONFIRMED, connection.ops.adapt_datetimefield_value(now), pk, SignatureState.PENDING],
-            )
-            found.confirmed = cursor.rowcount == 1
-        if found.confirmed:
-            _tally_add(found.petition_id, shard, [("t", 1), (hour_bucket, 1), (f"v{found.village_number}", 1)])
-            if found.council_ahead or found.response_ahead:
-                found.total = petition_total(found.petition_id)
-    return found
-
-
 def signature_confirm(*, token: str) -> tuple[Signature, bool]:
     """Confirm from the mailed link (a POST: the page's button or the API). Returns
     (signature, already) where already=True means it had been confirmed before (idempotent)."""
     pk, salt = _token_parts(token)
     now = timezone.now()
-    confirm = signing.confirm if signing.available() else _confirm_portable
+    confirm = signing.confirm if signing.available() else signing.confirm_portable
     try:
         found = confirm(pk=pk, salt=salt, now=now, shard=random.randrange(SHARDS), hour_bucket=_hour_bucket(now))
     except IntegrityError:
@@ -834,19 +768,20 @@ def signature_sign_member(
             signature = active.first()
             if signature is not None and signature.state == SignatureState.CONFIRMED:
                 raise Conflict(_("You have already signed this petition."), code="already_signed")
-            fields = {
-                "state": SignatureState.CONFIRMED, "confirmed_at": now, "user": user,
-                "notify_outcome": _yes(notify_outcome), **clean,
-            }  # fmt: skip
-            if signature is None:
-                signature = Signature.objects.create(
+            fields = {"confirmed_at": now, "user": user, "notify_outcome": _yes(notify_outcome), **clean}
+            if signature is None:  # signed and confirmed at once: the declared move from the initial state
+                signature = Signature(
                     petition_id=target.pk, ip_hash=ip_hash, language=(language or "th")[:2], salt=secrets.token_hex(8),
                     consented_at=now, created_at=now, last_sent_at=now, **fields,
                 )  # fmt: skip
+                signature.confirm()
+                signature.save(force_insert=True)
             else:
+                signing.check("confirm", signature.state)
                 for name, value in fields.items():
                     setattr(signature, name, value)
-                signature.save(update_fields=list(fields))
+                signature.confirm()
+                signature.save(update_fields=["state", *fields])
             _tally_add(
                 target.pk, random.randrange(SHARDS), [("t", 1), (_hour_bucket(now), 1), (f"v{signature.village_number}", 1)]
             )
@@ -884,11 +819,10 @@ def signature_withdraw(*, token: str) -> Signature:
         )
     with transaction.atomic():
         locked = Signature.objects.select_for_update().get(pk=signature.pk)
-        if locked.state not in (SignatureState.PENDING, SignatureState.CONFIRMED):
-            raise Conflict(_("This signature is not active."), code="signature_not_active", details={"state": locked.state})
+        signing.check("withdraw", locked.state)
         was_confirmed = locked.state == SignatureState.CONFIRMED
         before = petition_total(petition.pk)
-        Signature.objects.filter(pk=locked.pk).update(state=SignatureState.WITHDRAWN, ended_at=timezone.now())
+        signing.end("withdraw", [locked.pk], now=timezone.now())
         if was_confirmed:
             _tally_add(petition.pk, random.randrange(SHARDS), _deltas_for([(locked.village_number, locked.confirmed_at)], -1))
         after = before - (1 if was_confirmed else 0)
@@ -947,7 +881,7 @@ def _invalidate(*, petition: Petition, actor, reason: str, filters: dict, flag: 
     the petition's confirmed count before and after (the public audit page reads "5 → 2"); its
     payload (kept as a digest) has the filter and the numbers. The caller drops the cached counts
     after its commit."""
-    qs = Signature.objects.filter(petition=petition, state__in=[SignatureState.PENDING, SignatureState.CONFIRMED])
+    qs = Signature.objects.filter(petition=petition, state__in=signing.MOVES["invalidate"][0])
     if filters["email_domain"]:
         qs = qs.filter(email__endswith="@" + filters["email_domain"])
     if filters["ip_hash"]:
@@ -961,7 +895,7 @@ def _invalidate(*, petition: Petition, actor, reason: str, filters: dict, flag: 
     confirmed = [(r[2], r[3]) for r in rows if r[1] == SignatureState.CONFIRMED]
     before = petition_total(petition.pk)
     if ids:
-        Signature.objects.filter(id__in=ids).update(state=SignatureState.INVALIDATED, ended_at=timezone.now())
+        signing.end("invalidate", ids, now=timezone.now())
     if confirmed:
         _tally_add(petition.pk, 0, _deltas_for(confirmed, -1))
     payload = {"filter": filters, "invalidated": len(ids), "confirmed": len(confirmed), "count_before": before,

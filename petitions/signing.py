@@ -1,4 +1,10 @@
-"""The signing hot path on PostgreSQL: one statement to sign, one to confirm.
+"""The SQL of signatures: the signing hot path on PostgreSQL (one statement to sign, one to
+confirm), the portable path (a few statements, SQLite), the other moves, the tallies, and the
+reads and writes of the signature log's seal (petitions.siglog).
+
+Every move follows the machine declared on the Signature model (pending -> confirmed ->
+withdrawn / invalidated / fraudulent): MOVES reads that declaration, the statements below are
+written from it, and `check` refuses a move the graph does not have, on every path.
 
 A signature is two requests (sign, then confirm from the mail), and under a spike they are most of
 what the server does. Each of them here is a single SQL statement in autocommit: one round trip
@@ -22,10 +28,63 @@ from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
+from django.utils.translation import gettext as _
 
 from notifications.services import outbox_insert_sql, outbox_kick
+from workflows import registry
+from workflows.errors import Conflict
 
-from .models import ResponseState, SignatureState, State
+from .models import ResponseState, Signature, SignatureState, State
+from .selectors import petition_total
+
+# name -> (source states, target), from the model's @transition declarations.
+MOVES: dict[str, tuple[frozenset[str], str]] = registry.moves(Signature)
+
+
+def _literals(states) -> str:
+    """An SQL list of state names (constants of the declaration, never user input)."""
+    return "(" + ", ".join(f"'{state}'" for state in sorted(states)) + ")"
+
+
+def allowed(name: str, state: str) -> bool:
+    return name in MOVES and state in MOVES[name][0]
+
+
+def check(name: str, state: str) -> None:
+    """Refuse a move the declared machine does not have from `state` (Conflict, a clear 409)."""
+    if not allowed(name, state):
+        raise Conflict(
+            _("This signature cannot be changed that way (it is %(state)s).") % {"state": SignatureState(state).label},
+            code="signature_not_active" if state not in MOVES["withdraw"][0] else "signature_move_refused",
+            details={"state": state, "move": name},
+        )
+
+
+def end(name: str, ids: list[int], *, now: dt.datetime) -> int:
+    """Make the ending move `name` (withdraw, invalidate, void) on the signatures `ids`, in the
+    caller's transaction; only those in one of the move's source states move. Returns how many."""
+    if name == "confirm" or name not in MOVES:
+        raise ValueError(f"{name!r} is not an ending move of a signature")
+    sources, target = MOVES[name]
+    return Signature.objects.filter(id__in=ids, state__in=sources).update(state=target, ended_at=now)
+
+
+def tally_add(petition_id: int, shard: int, deltas: list[tuple[str, int]]) -> None:
+    """One upsert for several buckets of one shard. Buckets are sorted with "t" first so that
+    concurrent writers lock rows in the same order."""
+    deltas = sorted(deltas, key=lambda d: (d[0] != "t", d[0]))
+    table = "petitions_signaturetally"
+    values = ", ".join(["(%s, %s, %s, %s)"] * len(deltas))
+    params: list = []
+    for bucket, delta in deltas:
+        params += [petition_id, bucket, shard, delta]
+    sql = (
+        f"INSERT INTO {table} (petition_id, bucket, shard, count) VALUES {values} "  # noqa: S608 (no user input)
+        f"ON CONFLICT (petition_id, bucket, shard) DO UPDATE SET count = {table}.count + EXCLUDED.count"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
 
 _vendor: str | None = None
 # The last RECHECK confirmations before a threshold read the count again after they commit (see
@@ -78,6 +137,7 @@ def _one_statement(sql: str, params: dict):
 # statements are prepared once per connection, and only with literals can the planner of a generic
 # plan match the partial unique indexes, whose predicates name states.
 _OPEN, _PENDING, _CONFIRMED = State.OPEN.value, SignatureState.PENDING.value, SignatureState.CONFIRMED.value
+_CONFIRM_FROM, _CONFIRM_TO = _literals(MOVES["confirm"][0]), MOVES["confirm"][1]
 _NOT_REQUIRED = ResponseState.NOT_REQUIRED.value
 
 
@@ -181,8 +241,8 @@ WITH s AS (
     FROM petitions_signature s JOIN petitions_petition p ON p.id = s.petition_id
     WHERE s.id = %(id)s AND s.salt = %(salt)s
 ), confirmed AS (
-    UPDATE petitions_signature t SET state = '{_CONFIRMED}', confirmed_at = %(now)s
-    FROM s WHERE t.id = s.id AND s.accepting AND t.state = '{_PENDING}'
+    UPDATE petitions_signature t SET state = '{_CONFIRM_TO}', confirmed_at = %(now)s
+    FROM s WHERE t.id = s.id AND s.accepting AND t.state IN {_CONFIRM_FROM}
     RETURNING t.petition_id, t.village_number
 ), tally AS (
     INSERT INTO petitions_signaturetally (petition_id, bucket, shard, count)
@@ -223,3 +283,104 @@ def confirm(*, pk: int, salt: str, now: dt.datetime, shard: int, hour_bucket: st
         response_threshold=response_threshold, total=None if total is None else int(total) + (1 if done else 0),
         unseen=RECHECK,
     )  # fmt: skip
+
+
+# --- the portable path (SQLite, and the explanation when a statement above did nothing) ---------
+_INSERT_COLUMNS = (
+    "petition_id", "state", "name", "email", "village_number", "national_id_hash", "national_id_last4", "ip_hash",
+    "language", "salt", "consented_at", "created_at", "last_sent_at", "notify_outcome",
+)  # fmt: skip
+_INSERT_SQL = (
+    f"INSERT INTO petitions_signature ({', '.join(_INSERT_COLUMNS)}) "  # noqa: S608 (constant column names)
+    f"VALUES ({', '.join(['%s'] * len(_INSERT_COLUMNS))}) RETURNING id"
+)
+
+
+def insert_portable(signature, *, now: dt.datetime) -> None:
+    """Insert the pending `signature` (unsaved) in the caller's transaction; set its pk.
+    IntegrityError when its email already has an active signature of the petition."""
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    values = [getattr(signature, column) for column in _INSERT_COLUMNS[:10]] + [stamp, stamp, stamp, signature.notify_outcome]
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_SQL, values)
+        signature.pk = cursor.fetchone()[0]
+
+
+_CONFIRM_READ_SQL = (
+    "SELECT s.state, "
+    "CASE WHEN p.state = %s AND (p.closes_at IS NULL OR p.closes_at > %s) THEN 1 ELSE 0 END, "
+    "s.petition_id, s.village_number, "
+    "CASE WHEN p.council_threshold_reached_at IS NULL THEN 1 ELSE 0 END, p.council_threshold, "
+    "CASE WHEN p.response_state = %s AND p.response_threshold IS NOT NULL THEN 1 ELSE 0 END, p.response_threshold "
+    "FROM petitions_signature s JOIN petitions_petition p ON p.id = s.petition_id WHERE s.id = %s AND s.salt = %s"
+)
+_CONFIRM_PORTABLE_SQL = (
+    f"UPDATE petitions_signature SET state = '{_CONFIRM_TO}', confirmed_at = %s "  # noqa: S608 (declared states)
+    f"WHERE id = %s AND state IN {_CONFIRM_FROM}"
+)
+
+
+def confirm_portable(*, pk: int, salt: str, now: dt.datetime, shard: int, hour_bucket: str) -> Confirmation | None:
+    """confirm() in a few statements (SQLite): read, then UPDATE + tally (+ SUM) in one transaction,
+    by the same declared move. SQLite writes one transaction at a time, so the SUM misses nothing
+    (unseen stays 0)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _CONFIRM_READ_SQL, [State.OPEN, connection.ops.adapt_datetimefield_value(now), ResponseState.NOT_REQUIRED, pk, salt]
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    found = Confirmation(
+        state=row[0], accepting=bool(row[1]), confirmed=False, petition_id=row[2], village_number=row[3],
+        council_ahead=bool(row[4]), council_threshold=row[5], response_ahead=bool(row[6]), response_threshold=row[7],
+        total=None,
+    )  # fmt: skip
+    if not allowed("confirm", found.state) or not found.accepting:
+        return found
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(_CONFIRM_PORTABLE_SQL, [connection.ops.adapt_datetimefield_value(now), pk])
+            found.confirmed = cursor.rowcount == 1
+        if found.confirmed:
+            tally_add(found.petition_id, shard, [("t", 1), (hour_bucket, 1), (f"v{found.village_number}", 1)])
+            if found.council_ahead or found.response_ahead:
+                found.total = petition_total(found.petition_id)
+    return found
+
+
+# --- the signature log's seal (petitions.siglog) -------------------------------------------------
+# The rows the next seal appends are found through the partial index signature_unlogged_idx.
+_UNLOGGED_SQL = (
+    "SELECT id, salt, state, logged_state, village_number FROM petitions_signature "
+    "WHERE petition_id = %s AND confirmed_at IS NOT NULL AND logged_state <> state "
+    "ORDER BY COALESCE(ended_at, confirmed_at), id"
+)
+
+
+def unlogged(petition_id: int) -> list[tuple[int, str, str, str, int]]:
+    """(id, salt, state, logged_state, village) of the petition's confirmed-once signatures whose
+    state the log has not recorded, in a deterministic order (time of the move, then id)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_UNLOGGED_SQL, [petition_id])
+        return cursor.fetchall()
+
+
+def unlogged_petitions() -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT petition_id FROM petitions_signature "
+            "WHERE confirmed_at IS NOT NULL AND logged_state <> state ORDER BY petition_id"
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def mark_logged(rows: list[tuple[int, str]]) -> None:
+    """Record that the log now holds each signature's state (id, state as logged). A move made
+    since the read leaves the row different from its state again, for the next seal."""
+    by_state: dict[str, list[int]] = {}
+    for pk, state in rows:
+        by_state.setdefault(state, []).append(pk)
+    for state, ids in by_state.items():
+        for start in range(0, len(ids), 1000):
+            Signature.objects.filter(pk__in=ids[start : start + 1000]).update(logged_state=state)

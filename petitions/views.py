@@ -5,28 +5,35 @@ from __future__ import annotations
 
 import functools
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from accounts.models import Organisation
 from accounts.redirects import redirect_next
 from accounts.selectors import staff_organisations
 from workflows.errors import ApplicationError, ValidationFailed
+from workflows.filters import days_since, for_page, form_fields
 from workflows.services import available_transitions
 
-from . import rules, selectors, services
+from . import rules, selectors, services, siglog
 from .charts import signatures_chart
+from .filters import ORDERING, PetitionFilter
 from .forms import InvalidateForm, OutcomeForm, PetitionForm, ReasonForm, RejectForm, ResponseForm, SignForm
-from .models import AddressFlag, Petition, Signature, SignatureState, State
+from .models import PUBLIC_STATES, AddressFlag, Petition, Signature, SignatureState, State
 
 LIST_TABS = {
     "open": [State.OPEN],
@@ -67,12 +74,37 @@ def _percent(n: int, of: int | None) -> int:
     return min(100, round(100 * n / of)) if of else 0
 
 
+FILTER_KEYS = ("q", "state", "kind", "village", "waiting", "ordering")
+LIST_LIMIT = 100
+
+
 def petition_list(request):
-    tab = request.GET.get("tab", "open")
-    states = LIST_TABS.get(tab, LIST_TABS["open"])
-    petitions = list(selectors.petitions_public(states=states)[:100])
+    """Public petitions: a tab (a group of states) or the filters of petitions.filters.PetitionFilter
+    (search, state, kind, village, waiting, sorting), the same as the API's."""
+    filtering = any(request.GET.get(k) for k in FILTER_KEYS)
+    tab = request.GET.get("tab", "" if filtering else "open")
+    tab = tab if tab in LIST_TABS else ("" if filtering else "open")
+    base = selectors.petitions_public(states=LIST_TABS[tab] if tab else None)
+    filterset = PetitionFilter(request.GET, queryset=base, request=request)
+    queryset, _ordering, filter_errors = for_page(filterset, base.none())
+    petitions = list(queryset[:LIST_LIMIT])
     totals = selectors.totals_for([p.pk for p in petitions])
-    rows = [{"petition": p, "count": totals[p.pk], "percent": _percent(totals[p.pk], p.council_threshold)} for p in petitions]
+    now = timezone.now()
+    rows = [
+        {"petition": p, "count": totals[p.pk], "percent": _percent(totals[p.pk], p.council_threshold),
+         "days_waited": days_since(getattr(p, "waiting_since", None), now)}
+        for p in petitions
+    ]  # fmt: skip
+    villages = selectors.village_numbers()
+    options = {
+        "state": [("", _("All")), *[(s.value, s.label) for s in State if s in PUBLIC_STATES]],
+        "village": [("", _("All")), *villages],
+        "ordering": sorted(  # with `waiting`, its default (oldest wait first) comes first
+            [(v, label) for v, label in ORDERING if v != "longest_waiting" or request.GET.get("waiting")],
+            key=lambda option: option[0] != "longest_waiting",
+        ),
+    }
+    my_village = getattr(request.user, "village", None) if request.user.is_authenticated else None
     mine = []
     if request.user.is_authenticated:
         mine = list(
@@ -80,7 +112,13 @@ def petition_list(request):
             .exclude(state__in=[State.OPEN, State.CLOSED, State.SUBMITTED, State.UNDER_CONSIDERATION, State.DECIDED])
             .order_by("-id")[:20]
         )
-    return render(request, "petitions/list.html", {"rows": rows, "tab": tab, "tabs": LIST_TABS, "mine": mine})
+    context = {
+        "rows": rows, "tab": tab, "tabs": LIST_TABS, "mine": mine, "waiting": request.GET.get("waiting", ""),
+        "filter_fields": form_fields(filterset, options=options), "filter_errors": filter_errors,
+        "filter_keep": [("tab", tab)] if tab and filtering else [], "my_village": my_village,
+        "limited": len(petitions) == LIST_LIMIT,
+    }  # fmt: skip
+    return render(request, "petitions/list.html", context, status=400 if filter_errors else 200)
 
 
 def _member(user) -> bool:
@@ -132,13 +170,54 @@ def petition_detail(request, pk: int, *, sign_form=None, status=200):
         "outcome_form": OutcomeForm(initial={"decided_on": timezone.localdate()}) if "decide" in moves else None,
         "has_diagram": template_exists("workflows/diagram.html"),
         "has_follow": template_exists("notifications/follow_button.html"),
+        "share_url": request.build_absolute_uri(petition.get_absolute_url()),
+        "embed_url": request.build_absolute_uri(reverse("petitions:widget", args=[petition.pk])),
+        # The read lane may serve this page to anonymous visitors for READ_CACHE_SECONDS: say so.
+        "counted_at": timezone.localtime(),
+        "fresh_seconds": max(settings.READ_CACHE_SECONDS, 1),
     }
     return render(request, "petitions/detail.html", context, status=status)
 
 
+# The widget is framed by the municipality's own site (and anyone's): this route alone may be
+# framed (no X-Frame-Options, CSP frame-ancestors *); it has no form, no cookie and no script.
+WIDGET_CSP = settings.CONTENT_SECURITY_POLICY.replace("frame-ancestors 'none'", "frame-ancestors *")
+
+
+@xframe_options_exempt
+def petition_widget(request, pk: int):
+    """/petitions/<id>/widget/: the embeddable count (selectors.count_snapshot, cached briefly)."""
+    snapshot = selectors.count_snapshot(pk)
+    if snapshot is None:
+        raise Http404
+    title = Petition.objects.values_list("title", flat=True).get(pk=pk)
+    context = {
+        "snapshot": snapshot, "title": title, "percent": _percent(snapshot["count"], snapshot["council_threshold"]),
+        "url": request.build_absolute_uri(reverse("petitions:detail", args=[pk])),
+    }  # fmt: skip
+    response = render(request, "petitions/widget.html", context)
+    if WIDGET_CSP:
+        response["Content-Security-Policy"] = WIDGET_CSP
+    patch_cache_control(response, public=True, max_age=selectors.COUNTS_TTL)
+    return response
+
+
+def _csrf_refused(request):
+    """Django's CSRF check, for a view that is exempt from the middleware's."""
+    return CsrfViewMiddleware(lambda _request: None).process_view(request, None, (), {})
+
+
+@csrf_exempt
 @require_POST
 def petition_sign(request, pk: int):
-    """Sign from the page: in one step when signed in with a confirmed email, else by email."""
+    """Sign from the page: in one step when signed in with a confirmed email, else by email.
+
+    A signed-in person's form carries a CSRF token and is checked as every form is. An anonymous
+    visitor's does not (the page is served from the read lane's shared copy, which cannot hold a
+    per-visitor token): a forged anonymous signature is only a pending one until the signer presses
+    the button in the mail sent to them, which is the check that counts."""
+    if request.user.is_authenticated and (refused := _csrf_refused(request)) is not None:
+        return refused
     petition = _petition_or_404(pk, request.user)
     form = _sign_form(petition, request.POST, user=request.user)
     if not form.is_valid():
@@ -183,12 +262,25 @@ def signature_confirm(request, token: str):
             context["error"] = exc.message
             return render(request, "petitions/confirm.html", context, status=exc.status)
         context.update(done=True, already=already, signature=signature)
+    context["receipt"] = siglog.receipt(signature.salt)
     context["can_withdraw"] = (
         signature.petition.is_ordinance
         and signature.petition.state in (State.OPEN, State.CLOSED)
         and signature.state in (SignatureState.PENDING, SignatureState.CONFIRMED)
     )
     return render(request, "petitions/confirm.html", context)
+
+
+def receipt_check(request):
+    """Anyone pastes a receipt and sees whether, and where, it counts: nothing about who signed."""
+    value = request.GET.get("receipt", "")
+    context = {"receipt": str(value)[:100], "asked": bool(value)}
+    if value:
+        if not siglog.clean_receipt(value):
+            context["error"] = _("A receipt is 32 letters and digits (0-9, a-f), as in your confirmation mail.")
+        else:
+            context["found"] = siglog.receipt_lookup(value)
+    return render(request, "petitions/receipt.html", context, status=400 if context.get("error") else 200)
 
 
 @require_POST

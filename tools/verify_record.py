@@ -6,7 +6,8 @@
 Downloads the audit chain through the public API, recomputes every entry's payload digest and
 hash and the links between them, checks every signed checkpoint (Ed25519, verified here in pure
 Python) against the chain, and compares what each decision, answer and response says now with the
-content its newest audit entry bound. With --checkpoint, a checkpoint saved earlier (by
+content its newest audit entry bound, and recomputes every petition's signature log against the
+checkpoints of it on the chain (count and head hash). With --checkpoint, a checkpoint saved earlier (by
 --save-checkpoint, or received by webhook) must still be in the chain: a rewrite, even with every
 hash recomputed, or the removal of entries after it, is caught. The algorithm: docs/AUDIT.md.
 
@@ -204,6 +205,55 @@ def verify_published(site: Site, entries: list[dict]) -> int:
     return len(latest)
 
 
+SIGNATURE_LOG_CHECKPOINT = "signature_log_checkpoint"
+
+
+def log_entry_hash(prev_hash: str, petition_id: int, e: dict) -> str:
+    body = {"petition": petition_id, "position": e["position"], "event": e["event"], "receipt": e["receipt"],
+            "village": e["village"]}  # fmt: skip
+    return sha256(prev_hash + canonical(body))
+
+
+def verify_signature_logs(site: Site, entries: list[dict]) -> tuple[int, int]:
+    """Each petition's signature log, downloaded and recomputed (positions, links, hashes, the count of
+    valid signatures), must agree with every checkpoint of it on the chain. Returns (logs, log entries)."""
+    checkpoints: dict[str, list[dict]] = {}
+    for e in entries:
+        if e.get("name") == SIGNATURE_LOG_CHECKPOINT and e.get("record_type") == "petitions.petition" and not e.get("redacted"):
+            checkpoints.setdefault(str(e["record_id"]), []).append(e)
+    total = 0
+    for record_id, marks in checkpoints.items():
+        try:
+            rows = site.pages(f"/api/v1/petitions/{urllib.parse.quote(record_id)}/signature-log/?page_size=1000")
+        except urllib.error.HTTPError as exc:
+            raise Broken(marks[0], "signature_log_missing", f"the petition's signature log is gone (HTTP {exc.code})") from None
+        at: dict[int, tuple[str, int]] = {}
+        prev, valid = GENESIS_HASH, 0
+        for n, row in enumerate(rows, start=1):
+            where = {"id": marks[0]["id"], "signature_log": record_id, "position": n}
+            if row["position"] != n:
+                raise Broken(where, "signature_log_gap", f"petition {record_id}'s signature log skips position {n}")
+            if row["prev_hash"] != prev:
+                raise Broken(where, "signature_log_link_broken", f"entry {n} of petition {record_id}'s signature log "
+                             "does not link to the one before it")  # fmt: skip
+            if log_entry_hash(prev, int(record_id), row) != row["hash"]:
+                raise Broken(where, "signature_log_hash_mismatch", f"entry {n} of petition {record_id}'s signature log "
+                             "does not match its hash")  # fmt: skip
+            prev, valid = row["hash"], valid + (1 if row["event"] == "confirmed" else -1)
+            at[n] = (prev, valid)
+        total += len(rows)
+        for mark in marks:
+            payload = mark.get("payload") or {}
+            count = payload.get("entries", 0)
+            if count and count > len(rows):
+                raise Broken(mark, "signature_log_checkpoint_missing", f"petition {record_id}'s signature log is shorter "
+                             "than its checkpoint on the chain (entries were removed)")  # fmt: skip
+            if count and at[count] != (payload.get("head"), payload.get("valid")):
+                raise Broken(mark, "signature_log_checkpoint_mismatch", f"petition {record_id}'s signature log differs "
+                             "from its checkpoint on the chain (count or head)")  # fmt: skip
+    return len(checkpoints), total
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("base_url", help="the site, e.g. https://ruamkid.example.go.th")
@@ -232,6 +282,7 @@ def main(argv=None) -> int:
                 )
             verify_checkpoint(held["checkpoint"], held_key, by_id, positions, args.checkpoint)
         records = verify_published(site, entries)
+        logs, log_entries = verify_signature_logs(site, entries)
     except Broken as broken:
         where = broken.where if isinstance(broken.where, dict) else {}
         print(f"BROKEN at entry #{where.get('id')} ({broken.code}): {broken.problem}", file=sys.stderr)
@@ -244,7 +295,10 @@ def main(argv=None) -> int:
         with open(args.save_checkpoint, "w", encoding="utf-8") as handle:
             json.dump({"site": site.base, "public_key": key_hex, "checkpoint": newest}, handle, indent=2)
     note = f" ({legacy} older or redacted entries checked for links only)" if legacy else ""
-    print(f"OK: {len(entries)} entries, {len(checkpoints)} signed checkpoints, {records} published records{note}")
+    print(
+        f"OK: {len(entries)} entries, {len(checkpoints)} signed checkpoints, {records} published records, "
+        f"{logs} signature logs ({log_entries} log entries){note}"
+    )
     return 0
 
 

@@ -22,10 +22,18 @@ class CursorPagination(pagination.CursorPagination):
     ordering = "-id"
 
 
-def paged_response(request, view, queryset, serializer_class, **serializer_kwargs):
-    """One page of `queryset` as {"next", "previous", "results"}."""
+def paginate(request, view, queryset, ordering: tuple[str, ...] | None = None):
+    """(paginator, page) of `queryset` in `ordering` (a list's chosen sort, workflows.filters; the
+    first field is the cursor's position and must never be NULL, the last should be unique)."""
     paginator = CursorPagination()
-    page = paginator.paginate_queryset(queryset, request, view=view)
+    if ordering:
+        paginator.ordering = ordering
+    return paginator, paginator.paginate_queryset(queryset, request, view=view)
+
+
+def paged_response(request, view, queryset, serializer_class, *, ordering=None, **serializer_kwargs):
+    """One page of `queryset` as {"next", "previous", "results"}."""
+    paginator, page = paginate(request, view, queryset, ordering)
     return paginator.get_paginated_response(serializer_class(page, many=True, **serializer_kwargs).data)
 
 

@@ -44,6 +44,10 @@ class Machine:
     # False: the record's audit entries stay in the chain (verify_audit checks them) but are left out
     # of the public trail, its API and the admin (integrity reports: the reporter must stay safe).
     audit_public: bool = True
+    # A hot-path machine (a petition's signatures): its graph is declared and drawn like the others,
+    # but its moves are made by its app's own SQL, which follows the declared graph; the transition
+    # service and the generic API refuse it (a chain entry per move would serialise the hot path).
+    lean: bool = False
     # Files (workflows.attachments): record -> {part: shown to the public?} for each part files may
     # hang on now ("" = the record itself), and (record, user, part) -> may this person attach there?
     attach_parts: Callable[[Any], dict[str, bool]] | None = None
@@ -78,7 +82,8 @@ def register(model: type, *, api_name: str, **options) -> Machine:
     if machine.attach_parts is not None and machine.published is not None:
         machine.published = _with_files(machine.published)
     _machines[model] = machine
-    _by_api_name[api_name] = machine
+    if not machine.lean:
+        _by_api_name[api_name] = machine
     if machine.visible_to is not None:  # following a record answers 404 as reading it does
         followable_visibility(machine.label, machine.visible_to)
     return machine
@@ -109,11 +114,24 @@ def machine_by_api_name(api_name: str) -> Machine | None:
 
 
 def machine_by_label(label: str) -> Machine | None:
-    return next((m for m in _machines.values() if m.label == label), None)
+    return next((m for m in _machines.values() if m.label == label and not m.lean), None)
 
 
 def machines() -> list[Machine]:
-    return list(_machines.values())
+    """The machines whose moves go through the transition service (not the lean ones)."""
+    return [m for m in _machines.values() if not m.lean]
+
+
+def moves(model: type) -> dict[str, tuple[frozenset[str], str]]:
+    """name -> (source states, target state) of a machine's declared moves with a fixed target:
+    what a lean machine's own SQL reads, so that its graph is declared once, on the model."""
+    found: dict[str, tuple[frozenset[str], str]] = {}
+    for fsm_field in [f for f in model._meta.concrete_fields if isinstance(f, FSMFieldMixin)]:
+        for t in fsm_field.get_all_transitions(model):
+            if isinstance(t.target, str):
+                sources = found.get(t.name, (frozenset(), t.target))[0] | {t.source}
+                found[t.name] = (frozenset(sources), t.target)
+    return found
 
 
 def private_labels() -> list[str]:

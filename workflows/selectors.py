@@ -130,11 +130,21 @@ def audit_verify(*, chunk_size: int = 2000) -> AuditReport:
         return AuditReport(
             False, count, broken, _("the chain head does not point at the last entry (entries were removed)"), "head_mismatch"
         )
-    for check in (_checkpoints_verify, _published_verify):
+    for check in (_checkpoints_verify, _published_verify, *_checks):
         report = check(count)
         if report is not None:
             return report
     return AuditReport(True, count, extra={"checkpoints": AuditCheckpoint.objects.count()})
+
+
+_checks: list = []
+
+
+def register_check(check) -> None:
+    """A domain app adds a check of its own records against the chain (a petition's signature log):
+    `check(count)` returns an AuditReport naming the first problem, or None. The engine knows no app."""
+    if check not in _checks:
+        _checks.append(check)
 
 
 def _checkpoints_verify(count: int) -> AuditReport | None:

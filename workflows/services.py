@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from accounts.selectors import principal_role
 from notifications.services import outbox_write
 
-from . import registry
+from . import readcache, registry
 from .errors import ApplicationError, Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from .models import AuditChainHead, AuditEntry, Deadline, payload_digest, payload_normal
 
@@ -62,6 +62,10 @@ def transition(
     The returned record carries the new audit entry as `record.last_audit_entry`.
     """
     machine = registry.machine_for(record)
+    if machine.lean:
+        raise TransitionNotAllowed(
+            _("There is no step called “%(name)s”.") % {"name": name}, code="unknown_transition"
+        )  # its app's own SQL makes its moves
     metas = machine.transitions()
     meta = metas.get(name)
     if meta is None:
@@ -178,6 +182,8 @@ def audit_append(
     head.last_hash = entry.hash
     head.last_entry_id = entry.pk
     head.save(update_fields=["last_hash", "last_entry_id"])
+    # Every act the public can see is audited: when it commits, the read lane's copies go.
+    transaction.on_commit(readcache.bump)
     return entry
 
 

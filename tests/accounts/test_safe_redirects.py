@@ -155,7 +155,10 @@ def test_the_language_switch_still_sets_the_cookie_and_goes_back(client, org):
     assert client.cookies["django_language"].value == "en"
     response = client.post(reverse("set_language"), {"language": "xx", "next": "/"})
     assert response.status_code == 302 and client.cookies["django_language"].value == "en"
-    assert client.get(reverse("set_language")).status_code == 405
+    # The header's switch is a link: a GET switches too, with the same safe `next`.
+    response = client.get(reverse("set_language"), {"language": "th", "next": "https://evil.example/"})
+    assert response["Location"] == "/" and client.cookies["django_language"].value == "th"
+    assert client.delete(reverse("set_language")).status_code == 405
 
 
 @pytest.mark.parametrize("target", HOSTILE, ids=repr)

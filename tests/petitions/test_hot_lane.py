@@ -198,5 +198,7 @@ def test_plain_http_is_redirected_by_django_when_https_is_required(open_petition
 
 
 def test_the_served_application_is_the_lane_behind_the_client_address():
-    assert isinstance(application, ClientAddress) and isinstance(application.app, HotLane)
-    assert application.app.app is django_application
+    from workflows.readcache import ReadLane
+
+    assert isinstance(application, ClientAddress) and isinstance(application.app, ReadLane)
+    assert isinstance(application.app.app, HotLane) and application.app.app.app is django_application
