@@ -282,3 +282,16 @@ def test_the_record_itself_lists_its_files_in_the_api(api, informing, moderator)
     a = attachment_add(record=informing, actor=moderator, upload=upload(pdf_bytes()))
     body = api().get(f"/api/v1/consultations/{informing.pk}/").json()
     assert [(f["id"], f["sha256"], f["kind"]) for f in body["attachments"]] == [(a.pk, a.sha256, "pdf")]
+
+
+def test_the_decision_page_and_progress_updates_offer_the_form_to_staff(client, make_consultation, clerk, moderator):
+    c = make_consultation(level="consult", state=State.DECIDING)
+    Decision.objects.create(consultation=c, rationale="ตามผลโหวต", council_resolution="มติที่ 5/2569", recorded_by=clerk)
+    client.force_login(clerk)
+    page = client.get(reverse("consultations:decision", args=[c.pk])).content.decode()
+    assert 'data-testid="attach-form-decision"' in page
+    c = make_consultation(level="consult", state=State.IMPLEMENTING, title="ถนนหมู่ 2")
+    u = services.progress_update_post(consultation=c, actor=moderator, body="เทคอนกรีตแล้ว")
+    client.force_login(moderator)
+    page = client.get(c.get_absolute_url()).content.decode()
+    assert f'data-testid="attach-form-progress-{u.pk}"' in page and 'name="part" value="progress:' in page

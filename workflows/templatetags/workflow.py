@@ -41,10 +41,10 @@ def workflow_diagram(record, field: str = ""):
 
 
 @register.inclusion_tag("workflows/attachments.html", takes_context=True)
-def attachments(context, record, part: str = "", part_id=None, heading: bool = True):
+def attachments(context, record, part: str = "", part_id=None, level: int = 3):
     """The files on `part` of `record` this person may see, and the form to attach one when they may
     (workflows.attachments). `{% attachments consultation "progress" update.pk %}` is part
-    "progress:<pk>". Reads the record's files once per page."""
+    "progress:<pk>"; `level` is the heading's (h2, h3…; 0: none). Reads the record's files once per page."""
     part = f"{part}:{part_id}" if part_id is not None else part
     from workflows.attachments import attachments_for, may_attach
     from workflows.files import IMAGE, PDF, max_bytes
@@ -63,7 +63,7 @@ def attachments(context, record, part: str = "", part_id=None, heading: bool = T
     can = may_attach(record, user, part)
     return {
         "files": files, "can_attach": can, "api_name": machine.api_name, "record": record, "part": part,
-        "slug": part.replace(":", "-") or "record", "heading": heading, "csrf_token": context.get("csrf_token"),
+        "slug": part.replace(":", "-") or "record", "level": level, "csrf_token": context.get("csrf_token"),
         "next": getattr(request, "get_full_path", lambda: "")(),
         "pdf_mb": f"{max_bytes(PDF) / 1024 / 1024:g}", "image_mb": f"{max_bytes(IMAGE) / 1024 / 1024:g}",
     }  # fmt: skip
