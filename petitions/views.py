@@ -22,7 +22,8 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from accounts.models import Organisation
+from accounts import verification
+from accounts.models import Organisation, VerificationLevel
 from accounts.redirects import redirect_next
 from accounts.selectors import staff_organisations
 from workflows.errors import ApplicationError, ValidationFailed
@@ -121,6 +122,15 @@ def petition_list(request):
     return render(request, "petitions/list.html", context, status=400 if filter_errors else 200)
 
 
+def _verify_needed(petition: Petition, user) -> str:
+    """How to reach the verification level the organisation's policy asks of signers ("" if the
+    visitor has it; a visitor without an account reaches "email" by the confirmation mail)."""
+    policy = selectors.policy_for(petition.organisation_id)
+    required = policy.ordinance_signing_level if petition.is_ordinance else policy.signing_level
+    level = verification.level_of(user) if user.is_authenticated else VerificationLevel.EMAIL
+    return "" if verification.meets(level, required) else verification.how_to_reach(required)
+
+
 def _member(user) -> bool:
     """Signed in with a confirmed email: signs in one step, without the mail round trip."""
     return bool(getattr(user, "is_authenticated", False) and user.email_confirmed_at)
@@ -154,6 +164,7 @@ def petition_detail(request, pk: int, *, sign_form=None, status=200):
         "council_percent": _percent(counts.total, petition.council_threshold),
         "sign_form": sign_form or (_sign_form(petition, user=user) if petition.accepting_signatures and not signed else None),
         "member": _member(user),
+        "verify_needed": _verify_needed(petition, user),
         "moves": moves,
         "is_author": rules.is_author(petition, user),
         "is_staff": rules.is_staff(petition, user),

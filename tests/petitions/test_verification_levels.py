@@ -122,3 +122,19 @@ def test_the_policy_change_is_audited_through_policy_update(admin_user, org, pol
     assert PetitionPolicy.objects.get(pk=policy.pk).ordinance_signing_level == "thaid"
     with pytest.raises(ValidationFailed):
         services.petition_policy_update(actor=admin_user, organisation_id=org.pk, values={"signing_level": "nonsense"})
+
+
+def test_the_sign_box_says_how_to_get_verified_before_anyone_tries(client, open_ordinance, open_petition, strict, member):
+    page = client.get(f"/petitions/{open_ordinance.pk}/").content.decode()
+    assert 'data-testid="verify-needed"' in page and 'href="/accounts/verification/"' in page
+    assert 'data-testid="verify-needed"' not in client.get(f"/petitions/{open_petition.pk}/").content.decode()
+    User.objects.filter(pk=member.pk).update(identity_level="in_person")
+    client.force_login(member)
+    assert 'data-testid="verify-needed"' not in client.get(f"/petitions/{open_ordinance.pk}/").content.decode()
+
+
+def test_the_clerks_desk_links_to_the_office_verification(client, clerk, moderator):
+    client.force_login(clerk)
+    assert 'data-testid="verify-office-link"' in client.get("/desk/", follow=True).content.decode()
+    client.force_login(moderator)
+    assert 'data-testid="verify-office-link"' not in client.get("/desk/", follow=True).content.decode()
