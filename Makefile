@@ -11,7 +11,7 @@ PORT   ?= 8000
 # host is not one anyone can open.
 LINK_HOST := $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST))
 
-.PHONY: run test lint install migrate demo prod bench messages clean
+.PHONY: run test lint install migrate demo prod bench screenshots messages clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -64,6 +64,16 @@ bench: install
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends wrk >/dev/null \
 	  || { echo "could not install wrk: apt-get install wrk, then run make bench again" >&2; exit 2; }; fi
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(PY) bench/$(BENCH).py $(BENCH_ARGS)
+
+# PNG screenshots of the main pages, Thai and English, 390 and 1280 px wide, into var/screenshots/ for
+# review (tools/screenshots.py: a fresh demo of its own under var/screenshots/site/, served on a free
+# port, Debian's Chromium at CHROMIUM_PATH). Thai pages need a Thai font: fonts-thai-tlwg (Debian).
+screenshots: install
+	@if command -v fc-list >/dev/null 2>&1 && [ -z "$$(fc-list :lang=th)" ]; then \
+	  echo "installing fonts-thai-tlwg (apt-get): Thai text would be empty boxes"; SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends fonts-thai-tlwg >/dev/null \
+	  || echo "could not install fonts-thai-tlwg: Thai screenshots show boxes" >&2; fi
+	$(PY) tools/screenshots.py $(SCREENSHOTS_ARGS)
 
 # Project-level Thai strings (templates/, config/): extract, then fill msgstr in locale/th/LC_MESSAGES/django.po,
 # then compile. Each app keeps its own <app>/locale (same commands run inside the app folder).
