@@ -123,7 +123,7 @@ LINE = inline_serializer(
 class PaperSheetDetail(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: LINE}, tags=TAGS)
+    @extend_schema(responses={200: LINE}, tags=TAGS, operation_id="v1_petitions_paper_sheets_retrieve")
     def get(self, request, pk: int, number: int):
         petition = _staff_petition(pk, request.user)
         sheet = paper.paper_sheet_get(petition=petition, number=number)
