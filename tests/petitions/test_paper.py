@@ -121,7 +121,15 @@ def test_a_bad_csv_row_refuses_the_whole_file(open_ordinance, moderator):
     assert PaperEntry.objects.count() == 0
 
 
-def test_duplicates_are_caught_against_online_signers_and_other_sheets(open_ordinance, moderator, second_staff):
+@pytest.fixture
+def english():
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+def test_duplicates_are_caught_against_online_signers_and_other_sheets(open_ordinance, moderator, second_staff, english):
     online = sign_and_confirm(open_ordinance, 1)  # national ID valid_national_id(1)
     paper.paper_sheet_add(petition=open_ordinance, actor=moderator, number=1, scan=scan())
     paper.paper_sheet_add(petition=open_ordinance, actor=moderator, number=2, scan=scan())
