@@ -61,6 +61,11 @@ PAGES = [
     ("accessibility", "anon", lambda s: "/accessibility/", None),
     ("not-found", "anon", lambda s: "/no-such-page/", None),
     ("petition-list", "anon", lambda s: "/petitions/", None),
+    ("petition-list-filtered", "anon", lambda s: "/petitions/?q=ไฟส่องสว่าง", None),
+    ("petition-widget", "anon", petition("open", "widget/"), None),
+    ("petition-receipts", "anon", lambda s: "/petitions/receipts/", None),
+    ("search", "anon", lambda s: "/search/?q=ไฟส่องสว่าง", None),
+    ("search-bad-query", "anon", lambda s: "/search/?q=ก", None),
     *[(f"petition-{state}", "anon", petition(state), None) for state in ("open", "decided", "rejected")],
     ("petition-sign-errors", "anon", petition("open"), sign_with_errors),
     ("petition-open-member", "resident", petition("open"), None),
@@ -136,7 +141,7 @@ def test_no_wcag_violations(pages, site, name, persona, path, act, language):
     page.set_viewport_size(VIEWPORTS["phone"])
     response = page.goto(path(site))
     # Each page is the one named, not a sign-in redirect or a refusal; only the error pages are errors.
-    expected = (404,) if name == "not-found" else (400, 404) if name.endswith("bad-link") else (200,)
+    expected = (404,) if name == "not-found" else (400, 404) if name.endswith(("bad-link", "bad-query")) else (200,)
     assert response is not None and response.status in expected, f"{name}: {response and response.status} at {page.url}"
     if act is not None:
         act(page)
