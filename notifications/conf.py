@@ -18,6 +18,13 @@ def _int(name: str, default: int) -> int:
 
 # Recipients per delivery task (one SMTP connection per task).
 CHUNK = _int("NOTIFICATIONS_CHUNK", 500)
+# "Sent" marks are written together: after this many mails, or once this many milliseconds passed
+# since the oldest unmarked one, or at once after a mail whose SMTP transaction took at least
+# MARK_AT_ONCE_MS (a slow server: the mark costs nothing next to it). A worker killed mid-chunk
+# sends the mails accepted since its last mark once more (same Message-ID): at most MARK_BATCH.
+MARK_BATCH = _int("NOTIFICATIONS_MARK_BATCH", 100)
+MARK_MS = _int("NOTIFICATIONS_MARK_MS", 200)
+MARK_AT_ONCE_MS = _int("NOTIFICATIONS_MARK_AT_ONCE_MS", 20)
 # How long a worker owns the deliveries it claimed (renewed at half time while it works); a
 # killed worker's claims come back after this. Lease + sweep period stays under a minute.
 LEASE_SECONDS = _int("NOTIFICATIONS_LEASE_SECONDS", 40)
