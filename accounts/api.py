@@ -1,5 +1,5 @@
 """/api/v1/me/: who am I and my roles per organisation (tokens: config/auth_api.py, /api/v1/auth/token/);
-/api/v1/privacy/notices/: the PDPA notices."""
+/api/v1/privacy/notices/: the PDPA notices; /api/v1/verifications/in-person/: office staff verify a person."""
 
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -9,11 +9,12 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from workflows.errors import NotFound
+from workflows.errors import NotFound, PermissionDenied
 
-from .models import Membership
+from .models import Membership, Organisation, User, VerificationLevel, normalise_email
 from .privacy.notices import KINDS, notice
 from .privacy.services import personal_data_export
+from .services import identity_verify_in_person, may_verify_in_person
 
 
 class MembershipOut(serializers.Serializer):
@@ -29,6 +30,9 @@ class MeOut(serializers.Serializer):
     full_name = serializers.CharField()
     language = serializers.CharField()
     email_confirmed = serializers.BooleanField()
+    verification_level = serializers.ChoiceField(
+        choices=VerificationLevel.choices, help_text="none < email < in_person < thaid (docs/API.md#verification-levels)"
+    )
     village = serializers.DictField(allow_null=True)
     organisations = MembershipOut(many=True)
 
@@ -47,6 +51,7 @@ def me_payload(user) -> dict:
         "full_name": user.full_name,
         "language": user.language,
         "email_confirmed": user.email_confirmed,
+        "verification_level": user.verification_level,
         "village": {"id": village.pk, "number": village.number, "name": village.name, "organisation": village.organisation_id}
         if village
         else None,
@@ -106,3 +111,57 @@ class NoticeView(APIView):
         if kind not in KINDS:
             raise NotFound(_("There is no such notice."), details={"kinds": list(KINDS)})
         return Response(notice(kind).as_dict())
+
+
+class InPersonRequest(serializers.Serializer):
+    organisation = serializers.SlugField(help_text="slug of the organisation whose office verified the person")
+    email = serializers.EmailField(help_text="the person's account")
+    national_id = serializers.CharField(max_length=40, help_text="13 digits from the ID card; only its keyed hash is kept")
+    id_card_seen = serializers.BooleanField(help_text="must be true: the clerk saw the person's ID card")
+
+
+class InPersonOut(serializers.Serializer):
+    user = serializers.IntegerField()
+    verification_level = serializers.ChoiceField(choices=VerificationLevel.choices)
+    verified_at = serializers.DateTimeField()
+    verified_by = serializers.CharField(help_text="the clerk's pseudonym, as in the audit trail")
+
+
+class InPersonVerificationView(APIView):
+    """A clerk or admin of the organisation records that they saw the person's ID card. Audited
+    (identity_verified: who, when, where). 403 for anyone else; 404 for an unknown account or
+    organisation; 409 national_id_taken / national_id_mismatch."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Verify a person in person at the office (staff)",
+        request=InPersonRequest,
+        responses={201: InPersonOut},
+        tags=["accounts"],
+    )
+    def post(self, request):
+        from workflows.services import actor_pseudonym
+
+        body = InPersonRequest(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        organisation = Organisation.objects.filter(slug=data["organisation"]).first()
+        if organisation is None:
+            raise NotFound(_("There is no such organisation."))
+        if not may_verify_in_person(request.user, organisation):  # before saying whether the account exists
+            raise PermissionDenied(
+                _("Only office staff (a clerk or an administrator) of this organisation can verify identities.")
+            )
+        person = User.objects.filter(email=normalise_email(data["email"]), erased_at__isnull=True).first()
+        if person is None:
+            raise NotFound(_("No account has this email address. Ask the person to register first."))
+        record = identity_verify_in_person(
+            actor=request.user, user=person, organisation=organisation, national_id=data["national_id"],
+            id_card_seen=data["id_card_seen"],
+        )  # fmt: skip
+        out = {
+            "user": person.pk, "verification_level": person.verification_level, "verified_at": record.verified_at,
+            "verified_by": actor_pseudonym(request.user),
+        }  # fmt: skip
+        return Response(InPersonOut(out).data, status=201)

@@ -67,6 +67,34 @@ def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
+def fold_email(email: str) -> str:
+    """One inbox, one address: the normalised address with what its provider ignores taken out
+    (settings.PETITION_EMAIL_IGNORES_DOTS / _PLUS / _DOMAIN_ALIASES), so "J.o.h.n+x@googlemail.com"
+    is "john@gmail.com". Mail to the folded address reaches the same inbox."""
+    from django.conf import settings
+
+    email = normalise_email(email)
+    local, at, domain = email.rpartition("@")
+    if not at or not local:
+        return email
+    if domain in getattr(settings, "PETITION_EMAIL_IGNORES_PLUS", ()) and "+" in local:
+        local = local.split("+", 1)[0] or local
+    if domain in getattr(settings, "PETITION_EMAIL_IGNORES_DOTS", ()):
+        local = local.replace(".", "") or local
+    domain = getattr(settings, "PETITION_EMAIL_DOMAIN_ALIASES", {}).get(domain, domain)
+    return f"{local}@{domain}"
+
+
+class VerificationLevel(models.TextChoices):
+    """How sure we are who an account is, weakest first (accounts/verification.py ranks them).
+    An organisation's policy names the level an action needs; a higher level always meets it."""
+
+    NONE = "none", _("not verified")
+    EMAIL = "email", _("email confirmed")
+    IN_PERSON = "in_person", _("verified in person at the office")
+    THAID = "thaid", _("verified with ThaID")
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("email"), unique=True)
     full_name = models.CharField(_("full name"), max_length=200, blank=True)
@@ -79,6 +107,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Set when the person's data was erased (accounts/privacy/services.py:erasure_complete): the row
     # stays, without name, email or village, so counts, sponsors and ballots still add up.
     erased_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Identity (accounts/verification.py): set only by identity_verify_in_person / identity_verify_thaid,
+    # each of which leaves an IdentityVerification row and an audit entry. Only the national ID's
+    # keyed hash is kept (accounts.thai.national_id_hash), never the number; one ID, one account.
+    identity_level = models.CharField(
+        _("identity verified"), max_length=20, blank=True, editable=False,
+        choices=[(VerificationLevel.IN_PERSON.value, VerificationLevel.IN_PERSON.label),
+                 (VerificationLevel.THAID.value, VerificationLevel.THAID.label)],
+    )  # fmt: skip
+    identity_verified_at = models.DateTimeField(_("identity verified at"), null=True, blank=True, editable=False)
+    national_id_hash = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
 
     objects = UserManager()
 
@@ -98,6 +136,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def email_confirmed(self) -> bool:
         return self.email_confirmed_at is not None
+
+    @property
+    def verification_level(self) -> str:
+        if self.identity_level:
+            return self.identity_level
+        return VerificationLevel.EMAIL if self.email_confirmed else VerificationLevel.NONE
 
 
 class Role(models.TextChoices):
@@ -158,3 +202,28 @@ class ErasureRequest(models.Model):
 
     def __str__(self) -> str:
         return f"erasure request {self.pk} ({self.state})"
+
+
+class IdentityVerification(models.Model):
+    """One act that verified an account's identity: who (staff, or the person through ThaID), when,
+    where, how. The account keeps the resulting level (User.identity_level); this is its history."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="identity_verifications")
+    method = models.CharField(
+        _("method"), max_length=20,
+        choices=[(VerificationLevel.IN_PERSON.value, VerificationLevel.IN_PERSON.label),
+                 (VerificationLevel.THAID.value, VerificationLevel.THAID.label)],
+    )  # fmt: skip
+    organisation = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    verified_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("verified by")
+    )
+    verified_at = models.DateTimeField(_("verified at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-verified_at", "-id"]
+        verbose_name = _("identity verification")
+        verbose_name_plural = _("identity verifications")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.method} · {self.verified_at:%Y-%m-%d}"

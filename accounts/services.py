@@ -18,9 +18,15 @@ from django.utils.http import base36_to_int, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from workflows.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from workflows.models import AuditEntry
+from workflows.services import actor_pseudonym, audit_append
+
 from . import limits
-from .models import Membership, Organisation, Role, User, Village, normalise_email
-from .selectors import default_organisation
+from .models import IdentityVerification, Membership, Organisation, Role, User, VerificationLevel, Village, normalise_email
+from .selectors import default_organisation, has_role
+from .thai import national_id_hash
+from .verification import rank
 
 CONFIRM_SALT = "accounts.confirm_email"
 CONFIRM_MAX_AGE = 3 * 24 * 3600  # the link in the email works for three days
@@ -170,3 +176,69 @@ def user_confirm_email(*, user: User) -> bool:
     updated = User.objects.filter(pk=user.pk, email_confirmed_at__isnull=True).update(email_confirmed_at=timezone.now())
     user.refresh_from_db(fields=["email_confirmed_at"])
     return bool(updated)
+
+
+# --- identity (accounts/verification.py) ----------------------------------------------------------
+
+
+def may_verify_in_person(actor, organisation) -> bool:
+    return getattr(actor, "is_superuser", False) or has_role(actor, organisation, Role.CLERK, Role.ADMIN)
+
+
+def identity_verify_in_person(*, actor, user: User, organisation: Organisation, national_id, id_card_seen):
+    """Office staff (a clerk or admin of `organisation`) saw the person's ID card and typed its
+    number: the account is verified in person. Audited (who, when, where)."""
+    if not may_verify_in_person(actor, organisation):
+        raise PermissionDenied(_("Only office staff (a clerk or an administrator) of this organisation can verify identities."))
+    errors = {}
+    if id_card_seen is not True and str(id_card_seen).lower() not in {"on", "true", "1", "yes"}:
+        errors["id_card_seen"] = [_("Verify only after you have seen the person's ID card: tick the box.")]
+    nid_hash = national_id_hash(national_id if isinstance(national_id, str) else "")
+    if nid_hash is None:
+        errors["national_id"] = [_("This is not a valid 13-digit national ID number (check digit).")]
+    if errors:
+        raise ValidationFailed(details=errors)
+    return _identity_set(user, method=VerificationLevel.IN_PERSON, nid_hash=nid_hash, actor=actor, organisation=organisation)
+
+
+def identity_verify_thaid(*, user: User, national_id: str) -> IdentityVerification:
+    """ThaID vouched for the signed-in person (accounts/views.py:thaid_callback checked the ID
+    token): keep the ID's keyed hash and the level, nothing else. Audited, the person as actor."""
+    nid_hash = national_id_hash(national_id if isinstance(national_id, str) else "")
+    if nid_hash is None:
+        raise ValidationFailed(_("ThaID did not give a valid national ID number."), code="thaid_no_id")
+    membership = Membership.objects.filter(user=user, role=Role.RESIDENT).order_by("id").first()
+    organisation = membership.organisation if membership else None
+    return _identity_set(user, method=VerificationLevel.THAID, nid_hash=nid_hash, actor=user, organisation=organisation)
+
+
+def _identity_set(user: User, *, method: str, nid_hash: str, actor, organisation) -> IdentityVerification:
+    with transaction.atomic():
+        locked = User.objects.select_for_update().filter(pk=user.pk, is_active=True, erased_at__isnull=True).first()
+        if locked is None:
+            raise NotFound(_("There is no such account."))
+        if locked.national_id_hash and locked.national_id_hash != nid_hash:
+            raise Conflict(
+                _("This account was verified with another national ID number. Ask the office to check."),
+                code="national_id_mismatch",
+            )
+        if User.objects.filter(national_id_hash=nid_hash).exclude(pk=locked.pk).exists():
+            raise Conflict(
+                _("This national ID number is already verified on another account. One person has one account."),
+                code="national_id_taken",
+            )
+        before = locked.verification_level
+        now = timezone.now()
+        level = method if rank(method) >= rank(locked.identity_level) else locked.identity_level
+        User.objects.filter(pk=locked.pk).update(identity_level=level, identity_verified_at=now, national_id_hash=nid_hash)
+        record = IdentityVerification.objects.create(
+            user=locked, method=method, organisation=organisation, verified_by=actor, verified_at=now
+        )
+        audit_append(
+            action=AuditEntry.Action.MODERATION if actor != locked else AuditEntry.Action.TRANSITION,
+            name="identity_verified", actor=actor, record=record,
+            organisation_id=organisation.pk if organisation else None, from_state=before, to_state=level,
+            payload={"user": actor_pseudonym(locked), "method": method},
+        )  # fmt: skip
+    user.identity_level, user.identity_verified_at, user.national_id_hash = level, now, nid_hash
+    return record

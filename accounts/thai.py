@@ -86,3 +86,19 @@ def keyed_hash(value: str, *, purpose: str) -> str:
     """HMAC-SHA256 with the server secret; `purpose` separates ID numbers from IPs and emails."""
     key = f"{settings.PII_HASH_KEY}:{purpose}".encode()
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+
+def mask_national_id(last4: str) -> str:
+    """The printed form of a stored ID: only its last four digits, in the card's grouping
+    (x-xxxx-xxxx5-67-8). Built from the last four alone: the full number is never stored."""
+    last4 = (last4 or "")[-4:]
+    if len(last4) != 4:
+        return ""
+    return f"x-xxxx-xxxx{last4[0]}-{last4[1:3]}-{last4[3]}"
+
+
+def national_id_hash(raw: str) -> str | None:
+    """The keyed hash a national ID number is kept as (signatures, paper sheets, verified
+    accounts: one purpose, so the same person matches everywhere); None if it is not valid."""
+    digits = normalise_national_id(raw)
+    return keyed_hash(digits, purpose="national-id") if national_id_is_valid(digits) else None

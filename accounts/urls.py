@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import verification_views as verification
 from . import views
 from .privacy import views as privacy
 
@@ -15,6 +16,10 @@ urlpatterns = [
     path("password/reset/sent/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path("password/reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("password/reset/done/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("verification/", verification.verification, name="verification"),
+    path("verification/thaid/", verification.thaid_start, name="thaid-start"),
+    path("verification/thaid/callback/", verification.thaid_callback, name="thaid-callback"),
+    path("verification/office/", verification.office, name="verification-office"),
     path("privacy/", privacy.privacy, name="privacy"),
     path("privacy/download/", privacy.download, name="privacy-download"),
     path("privacy/erase/", privacy.erase, name="privacy-erase"),

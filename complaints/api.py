@@ -22,6 +22,7 @@ from accounts.selectors import default_organisation
 from workflows.errors import NotFound, ValidationFailed
 from workflows.exports import csv_response
 from workflows.paging import listed, paged, paged_response
+from workflows.parsers import WholeNumberField
 
 from . import selectors, services
 from .models import Complaint, State
@@ -72,7 +73,7 @@ class ComplaintOut(serializers.ModelSerializer):
 class ComplaintIn(serializers.Serializer):
     organisation = serializers.SlugField(required=False)
     category = serializers.IntegerField(help_text="id from /api/v1/complaints/categories/")
-    village = serializers.IntegerField(required=False, allow_null=True)
+    village = WholeNumberField(required=False, allow_null=True, help_text="village id, a whole number")
     title = serializers.CharField(max_length=200)
     body = serializers.CharField(max_length=5000)
     location_text = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")

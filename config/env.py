@@ -55,6 +55,22 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_json_object(name: str, default: dict) -> dict:
+    """A JSON object (e.g. a storage backend's OPTIONS)."""
+    import json
+
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        raise EnvError(name, "expected a JSON object, got text that is not JSON") from None
+    if not isinstance(value, dict):
+        raise EnvError(name, f"expected a JSON object, got {type(value).__name__}")
+    return value
+
+
 def env_site_url(name: str) -> str:
     """The absolute base of links in emails (SITE_URL). Without it, the address the site is served
     on: HOST and PORT, as `make run` passes them to runserver. A wildcard host (0.0.0.0, ::) is not

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
-from .env import env_bool, env_database, env_email, env_int, env_list, env_redis, env_site_url, env_str
+from .env import env_bool, env_database, env_email, env_int, env_json_object, env_list, env_redis, env_site_url, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -151,8 +151,13 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns at start-up when it is missing
 STATICFILES_DIRS = [BASE_DIR / "static"]
 HTTPS = env_bool("HTTPS", False)
+# Uploaded files (complaint photos, attachments) go through Django's storage API: a folder under
+# VAR_DIR/media by default, any S3-compatible store with django-storages (docs/OPERATIONS.md#files).
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": env_str("FILE_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": env_json_object("FILE_STORAGE_OPTIONS", {}),
+    },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if HTTPS
@@ -212,6 +217,23 @@ READ_CACHE_ROUTES = [
 HEALTH_HEARTBEAT_SECONDS = env_int("HEALTH_HEARTBEAT_SECONDS", 30, minimum=1)
 HEALTH_WORKER_MAX_AGE = env_int("HEALTH_WORKER_MAX_AGE", 120, minimum=1)
 HEALTH_OUTBOX_MAX_AGE = env_int("HEALTH_OUTBOX_MAX_AGE", 300, minimum=1)
+# Petitions: one inbox, one signer (docs/OPERATIONS.md#one-inbox-one-signer). Providers whose
+# mailboxes ignore dots in the address ("j.o.h.n@" is "john@"), providers that ignore a "+tag"
+# ("john+x@" is "john@"), and domains that are another name of one provider's mailboxes: for the
+# duplicate checks of signing, such addresses are folded into one (john@gmail.com); the mail still
+# reaches the same inbox. A household sharing one address may sign with distinct names in one
+# village, at most PETITION_HOUSEHOLD_SIGNATURES times per petition (a local ordinance initiative
+# also stays one signature per national ID).
+PETITION_EMAIL_IGNORES_DOTS = env_list("PETITION_EMAIL_IGNORES_DOTS", ["gmail.com", "googlemail.com"])
+PETITION_EMAIL_IGNORES_PLUS = env_list(
+    "PETITION_EMAIL_IGNORES_PLUS",
+    ["gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "icloud.com", "me.com", "proton.me"],
+)
+PETITION_EMAIL_DOMAIN_ALIASES = {"googlemail.com": "gmail.com"}
+PETITION_HOUSEHOLD_SIGNATURES = env_int("PETITION_HOUSEHOLD_SIGNATURES", 4, minimum=1)
+# A signature made while a petition was open may be confirmed this many hours after it closed (as
+# the UK Parliament petitions site does); after that it is refused (409 confirmation_closed).
+PETITION_CONFIRM_GRACE_HOURS = env_int("PETITION_CONFIRM_GRACE_HOURS", 24, minimum=0)
 NOTIFICATIONS_FOLLOWABLE = ["petitions.petition", "consultations.consultation"]
 # A complaint photo may be at most this large (complaints/photos.py re-encodes it without metadata).
 COMPLAINT_PHOTO_MAX_BYTES = env_int("COMPLAINT_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
@@ -245,6 +267,23 @@ NOTIFICATIONS_LINE_PER_RECIPIENT_HOUR = env_int("NOTIFICATIONS_LINE_PER_RECIPIEN
 NOTIFICATIONS_LINE_PER_ORG_DAY = env_int("NOTIFICATIONS_LINE_PER_ORG_DAY", 5000)
 NOTIFICATIONS_SMS_PER_RECIPIENT_HOUR = env_int("NOTIFICATIONS_SMS_PER_RECIPIENT_HOUR", 5)
 NOTIFICATIONS_SMS_PER_ORG_DAY = env_int("NOTIFICATIONS_SMS_PER_ORG_DAY", 500)
+
+# --- ThaID, the government digital ID (docs/OPERATIONS.md#thaid): an OpenID Connect provider that
+# verifies a resident's identity. Without THAID_ISSUER the option is not offered.
+THAID_ISSUER = env_str("THAID_ISSUER", "")
+THAID_CLIENT_ID = env_str("THAID_CLIENT_ID", "")
+THAID_CLIENT_SECRET = env_str("THAID_CLIENT_SECRET", "")
+THAID_SCOPES = env_str("THAID_SCOPES", "openid pid")
+THAID_ID_CLAIM = env_str("THAID_ID_CLAIM", "pid")  # the ID token claim that carries the 13-digit national ID
+THAID_REDIRECT_URI = env_str("THAID_REDIRECT_URI", "")  # default: SITE_URL + /accounts/verification/thaid/callback/
+if THAID_ISSUER and not (THAID_CLIENT_ID and THAID_CLIENT_SECRET):
+    from .env import EnvError
+
+    raise EnvError("THAID_CLIENT_ID", "THAID_ISSUER is set: THAID_CLIENT_ID and THAID_CLIENT_SECRET are needed too")
+if THAID_ISSUER and "openid" not in THAID_SCOPES.split():
+    from .env import EnvError
+
+    raise EnvError("THAID_SCOPES", "must include openid")
 
 # --- API
 REST_FRAMEWORK = {

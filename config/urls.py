@@ -12,6 +12,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("search/", search.search, name="search"),
+    path("accessibility/", views.accessibility, name="accessibility"),
     path("desk/", desk.desk, name="desk"),
     path("desk/<str:role>/", desk.desk, name="desk-role"),
     path("i18n/setlang/", set_language, name="set_language"),  # its `next` through accounts.redirects

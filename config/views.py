@@ -51,6 +51,11 @@ def home(request):
     return render(request, "home.html", context)
 
 
+def accessibility(request):
+    """The accessibility statement (WCAG 2.1 AA target, how it is tested, limits, whom to tell)."""
+    return render(request, "accessibility.html", {"organisation": default_organisation()})
+
+
 def handler404(request, exception=None):
     if request.path.startswith("/api/"):
         return api.json_404(request, exception)

@@ -22,10 +22,11 @@ from workflows.errors import NotFound, PermissionDenied, ValidationFailed
 from workflows.exports import csv_response
 from workflows.filters import openapi_parameters
 from workflows.paging import listed, paged, paged_response
+from workflows.parsers import WholeNumberField
 
-from . import rules, selectors, services
+from . import meetings, rules, selectors, services
 from .filters import ConsultationFilter
-from .models import Consultation, Level, Problem, ReasonCode, Report, State, Visibility
+from .models import Consultation, Level, Problem, ReasonCode, Report, State, VillageMeeting, Visibility
 
 
 def _signed_in(request):
@@ -136,7 +137,7 @@ class ConsultationIn(serializers.Serializer):
     moderation = serializers.ChoiceField(choices=Consultation.Moderation.choices, default=Consultation.Moderation.POST)
     voting = serializers.ChoiceField(choices=Consultation.Voting.choices, default=Consultation.Voting.SINGLE)
     show_tallies_during_voting = serializers.BooleanField(default=False)
-    village_ids = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    village_ids = serializers.ListField(child=WholeNumberField(), required=False, default=list)
     channels = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -518,3 +519,36 @@ def record_csv_response(record: dict) -> HttpResponse:
             ]
         )  # fmt: skip
     return csv_response(rows, filename=f"consultation-{record['id']}-record.csv")
+
+
+# --- village meetings (consultations.meetings) ---------------------------------------------------------
+class VillageMeetingIn(serializers.Serializer):
+    held_on = serializers.DateField()
+    place = serializers.CharField(max_length=200)
+    attendance = serializers.IntegerField(min_value=1, max_value=1_000_000)
+    method = serializers.ChoiceField(choices=VillageMeeting.Method.choices, default=VillageMeeting.Method.HANDS)
+    village_number = serializers.IntegerField(required=False, allow_null=True, default=None)
+    minutes = serializers.FileField()
+    counts = serializers.JSONField(
+        required=False, help_text='{"<alternative id>": votes}; or one form field count_<alternative id> per alternative'
+    )
+
+
+def _meeting_counts(data) -> dict:
+    counts = data.get("counts")
+    if isinstance(counts, dict):
+        return counts
+    return {key[len("count_") :]: value for key, value in data.items() if str(key).startswith("count_")}
+
+
+class VillageMeetingView(Base):
+    @extend_schema(
+        request={"multipart/form-data": VillageMeetingIn}, responses={201: OpenApiTypes.OBJECT}, tags=["consultations"]
+    )
+    def post(self, request, pk):
+        user = _signed_in(request)
+        c = self.consultation(request, pk)
+        data = _valid(VillageMeetingIn, request)
+        data["counts"] = data["counts"] if isinstance(data.get("counts"), dict) else _meeting_counts(request.data)
+        meeting = meetings.village_meeting_record(consultation=c, actor=user, **data)
+        return Response({"id": meeting.pk, "results_visible": selectors.results_visible(c)}, status=201)

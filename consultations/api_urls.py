@@ -21,6 +21,7 @@ urlpatterns = [
     path("consultations/<int:pk>/moderation/", api.ModerationView.as_view(), name="consultation-moderation"),
     path("consultations/<int:pk>/ballot/", api.BallotView.as_view(), name="consultation-ballot"),
     path("consultations/<int:pk>/results/", api.ResultsView.as_view(), name="consultation-results"),
+    path("consultations/<int:pk>/village-meetings/", api.VillageMeetingView.as_view(), name="consultation-village-meetings"),
     path("consultations/<int:pk>/decision/", api.DecisionView.as_view(), name="consultation-decision"),
     path("consultations/<int:pk>/progress/", api.ProgressView.as_view(), name="consultation-progress"),
     path("consultations/<int:pk>/record/", api.RecordView.as_view(), name="consultation-record"),

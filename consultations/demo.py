@@ -16,13 +16,14 @@ from contextlib import contextmanager
 from unittest import mock
 from zoneinfo import ZoneInfo
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from workflows.attachments import attachment_add
 from workflows.services import transition
 
-from . import services
+from . import meetings, services
 from .models import Consultation, Level, State
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
@@ -118,6 +119,15 @@ def _development_plan(org, residents, staff, clerk):
         votes = [concrete, concrete, tower, solar, concrete]
         for resident, alt in zip(r[:5], votes, strict=False):
             services.ballot_cast(consultation=c, actor=resident, alternative_ids=[alt.pk])
+    with _at(_d(2564, 10, 18, 18)):  # the village meeting of หมู่ที่ 2 voted by a show of hands
+        meetings.village_meeting_record(
+            consultation=c, actor=staff, held_on=_d(2564, 10, 17).date(), place="ศาลาประชาคม หมู่ที่ 2 บ้านหนองแสง",
+            village_number=2, method="hands", attendance=46, counts={concrete.pk: 31, tower.pk: 6, solar.pk: 9},
+            minutes=ContentFile(
+                "บันทึกการประชุมประชาคมหมู่บ้าน หมู่ที่ 2 วันที่ 17 ตุลาคม 2564 ผู้เข้าร่วม 46 คน".encode(),
+                name="minutes-moo2-2564-10-17.txt",
+            ),
+        )  # fmt: skip
     _move(c, "open_deciding", staff, _d(2564, 10, 20))
     with _at(_d(2564, 10, 27)):
         services.decision_record(

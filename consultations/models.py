@@ -613,3 +613,46 @@ class ProgressUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"progress {self.consultation_id} {self.created_at:%Y-%m-%d}"
+
+
+def _minutes_upload(instance, filename: str) -> str:
+    return f"village-meetings/{instance.consultation_id}/{timezone.now():%Y%m%d%H%M%S}-{filename[-80:]}"
+
+
+class VillageMeeting(models.Model):
+    """A village meeting (ประชาคมหมู่บ้าน) held on the consultation: its paper ballots or show of
+    hands per alternative, entered by staff with the minutes (a file through the storage API) and
+    the attendance. Shown apart from the online ballots and added to the published result
+    (selectors.results, services.consultation_published)."""
+
+    class Method(models.TextChoices):
+        PAPER = "paper", _("Paper ballots")
+        HANDS = "hands", _("Show of hands")
+
+    consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="village_meetings")
+    held_on = models.DateField(_("date of the meeting"))
+    place = models.CharField(_("place"), max_length=200)
+    village = models.ForeignKey("accounts.Village", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    method = models.CharField(_("how votes were counted"), max_length=10, choices=Method.choices, default=Method.HANDS)
+    attendance = models.PositiveIntegerField(_("attendance"))
+    minutes = models.FileField(_("minutes"), upload_to=_minutes_upload, max_length=300)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["consultation", "held_on", "id"]
+
+    def __str__(self) -> str:
+        return f"village meeting {self.held_on} on {self.consultation_id}"
+
+
+class VillageMeetingCount(models.Model):
+    meeting = models.ForeignKey(VillageMeeting, on_delete=models.CASCADE, related_name="counts")
+    alternative = models.ForeignKey(Alternative, on_delete=models.CASCADE, related_name="+")
+    votes = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["meeting", "alternative"], name="meeting_count_once")]
+
+    def __str__(self) -> str:
+        return f"{self.meeting_id}: {self.alternative_id} = {self.votes}"

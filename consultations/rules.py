@@ -50,6 +50,9 @@ RULES: dict[str, Rule] = {
     "moderate": Rule(MODERATORS, PUBLISHED_STATES, Level.CONSULT),
     "record_decision": Rule(DECIDERS, frozenset({State.DECIDING}), Level.CONSULT),
     "progress_update": Rule(STAFF, frozenset({State.IMPLEMENTING}), Level.CONSULT),
+    # A village meeting's paper ballots or show of hands (consultations.meetings), entered while
+    # voting runs or while the decision is prepared, before the result is final.
+    "record_meeting": Rule(STAFF, frozenset({State.DELIBERATION, State.DECIDING}), Level.CONSULT),
     "edit_schedule": Rule(STAFF, frozenset({State.DRAFT}), Level.INFORM),
     "add_document": Rule(STAFF, frozenset(State.values) - {State.CLOSED, State.CANCELLED}, Level.INFORM),
 }

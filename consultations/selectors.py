@@ -6,7 +6,7 @@ import calendar
 import datetime as dt
 from collections import Counter, defaultdict
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, Sum
 from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -31,6 +31,8 @@ from .models import (
     Stage,
     State,
     Support,
+    VillageMeeting,
+    VillageMeetingCount,
     Visibility,
     path_for_level,
 )
@@ -76,15 +78,50 @@ def consultation_get(pk, user) -> Consultation:
 # --- tallies and decisions -----------------------------------------------------------------------------
 
 
-def tally(c: Consultation) -> dict:
-    """{"ballots": n, "counts": {alternative_id: votes}}: exact, straight from the ballots."""
-    counts = dict(
+def _online_counts(c: Consultation) -> dict[int, int]:
+    return dict(
         BallotChoice.objects.filter(ballot__consultation=c)
         .values_list("alternative_id")
         .annotate(n=Count("id"))
         .values_list("alternative_id", "n")
     )
-    return {"ballots": Ballot.objects.filter(consultation=c).count(), "counts": counts}
+
+
+def meeting_counts(c: Consultation) -> dict[int, int]:
+    """Votes per alternative at the village meetings (consultations.meetings), summed."""
+    return dict(
+        VillageMeetingCount.objects.filter(meeting__consultation=c)
+        .values_list("alternative_id")
+        .annotate(n=Sum("votes"))
+        .values_list("alternative_id", "n")
+    )
+
+
+def _sum(online: dict, meetings: dict) -> dict[int, int]:
+    return {a: online.get(a, 0) + meetings.get(a, 0) for a in set(online) | set(meetings)}
+
+
+def tally(c: Consultation) -> dict:
+    """{"ballots": n, "counts": {alternative_id: votes}}: exact, straight from the online ballots
+    plus the village meetings' counts (results() shows the two apart)."""
+    return {"ballots": Ballot.objects.filter(consultation=c).count(), "counts": _sum(_online_counts(c), meeting_counts(c))}
+
+
+def village_meetings(c: Consultation) -> list[dict]:
+    """The village meetings entered for a consultation, each with its counts per alternative."""
+    names = dict(Alternative.objects.filter(consultation=c).values_list("pk", "title"))
+    out = []
+    for m in VillageMeeting.objects.filter(consultation=c).select_related("village").prefetch_related("counts"):
+        out.append(
+            {
+                "id": m.pk, "held_on": m.held_on, "place": m.place, "method": m.method,
+                "method_label": m.get_method_display(), "attendance": m.attendance,
+                "village": m.village.number if m.village else None, "minutes_url": m.minutes.url if m.minutes else "",
+                "counts": [{"alternative_id": n.alternative_id, "title": names.get(n.alternative_id, ""), "votes": n.votes}
+                           for n in sorted(m.counts.all(), key=lambda n: n.alternative_id)],
+            }
+        )  # fmt: skip
+    return out
 
 
 def winners(c: Consultation, counts: dict | None = None) -> set[int]:
@@ -106,11 +143,26 @@ def results_visible(c: Consultation) -> bool:
 def results(c: Consultation) -> dict:
     if not results_visible(c):
         raise PermissionDenied(_("The results are published when voting closes."), code="results_hidden")
-    t = tally(c)
+    online, at_meetings = _online_counts(c), meeting_counts(c)
+    t = {"ballots": Ballot.objects.filter(consultation=c).count(), "counts": _sum(online, at_meetings)}
     alts = list(Alternative.objects.filter(consultation=c, visibility=Visibility.PUBLISHED).order_by("id"))
     win = winners(c, t["counts"])
-    rows = [{"id": a.pk, "title": a.title, "votes": t["counts"].get(a.pk, 0), "winner": a.pk in win} for a in alts]
-    return {"final": c.state not in VOTING_OR_BEFORE, "voting": c.voting, "ballots": t["ballots"], "alternatives": rows}
+    rows = [
+        {
+            "id": a.pk,
+            "title": a.title,
+            "votes": t["counts"].get(a.pk, 0),
+            "online_votes": online.get(a.pk, 0),
+            "meeting_votes": at_meetings.get(a.pk, 0),
+            "winner": a.pk in win,
+        }  # fmt: skip
+        for a in alts
+    ]
+    meetings = village_meetings(c)
+    return {
+        "final": c.state not in VOTING_OR_BEFORE, "voting": c.voting, "ballots": t["ballots"], "alternatives": rows,
+        "meetings": meetings, "meeting_attendance": sum(m["attendance"] for m in meetings),
+    }  # fmt: skip
 
 
 def supported_problems(c: Consultation):

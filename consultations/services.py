@@ -21,7 +21,7 @@ from workflows.errors import Conflict, NotFound, PermissionDenied, TransitionNot
 from workflows.models import AuditEntry
 from workflows.services import audit_append, deadline_schedule, published_record
 
-from . import rules
+from . import rules, selectors
 from .models import (
     HEARING_STAGES,
     Alternative,
@@ -745,6 +745,14 @@ def consultation_published(c: Consultation) -> dict:
     answers = {kind: {str(pk): text for pk, text in rows.items()} for kind, rows in answers.items() if rows}
     if answers:
         content["answers"] = answers
+    meetings = [
+        {k: m[k] for k in ("id", "held_on", "place", "method", "attendance", "counts")} | {"held_on": m["held_on"].isoformat()}
+        for m in selectors.village_meetings(c)
+    ]
+    if meetings:  # the village meetings' counts are part of the published result
+        content["village_meetings"] = [
+            m | {"counts": {str(n["alternative_id"]): n["votes"] for n in m["counts"]}} for m in meetings
+        ]
     updates = list(
         ProgressUpdate.objects.filter(consultation=c).order_by("created_at", "id").values("id", "body", "percent_complete")
     )

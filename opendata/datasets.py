@@ -177,6 +177,8 @@ def tally_rows(scope: Scope) -> Iterator[dict]:
                 "alternative_id": row["id"],
                 "alternative": row["title"],
                 "votes": row["votes"],
+                "online_votes": row["online_votes"],
+                "village_meeting_votes": row["meeting_votes"],
                 "winner": row["winner"],
                 "ballots": result["ballots"],
                 "voting": result["voting"],
@@ -240,6 +242,7 @@ def petition_rows(scope: Scope) -> Iterator[dict]:
             "state": p.state,
             "response_state": p.response_state,
             "signatures": totals[p.pk],
+            "paper_signatures": petition_selectors.paper_counts(p.pk)["total"],
             "response_threshold": p.response_threshold,
             "council_threshold": p.council_threshold,
             "opened_at": when(p.opened_at),
@@ -258,14 +261,19 @@ def petition_rows(scope: Scope) -> Iterator[dict]:
 def village_count_rows(scope: Scope) -> Iterator[dict]:
     for p in public_petitions(scope):
         counts = petition_selectors.petition_counts(p.pk, fresh=True)
+        paper = petition_selectors.paper_counts(p.pk)["villages"]
         for row in petition_selectors.village_rows(p, counts):
-            yield {"petition_id": p.pk, "village_number": row["number"], "village_name": row["name"], "signatures": row["count"]}
+            yield {
+                "petition_id": p.pk, "village_number": row["number"], "village_name": row["name"], "signatures": row["count"],
+                "paper_signatures": paper.get(row["number"], 0),
+            }  # fmt: skip
 
 
 def hour_count_rows(scope: Scope) -> Iterator[dict]:
     for p in public_petitions(scope):
+        paper = petition_selectors.paper_counts(p.pk)["hours"]
         for hour, n in sorted(petition_selectors.petition_counts(p.pk, fresh=True).hours):
-            yield {"petition_id": p.pk, "hour": when(hour), "signatures": n}
+            yield {"petition_id": p.pk, "hour": when(hour), "signatures": n, "paper_signatures": paper.get(hour, 0)}
 
 
 def response_rows(scope: Scope) -> Iterator[dict]:
@@ -348,7 +356,8 @@ DATASETS: dict[str, Dataset] = {
         ),
         Dataset(
             "tallies", _("Vote tallies"), _("Votes per alternative, once the results are public (never who voted for what)."),
-            ("consultation_id", "alternative_id", "alternative", "votes", "winner", "ballots", "voting", "final"),
+            ("consultation_id", "alternative_id", "alternative", "votes", "online_votes", "village_meeting_votes", "winner",
+             "ballots", "voting", "final"),
             tally_rows,
         ),
         Dataset(
@@ -366,19 +375,19 @@ DATASETS: dict[str, Dataset] = {
             "petitions", _("Petitions"),
             _("Every public petition: what it asks, its state, thresholds, signature count and dates."),
             ("id", "organisation", "kind", "title", "body", "background", "state", "response_state", "signatures",
-             "response_threshold", "council_threshold", "opened_at", "closes_at", "closed_at",
+             "paper_signatures", "response_threshold", "council_threshold", "opened_at", "closes_at", "closed_at",
              "response_threshold_reached_at", "council_threshold_reached_at", "submitted_at", "council_due_at",
              "rejection_code", "rejection_reason", "url"),
             petition_rows, "petition",
         ),
         Dataset(
             "signatures-by-village", _("Signatures by village"), _("Confirmed signatures of each petition per village (หมู่ที่)."),
-            ("petition_id", "village_number", "village_name", "signatures"),
+            ("petition_id", "village_number", "village_name", "signatures", "paper_signatures"),
             village_count_rows, "petition",
         ),
         Dataset(
             "signatures-by-hour", _("Signatures by hour"), _("Confirmed signatures of each petition per hour (UTC)."),
-            ("petition_id", "hour", "signatures"),
+            ("petition_id", "hour", "signatures", "paper_signatures"),
             hour_count_rows, "petition",
         ),
         Dataset(

@@ -5,7 +5,8 @@ Signing answers (documented in docs/API.md via the schema):
   201 {"outcome": "created"}      a pending signature; the confirmation mail is on its way
   200 {"outcome": "resent"}       the email already had a pending signature; its mail was sent again
   200 {"outcome": "pending"}      the same, mailed moments ago (nothing sent, nothing created)
-  409 already_signed              a confirmed signature exists for this email or national ID
+  409 already_signed              a confirmed signature exists for this (folded) email and name, or national ID
+  409 household_full / household_other_village   the address's household limit or village
   429 rate_limited                per-IP or per-petition limit (details.retry_after_seconds)
 Confirming is idempotent: 200 with "already_confirmed": true the second time.
 """
@@ -29,6 +30,7 @@ from workflows.errors import NotFound, PermissionDenied, ValidationFailed
 from workflows.filters import days_since, openapi_parameters
 from workflows.jsonviews import Caller, JsonEndpoint
 from workflows.paging import paginate
+from workflows.parsers import WholeNumberField
 
 from . import rules, selectors, services, siglog
 from .filters import PetitionFilter
@@ -214,7 +216,7 @@ class PetitionCount(APIView):
 class SignRequest(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     email = serializers.EmailField()
-    village = serializers.IntegerField(help_text="village number (หมู่ที่)")
+    village = WholeNumberField(help_text="village number (หมู่ที่), a whole number: 3.5, 3.0 and 1e0 are refused")
     consent = serializers.BooleanField()
     national_id = serializers.CharField(required=False, help_text="13 digits; local ordinance initiatives only")
     notify_outcome = serializers.BooleanField(
@@ -268,7 +270,7 @@ class SignView(APIView):
             200: OpenApiResponse(description="already pending: mail re-sent (or sent moments ago)"),
             400: OpenApiResponse(description="invalid"),
             404: OpenApiResponse(description="not_found"),
-            409: OpenApiResponse(description="already_signed or signing_closed"),
+            409: OpenApiResponse(description="already_signed, household_full, household_other_village or signing_closed"),
             429: OpenApiResponse(description="rate_limited"),
         },
         tags=["petitions"],

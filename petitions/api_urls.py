@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api
+from . import api, api_paper
 
 urlpatterns = [
     # The two requests of a signature first: they are most of a spike (api.SIGN, api.CONFIRM; JSON
@@ -20,4 +20,13 @@ urlpatterns = [
     path("address-flags/", api.AddressFlagList.as_view(), name="address-flag-list"),
     path("address-flags/<int:pk>/invalidate/", api.AddressFlagInvalidate.as_view(), name="address-flag-invalidate"),
     path("address-flags/<int:pk>/clear/", api.AddressFlagClear.as_view(), name="address-flag-clear"),
+    path("petitions/<int:pk>/paper-sheets/", api_paper.PaperSheetList.as_view(), name="paper-sheet-list"),
+    path("petitions/<int:pk>/paper-sheets/<int:number>/", api_paper.PaperSheetDetail.as_view(), name="paper-sheet-detail"),
+    path("petitions/<int:pk>/paper-sheets/<int:number>/lines/", api_paper.PaperLineCreate.as_view(), name="paper-line-create"),
+    path("petitions/<int:pk>/paper-sheets/<int:number>/import/", api_paper.PaperSheetImport.as_view(), name="paper-sheet-import"),
+    path("petitions/<int:pk>/filing/", api_paper.FilingView.as_view(), name="petition-filing"),
+    path("petitions/<int:pk>/representatives/", api_paper.RepresentativeCreate.as_view(), name="petition-representatives"),
+    path("petitions/<int:pk>/objection-notice/", api_paper.ObjectionNoticeView.as_view(), name="petition-objection-notice"),
+    path("petitions/<int:pk>/objections/", api_paper.ObjectionList.as_view(), name="petition-objections"),
+    path("objections/<int:pk>/resolve/", api_paper.ObjectionResolve.as_view(), name="objection-resolve"),
 ]

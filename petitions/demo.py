@@ -10,12 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from workflows.services import transition
 
-from . import services, siglog
+from . import filing, paper, services, siglog
 from .models import Petition, PetitionPolicy, Signature, SignatureTally
 
 FIRST = ["สมชาย", "สมหญิง", "ประยูร", "วันเพ็ญ", "บุญมี", "มาลี", "สุรชัย", "อำไพ", "ทองใบ", "จันทร์เพ็ญ", "วิชัย", "ละเอียด"]
@@ -70,6 +71,37 @@ def _spread_over(petition: Petition, days: int, rng: random.Random) -> None:
     )
 
 
+def _paper_sheet(petition: Petition, first, second, villages: list[int], rng: random.Random) -> None:
+    """Demo: a paper sheet from the village meeting, entered twice (double entry: moderator then
+    clerk); one line read differently by the two is left for staff to settle. The draft, a
+    representative and the council regulation the filing needs (petitions.filing)."""
+    sheet_day = timezone.localdate() - dt.timedelta(days=1)
+    scan = ContentFile(b"%PDF-1.4\n% demo scan of a paper signature sheet\n", name="sheet-1.pdf")
+    paper.paper_sheet_add(petition=petition, actor=first, number=1, scan=scan)
+    for line in range(1, 9):
+        reading = {
+            "line": line, "name": f"{rng.choice(FIRST)} {rng.choice(LAST)}", "village": rng.choice(villages),
+            "national_id": _national_id(5000 + line), "signed_on": sheet_day.isoformat(),
+        }  # fmt: skip
+        paper.paper_entry_record(petition=petition, actor=first, sheet_number=1, **reading)
+        if line == 8:  # the second reader saw another village on the last line
+            reading["village"] = next((v for v in villages if v != reading["village"]), reading["village"])
+        paper.paper_entry_record(petition=petition, actor=second, sheet_number=1, **reading)
+    filing.ordinance_details_set(
+        petition=Petition.objects.get(pk=petition.pk), actor=second,
+        draft_ordinance="ร่างเทศบัญญัติเทศบาลตำบลบ้านซ่อง เรื่อง การจัดการสิ่งปฏิกูลและมูลฝอย พ.ศ. ....\n"
+        "ข้อ 1 ให้ครัวเรือนและร้านค้าคัดแยกมูลฝอยอินทรีย์ มูลฝอยรีไซเคิล และมูลฝอยทั่วไปก่อนนำออกทิ้ง\n"
+        "ข้อ 2 ให้เทศบาลเก็บขนมูลฝอยอินทรีย์อย่างน้อยสัปดาห์ละ 2 ครั้ง\n"
+        "ข้อ 3 อัตราค่าธรรมเนียมเก็บขนมูลฝอยให้เป็นไปตามบัญชีท้ายเทศบัญญัตินี้",
+        collection_regulation="ระเบียบสภาเทศบาลตำบลบ้านซ่อง ว่าด้วยการเข้าชื่อเสนอข้อบัญญัติท้องถิ่น (ตัวอย่าง)",
+    )  # fmt: skip
+    filing.representative_add(
+        petition=petition, actor=second, name="นายประยูร รักถิ่น", village_number=villages[0],
+        declaration="ข้าพเจ้าขอรับรองว่าเป็นผู้แทนของผู้เข้าชื่อเสนอร่างเทศบัญญัตินี้ และจะชี้แจงต่อสภาเทศบาลตามที่กฎหมายกำหนด",
+        declared_on=sheet_day,
+    )  # fmt: skip
+
+
 def _through_sponsors(petition: Petition, author, sponsors) -> Petition:
     services.petition_request_sponsors(petition=petition, actor=author)
     for sponsor in sponsors:
@@ -121,6 +153,7 @@ def seed(org, users: dict) -> None:
         waste = transition(waste, "open", actor=moderator)
         _sign_many(waste, 37, start=1000, villages=villages, rng=rng)
         _spread_over(waste, 5, rng)
+        _paper_sheet(waste, moderator, clerk, villages, rng)
 
         # 3. Canal dredging in หมู่ที่ 7: past the council threshold, decided by the council.
         canal = services.petition_create(

@@ -82,3 +82,63 @@ class InvalidateForm(forms.Form):
         label=_("Signed before"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
     reason = forms.CharField(label=_("Reason (kept in the audit trail)"), max_length=4000)
+
+
+# --- paper signatures and the ordinance filing (views_paper) ------------------------------------------
+class PaperLineForm(forms.Form):
+    sheet_number = forms.IntegerField(label=_("Sheet number"), min_value=1)
+    scan = forms.FileField(label=_("Scanned sheet (when the sheet is new)"), required=False)
+    line = forms.IntegerField(label=_("Line on the sheet"), min_value=1, max_value=1000)
+    name = forms.CharField(label=_("Full name"), max_length=200)
+    village = forms.TypedChoiceField(label=_("Village (หมู่ที่)"), coerce=int, choices=())
+    national_id = forms.CharField(label=_("National ID number"), max_length=17, required=False)
+    email = forms.CharField(label=_("Email (if written on the sheet)"), max_length=254, required=False)
+    signed_on = forms.CharField(label=_("Date signed (YYYY-MM-DD, Buddhist or Common Era)"), max_length=10)
+
+    def __init__(self, *args, villages=(), ordinance=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].choices = list(villages)
+        if not ordinance:
+            del self.fields["national_id"]
+
+
+class PaperImportForm(forms.Form):
+    sheet_number = forms.IntegerField(label=_("Sheet number"), min_value=1)
+    scan = forms.FileField(label=_("Scanned sheet (when the sheet is new)"), required=False)
+    file = forms.FileField(label=_("CSV file: line, name, village, national_id, email, signed_on"))
+
+
+class DraftForm(forms.Form):
+    draft_ordinance = forms.CharField(label=_("Draft ordinance"), max_length=50000, widget=forms.Textarea(attrs={"rows": 10}))
+    collection_regulation = forms.CharField(
+        label=_("Council regulation on collecting signatures"), max_length=300, required=False
+    )
+
+
+class RepresentativeForm(forms.Form):
+    name = forms.CharField(label=_("Full name"), max_length=200)
+    village_number = forms.TypedChoiceField(label=_("Village (หมู่ที่)"), coerce=int, choices=())
+    address = forms.CharField(label=_("Address (not published)"), max_length=300, required=False)
+    declaration = forms.CharField(label=_("Declaration"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+    declared_on = forms.DateField(label=_("Declared on (YYYY-MM-DD)"))
+
+    def __init__(self, *args, villages=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village_number"].choices = list(villages)
+
+
+class ObjectionForm(forms.Form):
+    entry = forms.IntegerField(label=_("Entry number"), min_value=1)
+    objector_name = forms.CharField(label=_("Your name"), max_length=200)
+    contact = forms.CharField(label=_("How staff can reach you (not published)"), max_length=200, required=False)
+    reason = forms.CharField(
+        label=_("Why this entry should not count"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ResolveForm(forms.Form):
+    uphold = forms.TypedChoiceField(
+        label=_("Decision"), coerce=lambda v: v == "1",
+        choices=[("1", _("Uphold: remove the entry")), ("0", _("Dismiss: the entry stands"))],
+    )  # fmt: skip
+    reason = forms.CharField(label=_("Reason (public, in the audit trail)"), max_length=5000)

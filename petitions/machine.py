@@ -135,6 +135,20 @@ def _council_threshold(p: Petition, move: Move) -> list[dict]:
     ]
 
 
+def _threshold_after_close(p: Petition, move: Move) -> list[dict]:
+    if p.is_ordinance:
+        deadline_schedule(p, transition="report_overdue", due_at=p.report_due_at)
+    else:
+        deadline_schedule(p, transition="submit", due_at=timezone.now())
+    data = {"report_due_date": _iso(p.report_due_at)} if p.is_ordinance else {}
+    return [
+        event(
+            p, "petition.council_threshold_reached", {"followers": True, "roles": COUNCIL_STAFF},
+            count=petition_total(p.pk), threshold=p.council_threshold, **data,
+        )
+    ]  # fmt: skip
+
+
 def _closed(p: Petition, move: Move) -> list[dict]:
     deadline_cancel(p, transition="close")
     if p.kind == Kind.ORDINANCE and p.report_due_at and move.name == "close" and p.council_threshold_reached_at:
@@ -209,6 +223,33 @@ def _require_response(p: Petition, move: Move) -> list[dict]:
     ]
 
 
+def _threshold_lost(p: Petition, move: Move) -> list[dict]:
+    """The count fell below a threshold it had reached: the deadlines follow, and the followers and
+    staff hear it (the public record shows the move with the counts before and after)."""
+    if move.name == "council_threshold_lost":
+        deadline_cancel(p, transition="submit")
+        deadline_cancel(p, transition="report_overdue")
+        if p.state == "open" and p.closes_at:
+            deadline_schedule(p, transition="close", due_at=p.closes_at)
+    elif move.name == "reopen_collecting":
+        deadline_cancel(p, transition="report_overdue")
+        deadline_schedule(p, transition="close", due_at=p.closes_at)
+    which = "response" if move.name == "response_threshold_lost" else "council"
+    payload = move.payload or {}
+    return [
+        event(
+            p,
+            "petition.threshold_lost",
+            {"followers": True, "users": [p.author_id], "roles": STAFF},
+            which=which,
+            move=move.name,
+            count=payload.get("count_after"),
+            count_before=payload.get("count_before"),
+            threshold=p.response_threshold if which == "response" else p.council_threshold,
+        )
+    ]
+
+
 def _respond(p: Petition, move: Move) -> list[dict]:
     response = Response.objects.create(
         petition=p, text=move.payload["text"], published_by=move.actor if getattr(move.actor, "pk", None) else None
@@ -234,6 +275,10 @@ _HANDLERS = {
     "decide": _decided,
     "require_response": _require_response,
     "respond": _respond,
+    "reach_threshold_after_close": _threshold_after_close,
+    "response_threshold_lost": _threshold_lost,
+    "council_threshold_lost": _threshold_lost,
+    "reopen_collecting": _threshold_lost,
 }
 
 

@@ -12,10 +12,12 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
+from accounts.verification import REQUIREMENTS
 from workflows.models import AppendOnly, WorkflowRecord
 
 from . import rules
@@ -100,6 +102,23 @@ class PetitionPolicy(models.Model):
     trend_window_minutes = models.PositiveSmallIntegerField(_("trending: window (minutes)"), default=10)
     trend_min_signatures = models.PositiveIntegerField(_("trending: at least this many signatures in the window"), default=50)
     trend_factor = models.PositiveSmallIntegerField(_("trending: times the previous hour's rate"), default=5)
+    # Ordinance initiatives (docs/ORDINANCE.md): the objection period of the public notice, and the
+    # legal source of each number the law or the council's regulation sets (shown on the filing).
+    objection_days = models.PositiveSmallIntegerField(_("days the objection notice is posted"), default=15)
+    ordinance_threshold_source = models.CharField(_("legal source of the ordinance signer threshold"), max_length=300, blank=True)
+    signing_days_source = models.CharField(_("legal source of the collection window"), max_length=300, blank=True)
+    report_days_source = models.CharField(_("legal source of the days to report"), max_length=300, blank=True)
+    council_days_source = models.CharField(_("legal source of the council's days"), max_length=300, blank=True)
+    objection_days_source = models.CharField(_("legal source of the objection period"), max_length=300, blank=True)
+    # The verification level (accounts/verification.py) a signer needs online. Without an account a
+    # signer reaches "email" (the confirmation mail); a higher level needs a signed-in, verified
+    # account. Paper signatures are verified by their sheet and are not checked against these.
+    signing_level = models.CharField(
+        _("verification to sign a petition online"), max_length=20, choices=REQUIREMENTS, default="email"
+    )
+    ordinance_signing_level = models.CharField(
+        _("verification to sign a local ordinance initiative online"), max_length=20, choices=REQUIREMENTS, default="email"
+    )
 
     class Meta:
         verbose_name = _("petition policy")
@@ -143,6 +162,14 @@ class Petition(WorkflowRecord):
     council_due_at = models.DateTimeField(null=True, blank=True)
     rejection_code = models.CharField(max_length=30, choices=RejectionCode.choices, blank=True)
     rejection_reason = models.TextField(blank=True)
+    # What an ordinance initiative's filing carries (petitions.filing): the draft ordinance itself,
+    # the council regulation that sets the collection window, and the objection notice's period.
+    draft_ordinance = models.TextField(_("draft ordinance"), max_length=50000, blank=True, default="")
+    collection_regulation = models.CharField(
+        _("council regulation on collecting signatures"), max_length=300, blank=True, default=""
+    )
+    objection_opens_at = models.DateTimeField(null=True, blank=True)
+    objection_closes_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-opened_at", "-id"]
@@ -274,7 +301,7 @@ class Petition(WorkflowRecord):
 
     @transition(
         field=state, source=[State.OPEN, State.CLOSED], target=State.SUBMITTED,
-        conditions=[rules.threshold_met_for_submission], permission=rules.is_clerk_or_moderator,
+        conditions=[rules.threshold_met_for_submission, rules.filing_complete], permission=rules.is_clerk_or_moderator,
         custom={"label": _("Submit to the council")},
     )  # fmt: skip
     def submit(self, *, actor=None, reason="", payload=None):
@@ -283,6 +310,39 @@ class Petition(WorkflowRecord):
         self.closed_at = self.closed_at or now
         if self.is_ordinance:  # the law gives the council a deadline for ordinance initiatives
             self.council_due_at = now + dt.timedelta(days=self.policy().council_days)
+
+    @transition(
+        field=state, source=State.CLOSED, target=None, conditions=[rules.council_threshold_newly_met],
+        permission=_system_only,
+    )  # fmt: skip
+    def reach_threshold_after_close(self, *, actor=None, reason="", payload=None):
+        """Signatures made while it was open and confirmed in the grace after the close
+        (settings.PETITION_CONFIRM_GRACE_HOURS) took it to the council threshold."""
+        now = timezone.now()
+        self.council_threshold_reached_at = now
+        if self.is_ordinance:
+            self.report_due_at = now + dt.timedelta(days=self.policy().report_days)
+
+    @transition(
+        field=state, source=[State.OPEN, State.CLOSED], target=None, conditions=[rules.council_threshold_lost],
+        permission=_system_only,
+    )  # fmt: skip
+    def council_threshold_lost(self, *, actor=None, reason="", payload=None):
+        """Invalidated or withdrawn signatures took the count below the council threshold it had
+        reached: it can no longer be submitted (until the count reaches the threshold again)."""
+        self.council_threshold_reached_at = None
+        self.report_due_at = None
+
+    @transition(
+        field=state, source=State.CLOSED, target=State.OPEN, conditions=[rules.ordinance_back_to_collecting],
+        permission=_system_only,
+    )  # fmt: skip
+    def reopen_collecting(self, *, actor=None, reason="", payload=None):
+        """An ordinance initiative closed at its threshold fell below it while its window still
+        runs: it collects signatures again, and closes again when it reaches the threshold."""
+        self.council_threshold_reached_at = None
+        self.report_due_at = None
+        self.closed_at = None
 
     @transition(field=state, source=State.CLOSED, target=None, conditions=[rules.report_pending], permission=_system_only)
     def report_overdue(self, *, actor=None, reason="", payload=None):
@@ -317,6 +377,14 @@ class Petition(WorkflowRecord):
     )  # fmt: skip
     def require_response(self, *, actor=None, reason="", payload=None):
         self.response_threshold_reached_at = timezone.now()
+
+    @transition(
+        field=response_state, source=ResponseState.AWAITING_RESPONSE, target=ResponseState.NOT_REQUIRED,
+        conditions=[rules.response_threshold_lost], permission=_system_only,
+    )  # fmt: skip
+    def response_threshold_lost(self, *, actor=None, reason="", payload=None):
+        """The count fell below the response threshold before the response: no longer awaiting one."""
+        self.response_threshold_reached_at = None
 
     @transition(
         field=response_state, source=[ResponseState.NOT_REQUIRED, ResponseState.AWAITING_RESPONSE],
@@ -357,13 +425,19 @@ class SignatureState(models.TextChoices):
 SIGNATURE_ACTIVE = [SignatureState.PENDING, SignatureState.CONFIRMED]
 
 
+class Channel(models.TextChoices):
+    ONLINE = "online", _("Online")
+    PAPER = "paper", _("Paper sheet")
+
+
 class Signature(models.Model):
     """One person's signature. PDPA: the national ID is kept only as a keyed hash plus its last
     four digits; the IP address only as a keyed hash. Emails and IDs are never published.
 
     The partial unique indexes are the real guarantee of "one signature per person":
-    - one pending-or-confirmed signature per (petition, normalised email), so a repeat or a
-      concurrent duplicate creates nothing new (and therefore one confirmed per email);
+    - one pending-or-confirmed signature per (petition, folded email, name), so a repeat or a
+      concurrent duplicate creates nothing new (a household sharing one address signs with
+      distinct names, up to settings.PETITION_HOUSEHOLD_SIGNATURES, in one village);
     - one confirmed signature per (petition, national ID hash).
     """
 
@@ -398,19 +472,33 @@ class Signature(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
+    # A paper signature (petitions.paper) names its sheet and line; database defaults, so that the
+    # one-statement signing path need not name them.
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.ONLINE, db_default=Channel.ONLINE)
+    paper_sheet = models.ForeignKey("PaperSheet", null=True, blank=True, on_delete=models.PROTECT, related_name="signatures")
+    sheet_line = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
         constraints = [
+            # One active signature per (petition, folded email, name): a household sharing an
+            # address signs with distinct names (at most PETITION_HOUSEHOLD_SIGNATURES, one village).
             models.UniqueConstraint(
-                fields=["petition", "email"],
+                "petition",
+                "email",
+                Lower("name"),
                 condition=models.Q(state__in=["pending", "confirmed"]),
-                name="signature_one_active_per_email",
+                name="signature_one_active_per_email_name",
             ),
             models.UniqueConstraint(
                 fields=["petition", "national_id_hash"],
                 condition=models.Q(state="confirmed", national_id_hash__isnull=False),
                 name="signature_one_confirmed_per_national_id",
+            ),
+            models.UniqueConstraint(
+                fields=["paper_sheet", "sheet_line"],
+                condition=models.Q(paper_sheet__isnull=False),
+                name="signature_one_per_sheet_line",
             ),
         ]
         indexes = [
@@ -593,3 +681,110 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} reminder for {self.petition_id}"
+
+
+# --- paper signatures and the ordinance filing (petitions.paper, petitions.filing) -----------------
+def _sheet_upload(instance, filename: str) -> str:
+    return f"paper-sheets/{instance.petition_id}/{timezone.now():%Y%m%d%H%M%S}-{filename[-80:]}"
+
+
+class PaperSheet(models.Model):
+    """A signature sheet collected on paper, its scan kept through the storage API (MEDIA, or
+    whatever STORAGES["default"] says). Its lines are entered by staff (PaperEntry); a line counts
+    as a Signature (channel "paper") once entered (general petitions) or entered alike by two
+    different staff (ordinance initiatives)."""
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="paper_sheets")
+    number = models.PositiveIntegerField(_("sheet number"))
+    scan = models.FileField(_("scanned sheet"), upload_to=_sheet_upload, max_length=300)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["petition", "number"]
+        constraints = [models.UniqueConstraint(fields=["petition", "number"], name="paper_sheet_number_once")]
+
+    def __str__(self) -> str:
+        return f"sheet {self.number} of {self.petition_id}"
+
+
+class PaperEntry(models.Model):
+    """One staff member's reading of one line of a sheet. Re-entering a line replaces the same
+    person's reading (a correction); a second person's reading is the double entry."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting for the second entry")
+        MISMATCH = "mismatch", _("The two entries differ")
+        COUNTED = "counted", _("Counted")
+        DUPLICATE = "duplicate", _("Duplicate: this person has already signed")
+
+    sheet = models.ForeignKey(PaperSheet, on_delete=models.CASCADE, related_name="entries")
+    line = models.PositiveSmallIntegerField(_("line"))
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=200)
+    village_number = models.PositiveSmallIntegerField()
+    email = models.CharField(max_length=254, blank=True)  # folded; optional on paper
+    national_id_hash = models.CharField(max_length=64, null=True, blank=True)
+    national_id_last4 = models.CharField(max_length=4, blank=True)
+    signed_on = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    note = models.CharField(max_length=300, blank=True)  # what it duplicates
+    entered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["sheet", "line", "entered_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["sheet", "line", "entered_by"], name="paper_entry_once_per_person")]
+
+    def __str__(self) -> str:
+        return f"sheet {self.sheet_id} line {self.line} by {self.entered_by_id}"
+
+    def reading(self) -> tuple:
+        """What two entries must agree on."""
+        return (" ".join(self.name.split()), self.village_number, self.email, self.national_id_hash, self.signed_on)
+
+
+class Representative(models.Model):
+    """A representative of the signers of an ordinance initiative (ผู้แทนผู้เข้าชื่อ), with the
+    declaration they signed. Their name is on the filing; the address is not published."""
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="representatives")
+    name = models.CharField(_("name"), max_length=200)
+    village_number = models.PositiveSmallIntegerField(_("village (หมู่ที่)"))
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    declaration = models.TextField(_("declaration"), max_length=5000)
+    declared_on = models.DateField(_("declared on"))
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["petition", "id"]
+
+    def __str__(self) -> str:
+        return f"representative {self.name} of {self.petition_id}"
+
+
+class Objection(models.Model):
+    """An objection to one entry of the posted signer list (during the notice's period); staff
+    uphold it (the signature is invalidated) or dismiss it, with a reason; both audited."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Waiting for staff")
+        UPHELD = "upheld", _("Upheld: the entry was removed")
+        DISMISSED = "dismissed", _("Dismissed: the entry stands")
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="objections")
+    signature = models.ForeignKey(Signature, on_delete=models.CASCADE, related_name="objections")
+    objector_name = models.CharField(max_length=200)
+    objector_contact = models.CharField(max_length=200, blank=True)  # never published
+    reason = models.TextField(max_length=5000)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolution = models.TextField(blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["petition", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"objection {self.pk} to signature {self.signature_id} ({self.state})"

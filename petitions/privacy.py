@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import CharField, Q, Value
 from django.db.models.functions import Cast, Concat
 
-from accounts.models import normalise_email
+from accounts.models import fold_email, normalise_email
 from workflows.models import AuditEntry
 from workflows.services import audit_append
 
@@ -35,7 +35,7 @@ def _iso(value) -> str | None:
 def _own_signatures(user):
     if not user.email_confirmed:
         return Signature.objects.none()
-    return Signature.objects.filter(email=normalise_email(user.email))
+    return Signature.objects.filter(email__in={normalise_email(user.email), fold_email(user.email)})
 
 
 def export(user) -> dict:
@@ -56,6 +56,7 @@ def export(user) -> dict:
                 "petition": s.petition_id,
                 "title": s.petition.title,
                 "state": s.state,
+                "channel": s.channel,
                 "name": s.name,
                 "email": s.email,
                 "village_number": s.village_number,

@@ -74,6 +74,11 @@ def can_review_signatures(petition, user) -> bool:
     return is_moderator(petition, user)
 
 
+def can_enter_paper(petition, user) -> bool:
+    """Staff who receive paper sheets at the office: moderators, clerks, administrators."""
+    return is_clerk_or_moderator(petition, user)
+
+
 # --- conditions ---------------------------------------------------------------------------------
 @_message(_("the petition needs a title and a text"))
 def has_content(petition) -> bool:
@@ -102,10 +107,57 @@ def not_due_for_council(petition) -> bool:
 
 @_message(_("the petition has not reached the council threshold"))
 def threshold_met_for_submission(petition) -> bool:
-    if petition.is_ordinance:
-        # Signers may withdraw until submission: the live count must still meet the threshold.
-        return petition.council_threshold_reached_at is not None and petition.confirmed_count() >= petition.council_threshold
-    return petition.council_threshold_reached_at is not None
+    # Signers may withdraw and staff invalidate until submission: the live count must still meet it.
+    return petition.council_threshold_reached_at is not None and petition.confirmed_count() >= petition.council_threshold
+
+
+def _window_running(petition) -> bool:
+    from django.utils import timezone
+
+    return petition.closes_at is not None and petition.closes_at > timezone.now()
+
+
+@_message(_("the petition is still at or above its council threshold"))
+def council_threshold_lost(petition) -> bool:
+    """The count fell below a council threshold it had reached (an ordinance initiative whose
+    window still runs goes back to collecting instead: ordinance_back_to_collecting)."""
+    if petition.council_threshold_reached_at is None or petition.confirmed_count() >= petition.council_threshold:
+        return False
+    return not ordinance_back_to_collecting(petition)
+
+
+@_message(_("the initiative cannot go back to collecting"))
+def ordinance_back_to_collecting(petition) -> bool:
+    from .models import State
+
+    return (
+        petition.is_ordinance
+        and petition.state == State.CLOSED
+        and petition.council_threshold_reached_at is not None
+        and petition.confirmed_count() < petition.council_threshold
+        and _window_running(petition)
+    )
+
+
+@_message(_("the petition is still at or above its response threshold"))
+def response_threshold_lost(petition) -> bool:
+    return petition.response_threshold is None or petition.confirmed_count() < petition.response_threshold
+
+
+@_message(
+    _("the filing is not complete: it needs the draft ordinance and a representative, and no objection pending or period running")
+)
+def filing_complete(petition) -> bool:
+    """An ordinance initiative goes to the council with what the filing needs (petitions.filing)."""
+    if not petition.is_ordinance:
+        return True
+    from django.utils import timezone
+
+    if not petition.draft_ordinance.strip() or not petition.representatives.exists():
+        return False
+    if petition.objection_closes_at is not None and timezone.now() < petition.objection_closes_at:
+        return False
+    return not petition.objections.filter(state="open").exists()
 
 
 @_message(_("there is no ordinance report pending"))

@@ -13,13 +13,14 @@ from django.db.models.functions import StrIndex, Substr, TruncMinute
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, Village, normalise_email
+from accounts.models import Role, Village, fold_email
 from accounts.selectors import has_role, staff_organisations
 
 from .models import (
     PUBLIC_STATES,
     RESPONDABLE_STATES,
     AddressFlag,
+    Channel,
     Petition,
     PetitionPolicy,
     Signature,
@@ -292,7 +293,7 @@ def signature_of(petition_id: int, user) -> Signature | None:
     signed in, or one made with their account's email."""
     if not getattr(user, "is_authenticated", False):
         return None
-    mine = Q(user_id=user.pk) | Q(email=normalise_email(user.email))
+    mine = Q(user_id=user.pk) | Q(email=fold_email(user.email))
     active = Q(state__in=[SignatureState.PENDING, SignatureState.CONFIRMED])
     return (
         Signature.objects.filter(mine, active, petition_id=petition_id).order_by("state", "-id").first()
@@ -375,3 +376,43 @@ def search(user, q: str, *, limit: int = 20) -> dict:
         for p in petitions[:limit]
     ]  # fmt: skip
     return {"items": items, "more": len(petitions) > limit}
+
+
+LOST_MOVES = ("response_threshold_lost", "council_threshold_lost", "reopen_collecting")
+REACHED_MOVES = ("require_response", "reach_council_threshold", "close")
+
+
+def threshold_lost(petition: Petition) -> dict | None:
+    """The latest fall below a threshold, for the public page, unless a threshold was reached again
+    since: {"move", "count_before", "count_after", "threshold", "at"}."""
+    from workflows.models import AuditEntry
+
+    reached = REACHED_MOVES if petition.is_ordinance else REACHED_MOVES[:2]  # a general petition's close reaches nothing
+    entries = AuditEntry.objects.filter(
+        record_type="petitions.petition", record_id=str(petition.pk), name__in=LOST_MOVES + reached
+    ).order_by("-id")
+    entry = entries.first()
+    if entry is None or entry.name not in LOST_MOVES:
+        return None
+    payload = entry.payload or {}
+    return {
+        "move": entry.name,
+        "count_before": payload.get("count_before"),
+        "count_after": payload.get("count_after"),
+        "threshold": payload.get("threshold"),
+        "at": entry.created_at,
+    }
+
+
+def paper_counts(petition_id: int) -> dict:
+    """Confirmed paper signatures (petitions.paper) of a petition: total, by village and by UTC hour
+    of counting; the tallies hold them with the online ones, this says how many of each are paper
+    (the open-data exports mark them)."""
+    from django.db.models.functions import TruncHour
+
+    paper = Signature.objects.filter(petition_id=petition_id, state=SignatureState.CONFIRMED, channel=Channel.PAPER)
+    villages = dict(paper.values_list("village_number").annotate(n=Count("id")).order_by())
+    hours = dict(
+        paper.annotate(hour=TruncHour("confirmed_at", tzinfo=dt.UTC)).values_list("hour").annotate(n=Count("id")).order_by()
+    )
+    return {"total": sum(villages.values()), "villages": villages, "hours": hours}

@@ -32,8 +32,9 @@ from django.db.models import Case, Count, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import normalise_email
-from accounts.thai import keyed_hash, national_id_is_valid, normalise_national_id
+from accounts.models import VerificationLevel, fold_email
+from accounts.thai import format_datetime, keyed_hash, national_id_is_valid, normalise_national_id
+from accounts.verification import level_required
 from notifications.services import outbox_write, subscription_follow
 from workflows.errors import (
     ApplicationError,
@@ -45,6 +46,7 @@ from workflows.errors import (
     ValidationFailed,
 )
 from workflows.models import AuditEntry
+from workflows.parsers import whole_number
 from workflows.ratelimit import hit
 from workflows.services import audit_append, policy_fields, policy_update, transition
 
@@ -172,6 +174,10 @@ def petition_thresholds_set(*, petition: Petition, actor, values: dict, reason: 
         )  # fmt: skip
         if locked.state == State.COLLECTING_SPONSORS and locked.sponsor_count() >= locked.sponsors_required:
             locked = transition(locked, "sponsors_complete", actor=None)
+        if locked.state == State.OPEN:  # a raised threshold may now be above the count reached
+            count = petition_total(locked.pk)
+            if thresholds_after_fall(locked.pk, count_before=count, because="thresholds_changed"):
+                locked = Petition.objects.get(pk=locked.pk)
     targets_forget(locked.pk)
     cache.delete(counts_key(locked.pk))
     if locked.state == State.OPEN:
@@ -232,7 +238,7 @@ def thresholds_check(petition_id: int) -> list[str]:
     Safe to call any time and concurrently; returns the moves made."""
     made = []
     petition = Petition.objects.filter(pk=petition_id).first()
-    if petition is None or petition.state != State.OPEN:
+    if petition is None or petition.state not in (State.OPEN, State.CLOSED):  # closed: late confirmations
         return made
     total = petition_total(petition_id)
     wanted = []
@@ -243,7 +249,10 @@ def thresholds_check(petition_id: int) -> list[str]:
     ):
         wanted.append("require_response")
     if total >= petition.council_threshold and petition.council_threshold_reached_at is None:
-        wanted.append("close" if petition.is_ordinance else "reach_council_threshold")
+        if petition.state == State.CLOSED:
+            wanted.append("reach_threshold_after_close")
+        else:
+            wanted.append("close" if petition.is_ordinance else "reach_council_threshold")
     for name in wanted:
         try:
             petition = transition(petition, name, actor=None)
@@ -253,6 +262,35 @@ def thresholds_check(petition_id: int) -> list[str]:
     if made:
         cache.delete(counts_key(petition_id))
     return made
+
+
+# The moves made when the confirmed count falls below a threshold it had reached.
+FALL_MOVES = ("response_threshold_lost", "reopen_collecting", "council_threshold_lost")
+
+
+def thresholds_after_fall(petition_id: int, *, count_before: int, because: str) -> list[str]:
+    """Re-evaluate the thresholds after the confirmed count fell (signatures invalidated or
+    withdrawn, a threshold raised), in the caller's transaction: below the response threshold the
+    petition no longer awaits a response; below the council threshold a general petition can no
+    longer be submitted, and an ordinance initiative whose window still runs goes back to
+    collecting. Each move is audited with the counts before and after; returns the moves made."""
+    petition = Petition.objects.filter(pk=petition_id).first()
+    if petition is None:
+        return []
+    after = petition_total(petition_id)
+    payload = {"count_before": count_before, "count_after": after, "because": because}
+    made = []
+    for name in FALL_MOVES:
+        try:
+            petition = transition(petition, name, actor=None, payload=payload | {"threshold": _threshold_of(petition, name)})
+            made.append(name)
+        except TransitionNotAllowed:
+            continue
+    return made
+
+
+def _threshold_of(petition: Petition, move: str) -> int | None:
+    return petition.response_threshold if move == "response_threshold_lost" else petition.council_threshold
 
 
 # --- signatures: tokens and tallies -------------------------------------------------------------
@@ -450,7 +488,8 @@ def client_ip_hash(ip: str) -> str:
 # that statement did not do the plain thing, and explains why. Hand-written SQL instead of the ORM:
 # here the ORM's query building costs more CPU than the database work. Everything else uses the ORM.
 _POLICY_DEFAULTS = {name: PetitionPolicy._meta.get_field(name).default for name in (
-    "ip_limit", "ip_window_seconds", "petition_limit", "petition_window_seconds", "ip_review_limit")}  # fmt: skip
+    "ip_limit", "ip_window_seconds", "petition_limit", "petition_window_seconds", "ip_review_limit", "signing_level",
+    "ordinance_signing_level")}  # fmt: skip
 TARGET_TTL = 5.0  # seconds a process reuses what signing needs to know about an open petition
 
 
@@ -470,6 +509,7 @@ class SignTarget:
     petition_limit: int
     petition_window: int
     review_limit: int
+    required_level: str = VerificationLevel.EMAIL  # accounts/verification.py: what the policy asks of a signer
 
     @property
     def is_ordinance(self) -> bool:
@@ -484,7 +524,8 @@ def _sign_target(petition_id: int) -> SignTarget | None:
     sql = (
         "SELECT p.id, p.organisation_id, p.kind, p.title, p.state, "
         "CASE WHEN p.state = %s AND (p.closes_at IS NULL OR p.closes_at > %s) THEN 1 ELSE 0 END, "
-        "pol.ip_limit, pol.ip_window_seconds, pol.petition_limit, pol.petition_window_seconds, pol.ip_review_limit "
+        "pol.ip_limit, pol.ip_window_seconds, pol.petition_limit, pol.petition_window_seconds, pol.ip_review_limit, "
+        "pol.signing_level, pol.ordinance_signing_level "
         "FROM petitions_petition p LEFT JOIN petitions_petitionpolicy pol ON pol.organisation_id = p.organisation_id "
         "WHERE p.id = %s"
     )
@@ -504,6 +545,7 @@ def _sign_target(petition_id: int) -> SignTarget | None:
         petition_limit=d["petition_limit"] if row[8] is None else row[8],
         petition_window=d["petition_window_seconds"] if row[9] is None else row[9],
         review_limit=d["ip_review_limit"] if row[10] is None else row[10],
+        required_level=(row[12] or d["ordinance_signing_level"]) if row[2] == Kind.ORDINANCE else (row[11] or d["signing_level"]),
     )  # fmt: skip
 
 
@@ -552,22 +594,17 @@ def _yes(value, default: bool = True) -> bool:
 
 
 def _village_number(value) -> int | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return whole_number(value)  # 3.5, 3.0 and 1e0 are not a village number
 
 
 def _clean_signer(target: SignTarget, *, name, email, village: int | None, consent, national_id) -> dict:
     errors: dict = {}
-    name = str(name or "").strip() if isinstance(name, str | int) or name is None else ""
+    name = " ".join(str(name or "").split()) if isinstance(name, str | int) or name is None else ""
     if not name:
         errors["name"] = [_("Enter your name.")]
     elif len(name) > MAX_NAME:
         errors["name"] = [_("At most %(n)d characters.") % {"n": MAX_NAME}]
-    email = normalise_email(email if isinstance(email, str) else "")
+    email = fold_email(email if isinstance(email, str) else "")  # one inbox, one signer
     try:
         if len(email) > 254:
             raise ValidationError("too long")
@@ -639,6 +676,7 @@ def signature_sign(
     village = _village_number(village_number)
     fast = signing.available()
     target = _check_open(_sign_target_cached(petition_id) if fast else _sign_target(petition_id))
+    level_required(level=VerificationLevel.EMAIL, required=target.required_level)  # the mail proves the email, no more
     clean = _clean_signer(target, name=name, email=email, village=village, consent=consent, national_id=national_id)
     ip_hash = client_ip_hash(ip)
     busy = _rate_limit(target, ip_hash)
@@ -665,6 +703,9 @@ def signature_sign(
         ).exists()
     ):
         raise Conflict(_("This national ID number has already signed this petition."), code="already_signed")
+    existing = _repeat_of(target, clean["email"], clean["name"])
+    if existing is None:
+        _household_check(target.pk, clean["email"], clean["village_number"])
     try:
         with transaction.atomic():
             signing.insert_portable(signature, now=now)
@@ -674,15 +715,39 @@ def signature_sign(
         return signature, "created"
     except IntegrityError:
         pass
-    return _repeat_sign(target, clean["email"])
+    return _repeat_sign(target, clean["email"], clean["name"])
 
 
-def _repeat_sign(target: SignTarget, email: str) -> tuple[Signature, str]:
-    existing = (
-        Signature.objects.filter(petition_id=target.pk, email=email, state__in=[SignatureState.PENDING, SignatureState.CONFIRMED])
-        .order_by("-id")
-        .first()
+def _active(petition_id: int, email: str):
+    return Signature.objects.filter(
+        petition_id=petition_id, email=email, state__in=[SignatureState.PENDING, SignatureState.CONFIRMED]
     )
+
+
+def _repeat_of(target: SignTarget, email: str, name: str) -> Signature | None:
+    return _active(target.pk, email).filter(name__iexact=name).order_by("-id").first()
+
+
+def _household_check(petition_id: int, email: str, village: int) -> None:
+    """A household sharing one address signs from one village, with distinct names, at most
+    settings.PETITION_HOUSEHOLD_SIGNATURES times per petition; Conflict otherwise."""
+    villages = list(_active(petition_id, email).values_list("village_number", flat=True))
+    if any(v != village for v in villages):
+        raise Conflict(
+            _("This email address has signed this petition for another village; one household signs from one village."),
+            code="household_other_village",
+        )
+    limit = settings.PETITION_HOUSEHOLD_SIGNATURES
+    if len(villages) >= limit:
+        raise Conflict(
+            _("This email address has already signed this petition %(n)d times, the most for one household.") % {"n": limit},
+            code="household_full",
+            details={"limit": limit},
+        )
+
+
+def _repeat_sign(target: SignTarget, email: str, name: str) -> tuple[Signature, str]:
+    existing = _repeat_of(target, email, name)
     if existing is None:  # it was withdrawn or invalidated in between: let the person try again
         raise Conflict(_("Please try again."), code="retry")
     if existing.state == SignatureState.CONFIRMED:
@@ -727,6 +792,22 @@ def signature_confirm(*, token: str) -> tuple[Signature, bool]:
             code="signature_not_pending",
             details={"state": signature.state},
         )
+    _refuse_late_confirmation(found.petition_id, now)
+
+
+def _refuse_late_confirmation(petition_id: int, now: dt.datetime):
+    """The petition is no longer open and the grace for confirming has passed (or the signature was
+    made after the close): say until when it could have been confirmed."""
+    petition = Petition.objects.filter(pk=petition_id).first()
+    closed = petition and (petition.closed_at or petition.closes_at)
+    if closed and petition.state in (State.OPEN, State.CLOSED) and closed <= now:
+        until = closed + dt.timedelta(hours=settings.PETITION_CONFIRM_GRACE_HOURS)
+        raise TransitionNotAllowed(
+            _("Signing closed on %(closed)s; a signature could be confirmed until %(until)s. This one was not confirmed in time.")
+            % {"closed": format_datetime(closed), "until": format_datetime(until)},
+            code="confirmation_closed",
+            details={"closed_at": closed.isoformat(), "confirm_until": until.isoformat()},
+        )
     raise TransitionNotAllowed(_("This petition is not open for signatures."), code="signing_closed")
 
 
@@ -750,10 +831,13 @@ def signature_sign_member(
     if not getattr(user, "is_authenticated", False) or not user.email_confirmed_at:
         raise PermissionDenied(_("Confirm your email address first, or sign with the form's email."), code="unconfirmed")
     target = _check_open(_sign_target(petition_id))
+    level_required(level=user.verification_level, required=target.required_level)
     clean = _clean_signer(
         target, name=user.full_name or user.email.split("@")[0], email=user.email, village=_village_number(village_number),
         consent=consent, national_id=national_id,
     )  # fmt: skip
+    if user.national_id_hash and clean["national_id_hash"] and clean["national_id_hash"] != user.national_id_hash:
+        raise ValidationFailed(details={"national_id": [_("This is not the national ID number your account was verified with.")]})
     ip_hash = client_ip_hash(ip)
     busy = _rate_limit(target, ip_hash)
     now = timezone.now()
@@ -762,14 +846,15 @@ def signature_sign_member(
             petition = _petition_shared(target.pk)
             if petition is None or not petition.accepting_signatures:
                 raise TransitionNotAllowed(_("This petition is not open for signatures."), code="signing_closed")
-            active = Signature.objects.select_for_update().filter(
-                petition_id=target.pk, email=clean["email"], state__in=[SignatureState.PENDING, SignatureState.CONFIRMED]
-            )
-            signature = active.first()
+            active = _active(target.pk, clean["email"]).select_for_update()
+            signature = active.filter(name__iexact=clean["name"]).first()
             if signature is not None and signature.state == SignatureState.CONFIRMED:
                 raise Conflict(_("You have already signed this petition."), code="already_signed")
+            # A pending signature they started by email under another name is theirs to confirm.
+            signature = signature or active.filter(state=SignatureState.PENDING, user=None).first()
             fields = {"confirmed_at": now, "user": user, "notify_outcome": _yes(notify_outcome), **clean}
             if signature is None:  # signed and confirmed at once: the declared move from the initial state
+                _household_check(target.pk, clean["email"], clean["village_number"])
                 signature = Signature(
                     petition_id=target.pk, ip_hash=ip_hash, language=(language or "th")[:2], salt=secrets.token_hex(8),
                     consented_at=now, created_at=now, last_sent_at=now, **fields,
@@ -832,6 +917,8 @@ def signature_withdraw(*, token: str) -> Signature:
             from_state=str(before), to_state=str(after), payload={"counted": was_confirmed, "count_before": before,
                                                                    "count_after": after},
         )  # fmt: skip
+        if was_confirmed:
+            thresholds_after_fall(petition.pk, count_before=before, because="signature_withdrawn")
     cache.delete(counts_key(petition.pk))
     locked.state = SignatureState.WITHDRAWN
     return locked
@@ -906,6 +993,8 @@ def _invalidate(*, petition: Petition, actor, reason: str, filters: dict, flag: 
         action=AuditEntry.Action.MODERATION, name="signatures_invalidated", actor=actor, record=petition, reason=reason,
         from_state=str(before), to_state=str(payload["count_after"]), payload=payload,
     )  # fmt: skip
+    if confirmed:
+        thresholds_after_fall(petition.pk, count_before=before, because="signatures_invalidated")
     return {"invalidated": len(ids), "confirmed": len(confirmed), "count_before": before, "count_after": payload["count_after"]}
 
 

@@ -94,6 +94,12 @@ _vendor: str | None = None
 RECHECK = getattr(settings, "PETITION_THRESHOLD_RECHECK", 1000)
 
 
+def grace_from(now: dt.datetime) -> dt.datetime:
+    """A signature made while the petition was open may be confirmed until its close plus
+    settings.PETITION_CONFIRM_GRACE_HOURS (24): closes after this instant still accept it."""
+    return now - dt.timedelta(hours=settings.PETITION_CONFIRM_GRACE_HOURS)
+
+
 def available() -> bool:
     global _vendor
     if _vendor is None:
@@ -137,6 +143,7 @@ def _one_statement(sql: str, params: dict):
 # statements are prepared once per connection, and only with literals can the planner of a generic
 # plan match the partial unique indexes, whose predicates name states.
 _OPEN, _PENDING, _CONFIRMED = State.OPEN.value, SignatureState.PENDING.value, SignatureState.CONFIRMED.value
+_CLOSED = State.CLOSED.value
 _CONFIRM_FROM, _CONFIRM_TO = _literals(MOVES["confirm"][0]), MOVES["confirm"][1]
 _NOT_REQUIRED = ResponseState.NOT_REQUIRED.value
 
@@ -150,17 +157,23 @@ def _sign_sql(*, national_id: bool) -> str:
         if national_id
         else ""
     )
+    # A household sharing one address signs from one village, at most %(household)s times.
+    household = f"""
+      AND NOT EXISTS (SELECT 1 FROM petitions_signature h WHERE h.petition_id = p.id AND h.email = %(email)s
+          AND h.state IN ('{_PENDING}', '{_CONFIRMED}') AND (h.village_number <> %(village)s
+              OR (SELECT count(*) FROM petitions_signature k WHERE k.petition_id = p.id AND k.email = %(email)s
+                  AND k.state IN ('{_PENDING}', '{_CONFIRMED}')) >= %(household)s))"""  # noqa: S608
     return f"""
 WITH target AS (
     SELECT p.id FROM petitions_petition p
-    WHERE p.id = %(petition)s AND p.state = '{_OPEN}' AND (p.closes_at IS NULL OR p.closes_at > %(now)s){id_check}
+    WHERE p.id = %(petition)s AND p.state = '{_OPEN}' AND (p.closes_at IS NULL OR p.closes_at > %(now)s){id_check}{household}
 ), signature AS (
     INSERT INTO petitions_signature (petition_id, state, name, email, village_number, national_id_hash,
         national_id_last4, ip_hash, language, salt, consented_at, created_at, last_sent_at, notify_outcome)
     SELECT id, '{_PENDING}', %(name)s, %(email)s, %(village)s, %(nid)s, %(last4)s, %(ip)s, %(language)s, %(salt)s,
         %(now)s, %(now)s, %(now)s, %(notify)s
     FROM target
-    ON CONFLICT (petition_id, email) WHERE state IN ('{_PENDING}', '{_CONFIRMED}') DO NOTHING
+    ON CONFLICT (petition_id, email, lower(name)) WHERE state IN ('{_PENDING}', '{_CONFIRMED}') DO NOTHING
     RETURNING id
 ), mail AS (
     SELECT %(event)s AS event, %(data)s::jsonb || jsonb_build_object('url', link, 'confirm_url', link) AS data,
@@ -178,14 +191,16 @@ _SIGN_SQL = {False: _sign_sql(national_id=False), True: _sign_sql(national_id=Tr
 def sign(*, signature, target, mac: str, link_head: str, event: str, data: dict, audience: dict) -> bool:
     """Insert the pending `signature` (an unsaved Signature) and its confirmation mail in one
     statement; set signature.pk and return True, or return False when nothing was written: the
-    petition is no longer open, the email already has a pending or confirmed signature, or the
-    national ID has already confirmed one."""
+    petition is no longer open, the email already has a pending or confirmed signature under this
+    name (or its household is full or signed for another village), or the national ID has already
+    confirmed one."""
     params = {
         "petition": target.pk, "organisation": target.organisation_id, "now": signature.created_at, "name": signature.name,
         "email": signature.email, "village": signature.village_number, "nid": signature.national_id_hash,
         "last4": signature.national_id_last4, "ip": signature.ip_hash, "language": signature.language,
         "salt": signature.salt, "notify": signature.notify_outcome, "mac": mac, "link_head": link_head, "event": event,
         "data": json.dumps(data, ensure_ascii=False), "audience": json.dumps(audience, ensure_ascii=False),
+        "household": settings.PETITION_HOUSEHOLD_SIGNATURES,
     }  # fmt: skip
     row = _one_statement(_SIGN_SQL[signature.national_id_hash is not None], params)
     if row is None:
@@ -234,7 +249,9 @@ class Confirmation:
 _CONFIRM_SQL = f"""
 WITH s AS (
     SELECT s.id, s.state, s.village_number, s.petition_id,
-        (p.state = '{_OPEN}' AND (p.closes_at IS NULL OR p.closes_at > %(now)s)) AS accepting,
+        ((p.state = '{_OPEN}' AND (p.closes_at IS NULL OR p.closes_at > %(now)s))
+            OR (p.state IN ('{_OPEN}', '{_CLOSED}') AND s.created_at < COALESCE(p.closed_at, p.closes_at)
+                AND COALESCE(p.closed_at, p.closes_at) > %(grace_from)s)) AS accepting,
         p.council_threshold_reached_at IS NULL AS council_ahead, p.council_threshold,
         (p.response_state = '{_NOT_REQUIRED}' AND p.response_threshold IS NOT NULL) AS response_ahead,
         p.response_threshold
@@ -269,7 +286,7 @@ def confirm(*, pk: int, salt: str, now: dt.datetime, shard: int, hour_bucket: st
     when there is no such signature. A unique violation (its national ID has confirmed another
     signature of the petition) raises IntegrityError and changes nothing."""
     params = {
-        "id": pk, "salt": salt, "now": now, "shard": shard, "hour": hour_bucket,
+        "id": pk, "salt": salt, "now": now, "shard": shard, "hour": hour_bucket, "grace_from": grace_from(now),
     }  # fmt: skip
     row = _one_statement(_CONFIRM_SQL, params)
     if row is None:
@@ -308,7 +325,8 @@ def insert_portable(signature, *, now: dt.datetime) -> None:
 
 _CONFIRM_READ_SQL = (
     "SELECT s.state, "
-    "CASE WHEN p.state = %s AND (p.closes_at IS NULL OR p.closes_at > %s) THEN 1 ELSE 0 END, "
+    "CASE WHEN (p.state = %s AND (p.closes_at IS NULL OR p.closes_at > %s)) OR (p.state IN (%s, %s) "
+    "AND s.created_at < COALESCE(p.closed_at, p.closes_at) AND COALESCE(p.closed_at, p.closes_at) > %s) THEN 1 ELSE 0 END, "
     "s.petition_id, s.village_number, "
     "CASE WHEN p.council_threshold_reached_at IS NULL THEN 1 ELSE 0 END, p.council_threshold, "
     "CASE WHEN p.response_state = %s AND p.response_threshold IS NOT NULL THEN 1 ELSE 0 END, p.response_threshold "
@@ -324,9 +342,20 @@ def confirm_portable(*, pk: int, salt: str, now: dt.datetime, shard: int, hour_b
     """confirm() in a few statements (SQLite): read, then UPDATE + tally (+ SUM) in one transaction,
     by the same declared move. SQLite writes one transaction at a time, so the SUM misses nothing
     (unseen stays 0)."""
+    adapt = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
         cursor.execute(
-            _CONFIRM_READ_SQL, [State.OPEN, connection.ops.adapt_datetimefield_value(now), ResponseState.NOT_REQUIRED, pk, salt]
+            _CONFIRM_READ_SQL,
+            [
+                State.OPEN,
+                adapt(now),
+                State.OPEN,
+                State.CLOSED,
+                adapt(grace_from(now)),
+                ResponseState.NOT_REQUIRED,
+                pk,
+                salt,
+            ],  # fmt: skip
         )
         row = cursor.fetchone()
     if row is None:

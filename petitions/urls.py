@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_paper
 
 app_name = "petitions"
 urlpatterns = [
@@ -16,6 +16,12 @@ urlpatterns = [
     path("<int:pk>/act/<slug:name>/", views.petition_act, name="act"),
     path("<int:pk>/signatures/", views.signature_review, name="signatures"),
     path("receipts/", views.receipt_check, name="receipt"),
+    path("<int:pk>/paper/", views_paper.paper_sheets, name="paper"),
+    path("<int:pk>/paper/<int:number>/", views_paper.paper_sheet, name="paper-sheet"),
+    path("<int:pk>/filing/", views_paper.filing_page, name="filing"),
+    path("<int:pk>/filing.pdf", views_paper.filing_pdf, name="filing-pdf"),
+    path("<int:pk>/filing.csv", views_paper.filing_csv, name="filing-csv"),
+    path("<int:pk>/objections/", views_paper.objection_notice, name="objections"),
     path("signatures/confirm/<str:token>/", views.signature_confirm, name="confirm"),
     path("signatures/withdraw/<str:token>/", views.signature_withdraw, name="withdraw"),
 ]

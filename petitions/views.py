@@ -168,6 +168,7 @@ def petition_detail(request, pk: int, *, sign_form=None, status=200):
         "reject_form": RejectForm() if "reject" in moves or "hide" in moves else None,
         "response_form": ResponseForm() if "respond" in moves else None,
         "outcome_form": OutcomeForm(initial={"decided_on": timezone.localdate()}) if "decide" in moves else None,
+        "threshold_lost": selectors.threshold_lost(petition) if petition.is_public else None,
         "has_diagram": template_exists("workflows/diagram.html"),
         "has_follow": template_exists("notifications/follow_button.html"),
         "share_url": request.build_absolute_uri(petition.get_absolute_url()),

@@ -28,7 +28,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from rest_framework import parsers
+from rest_framework import parsers, serializers
 
 from .errors import ValidationFailed, error_body
 
@@ -173,3 +173,31 @@ def quiet_choice_errors() -> None:
 
     for cls in (fields.ChoiceField, fields.MultipleChoiceField, forms.ChoiceField, forms.MultipleChoiceField):
         cls.default_error_messages = {**cls.default_error_messages, "invalid_choice": CHOICE_MESSAGE}
+
+
+_WHOLE = re.compile(r"\s*-?[0-9]+\s*")
+
+
+def whole_number(value) -> int | None:
+    """An integer as people and clients send one: a JSON number without fraction or exponent, or a
+    string of ASCII digits. None for anything else: 3.5, 3.0 and 1e0 (JSON gives floats for all
+    three), "3.5", "1e0", true."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and len(value) <= 20 and _WHOLE.fullmatch(value):
+        return int(value)
+    return None
+
+
+class WholeNumberField(serializers.IntegerField):
+    """DRF's IntegerField takes 3.0, "3.0" and 1e0 for 3 and 1; this one refuses every value with a
+    fraction or an exponent (village numbers, ids), with the usual min/max checks."""
+
+    default_error_messages = {"invalid": gettext_lazy("Enter a whole number, like 3.")}
+
+    def to_internal_value(self, data):
+        if whole_number(data) is None:
+            self.fail("invalid")
+        return super().to_internal_value(data)

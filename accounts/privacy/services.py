@@ -53,6 +53,9 @@ def personal_data_export(*, user: User) -> dict:
             "village": {"number": village.number, "name": village.name, "organisation": village.organisation.name}
             if village
             else None,
+            "verification_level": user.verification_level,
+            "identity_verified_at": _iso(user.identity_verified_at),
+            "national_id_kept_as": "keyed hash" if user.national_id_hash else "",
             "date_joined": _iso(user.date_joined),
             "last_login": _iso(user.last_login),
         },
@@ -173,6 +176,7 @@ def _account_erase(user: User) -> dict[str, int]:
     User.objects.filter(pk=user.pk).update(
         email=erased_email(user.pk), full_name="", village=None, password=make_password(None), is_active=False,
         is_staff=False, is_superuser=False, email_confirmed_at=None, last_login=None, erased_at=timezone.now(),
+        identity_level="", identity_verified_at=None, national_id_hash=None,
     )  # fmt: skip
     forget_roles(user)
     return {"account": 1, "roles": roles, "tokens": tokens}

@@ -2,6 +2,7 @@
 checked and stripped of metadata; bad input is a clear 4xx and writes nothing."""
 
 import io
+import json
 
 import pytest
 from PIL import Image
@@ -155,3 +156,12 @@ def test_staff_are_told_about_a_new_complaint(make_complaint, make_user, org):
     event = OutboxEvent.objects.get(event="complaint.filed")
     assert event.audience == {"roles": ["moderator", "clerk", "admin"]}
     assert event.data["url"] == f"/complaints/{c.pk}/"
+
+
+@pytest.mark.parametrize("village", ["3.5", "1e0", "3.0"])
+def test_the_api_refuses_a_village_that_is_not_a_whole_number(api, road, village):
+    """Issue 15: a village is a whole number wherever it is entered."""
+    body = json.dumps(_form(road))[:-1] + f', "village": {village}}}'
+    response = api().post("/api/v1/complaints/", body.encode(), content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert "village" in response.json()["error"]["details"] and Complaint.objects.count() == 0

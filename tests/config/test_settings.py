@@ -35,6 +35,8 @@ def manage(tmp_path, *args, **env) -> subprocess.CompletedProcess:
         ("REDIS_URL", "redis://127.0.0.1:notaport/0"),
         ("EMAIL_URL", "bogus://"),
         ("SECURE_HSTS_SECONDS", "a year"),
+        ("FILE_STORAGE_OPTIONS", "{bucket: x}"),
+        ("FILE_STORAGE_OPTIONS", "[1]"),
     ],
 )
 def test_it_stops_with_one_line_naming_the_variable(tmp_path, name, value):

@@ -32,10 +32,19 @@ class FakeServer:
                     status, reply = fake.answers.pop(0) if fake.answers else None, None
                     if status is None:
                         status, reply = fake.handle(self.path, self.headers, body)
+                self.answer(status, reply)
+
+            def do_GET(self):  # noqa: N802
+                status, reply, headers = fake.handle_get(self.path, self.headers)
+                self.answer(status, reply, headers)
+
+            def answer(self, status, reply, headers=None):
                 self.send_response(status)
                 payload = json.dumps(reply or {}).encode()
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(payload)
 
@@ -50,6 +59,10 @@ class FakeServer:
     def stop(self):
         self.server.shutdown()
         self.server.server_close()
+
+    def handle_get(self, path, headers) -> tuple[int, dict, dict]:
+        """(status, JSON reply, extra headers) for a GET; these APIs have none."""
+        return 405, {"message": "Method not allowed"}, {}
 
     def texts_to(self, to: str) -> list[str]:
         with self.lock:

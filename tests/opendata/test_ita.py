@@ -13,8 +13,9 @@ from pypdf import PdfReader
 
 from accounts import thai
 from accounts.models import Organisation
-from opendata import ita, pdf
+from opendata import ita
 from petitions.models import Petition
+from workflows import pdf
 from workflows.exports import BOM
 
 BANGKOK = ZoneInfo("Asia/Bangkok")

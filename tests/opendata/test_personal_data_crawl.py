@@ -182,7 +182,8 @@ class PersonalDataCrawl(TestCase):
         def read(client: Client, url: str, language: str) -> None:
             response = client.get(url)
             fetched[f"{language} {url}"] = response.status_code
-            body = response.content.decode("utf-8", errors="replace")
+            raw = b"".join(response.streaming_content) if response.streaming else response.content  # files are streamed
+            body = raw.decode("utf-8", errors="replace")
             texts = [body]
             if response.get("Content-Type", "").startswith("application/json"):
                 try:

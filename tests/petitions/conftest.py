@@ -99,3 +99,13 @@ def sign(petition, n: int, *, village=1, national_id=None, ip="203.0.113.5", ema
 def sign_and_confirm(petition, n: int, **kwargs):
     signature, _ = sign(petition, n, **kwargs)
     return services.signature_confirm(token=last_confirm_token(signature.email))[0]
+
+
+def filing_ready(petition, clerk):
+    """What an ordinance initiative's filing needs before submission: its draft and a representative."""
+    from petitions import filing
+
+    filing.ordinance_details_set(petition=petition, actor=clerk, draft_ordinance="ร่างเทศบัญญัติ เรื่อง การจัดการขยะมูลฝอย")
+    filing.representative_add(
+        petition=petition, actor=clerk, name="ผู้แทนผู้เข้าชื่อ", village_number=1, declaration="รับรอง", declared_on="2025-06-01"
+    )

@@ -10,7 +10,7 @@ from notifications.models import OutboxEvent
 from petitions import services
 from petitions.models import Petition, SignatureTally
 
-from .conftest import make_petition, sign_and_confirm
+from .conftest import filing_ready, make_petition, sign_and_confirm
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +34,7 @@ def test_it_reminds_about_the_ordinance_report_and_the_council(open_ordinance, c
     assert OutboxEvent.objects.filter(event="petition.ordinance_report_due").count() == 1
     from workflows.services import transition
 
+    filing_ready(petition, clerk)
     petition = transition(Petition.objects.get(pk=petition.pk), "submit", actor=clerk)
     Petition.objects.filter(pk=petition.pk).update(council_due_at=timezone.now() + dt.timedelta(days=1))
     services.petitions_check()

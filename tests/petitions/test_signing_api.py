@@ -9,7 +9,7 @@ from petitions.selectors import petition_counts, petition_total
 from tests.conftest import error_of
 from workflows.models import AuditEntry
 
-from .conftest import last_confirm_token, make_petition, sign, sign_and_confirm, valid_national_id
+from .conftest import filing_ready, last_confirm_token, make_petition, sign, sign_and_confirm, valid_national_id
 
 pytestmark = pytest.mark.django_db
 
@@ -110,8 +110,8 @@ def test_the_same_email_twice_creates_nothing_new(api, open_petition):
 
 
 def test_signing_again_after_confirming_is_a_409_already_signed(api, open_petition):
-    sign_and_confirm(open_petition, 1, email="somying@example.org")
-    response = api().post(url(open_petition.pk), payload(), format="json")
+    sign_and_confirm(open_petition, 1, email="somying@example.org", village=3)
+    response = api().post(url(open_petition.pk), payload(name=" ผู้ลงชื่อ  1"), format="json")  # the same name, spaced
     assert response.status_code == 409 and error_of(response)["code"] == "already_signed"
     assert Signature.objects.count() == 1 and petition_total(open_petition.pk) == 1
 
@@ -153,13 +153,14 @@ def test_bad_tokens_are_refused(api, open_petition, token):
     assert Signature.objects.get().state == "pending"
 
 
-def test_confirming_after_the_petition_closed_is_refused(api, open_petition):
+def test_confirming_after_the_grace_that_follows_the_close_is_refused(api, open_petition, settings):
     from workflows.services import transition
 
+    settings.PETITION_CONFIRM_GRACE_HOURS = 0  # the 24 hours' grace: tests/petitions/test_confirm_grace.py
     signature, _ = sign(open_petition, 1)
     transition(open_petition, "close", actor=None)
     response = api().post("/api/v1/signatures/confirm/", {"token": services.signature_token(signature)}, format="json")
-    assert response.status_code == 409 and error_of(response)["code"] == "signing_closed"
+    assert response.status_code == 409 and error_of(response)["code"] == "confirmation_closed"
     assert petition_total(open_petition.pk) == 0
 
 
@@ -210,6 +211,7 @@ def test_ordinance_signers_withdraw_until_submission(api, open_ordinance, clerk)
     Petition.objects.filter(pk=petition.pk).update(state="open")
     sign_and_confirm(open_ordinance, 9)
     Petition.objects.filter(pk=petition.pk).update(state="closed")
+    filing_ready(petition, clerk)
     transition(Petition.objects.get(pk=petition.pk), "submit", actor=clerk)
     response = api().post("/api/v1/signatures/withdraw/", {"token": services.signature_token(signatures[1])}, format="json")
     assert response.status_code == 409 and error_of(response)["code"] == "not_withdrawable"

@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 
 from notifications.models import OutboxEvent
-from petitions import services, signing
+from petitions import services, siglog, signing
 from petitions.models import Petition, Signature, SignatureTally
 from petitions.selectors import petition_counts, petition_total
 from tests.conftest import requires_postgres
@@ -54,10 +54,12 @@ def test_the_mail_row_is_what_outbox_write_writes(open_petition):
     signature, outcome = sign(open_petition, 1, village=4)
     assert outcome == "created"
     event = OutboxEvent.objects.get(event="signature.confirm_requested")
-    link = services.confirm_path(Signature.objects.get(pk=signature.pk))
+    stored = Signature.objects.get(pk=signature.pk)
+    link = services.confirm_path(stored)
     assert event.data == {
         "title": open_petition.title, "petition_url": f"/petitions/{open_petition.pk}/", "name": "ผู้ลงชื่อ 1",
         "kind": "general", "petition_id": open_petition.pk, "url": link, "confirm_url": link,
+        "receipt": siglog.receipt(stored.salt), "receipt_url": "/petitions/receipts/",
     }  # fmt: skip
     assert event.audience == {"emails": [{"email": "signer1@example.org", "name": "ผู้ลงชื่อ 1", "language": "th"}]}
     assert (event.organisation_id, event.record_type, event.record_id) == (

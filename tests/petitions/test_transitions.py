@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from notifications.models import OutboxEvent
-from petitions import services
+from petitions import filing, services
 from petitions.models import CouncilOutcome, Petition, Response
 from workflows.errors import PermissionDenied, TransitionNotAllowed, ValidationFailed
 from workflows.models import AuditEntry, Deadline
@@ -223,7 +223,12 @@ def test_an_ordinance_closes_at_its_threshold_and_must_be_reported_within_15_day
     assert events("petition.council_threshold_reached")[0].data["report_due_date"]
     transition(petition, "report_overdue", actor=None)
     assert events("petition.ordinance_report_due")[0].data["overdue"] is True
-    petition = transition(petition, "submit", actor=clerk)
+    # The filing carries the draft and a representative (petitions.filing) before it can go.
+    filing.ordinance_details_set(petition=petition, actor=clerk, draft_ordinance="ร่างเทศบัญญัติ")
+    filing.representative_add(
+        petition=petition, actor=clerk, name="ผู้แทน", village_number=1, declaration="รับรอง", declared_on="2025-06-01"
+    )
+    petition = transition(Petition.objects.get(pk=petition.pk), "submit", actor=clerk)
     assert petition.council_due_at - petition.submitted_at == dt.timedelta(days=60)
     assert Deadline.objects.get(record_id=str(petition.pk), transition="council_overdue", done_at__isnull=True)
     assert Deadline.objects.get(record_id=str(petition.pk), transition="report_overdue").outcome == "cancelled"
