@@ -3,12 +3,14 @@ and signed webhooks. Each delivery function takes Delivery ids, claims them with
 conditional update and records the outcome on each row.
 
 Exactly-once and a killed worker: a delivery is claimed (pending → sending, with a lease),
-sent, and marked sent right after the SMTP server accepted it, one message at a time. A worker
-killed before the server's "250 OK" leaves the row "sending"; when the lease runs out the sweep
-queues it again and it is sent once. Only a kill in the instant between the server's 250 and
-our UPDATE can send a mail twice; we accept that (at-least-once: a lost confirmation link
-costs more than a duplicate) and give every mail a Message-ID derived from its delivery key,
-so the two copies are the same message to the receiving mail system.
+sent, and marked sent once the SMTP server accepted it. A worker killed before the server's
+"250 OK" leaves the row "sending"; when the lease runs out the sweep queues it again and it is
+sent once. The marks are written in batches (Marks: at most conf.MARK_BATCH mails or
+conf.MARK_MS after the oldest, at once after a transaction slower than conf.MARK_AT_ONCE_MS), so
+a worker killed mid-chunk sends once more the mails accepted since its last mark: at most
+MARK_BATCH, none but the last one when the server is slow. We accept that (at-least-once: a lost
+confirmation link costs more than a duplicate) and give every mail a Message-ID derived from its
+delivery key, so the two copies are the same message to the receiving mail system.
 """
 
 from __future__ import annotations
