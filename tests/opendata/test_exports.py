@@ -81,7 +81,8 @@ class DemoData(TestCase):
             "ก่อสร้างถนนคอนกรีตเสริมเหล็ก หมู่ที่ 2 ยาว 800 เมตร",
             "ติดตั้งไฟส่องสว่างพลังงานแสงอาทิตย์ 40 จุด",
         }
-        assert sum(t["votes"] for t in bundle["tallies"]) == 5
+        assert sum(t["online_votes"] for t in bundle["tallies"]) == 5  # and the village meeting's 46 hands
+        assert sum(t["votes"] for t in bundle["tallies"]) == 5 + sum(t["village_meeting_votes"] for t in bundle["tallies"]) == 51
         assert bundle["decisions"][0]["council_resolution"].startswith("มติสภาเทศบาล")
         assert bundle["progress"][0]["percent_complete"] == 40
         assert self.client.get(f"/open-data/problems.json?petition={canal.pk}").json()["rows"] == []

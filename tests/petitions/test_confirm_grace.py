@@ -13,7 +13,7 @@ from petitions.selectors import petition_total
 from tests.conftest import error_of
 from workflows.services import transition
 
-from .conftest import last_confirm_token, sign, sign_and_confirm
+from .conftest import filing_ready, last_confirm_token, sign, sign_and_confirm
 
 pytestmark = pytest.mark.django_db
 
@@ -84,4 +84,5 @@ def test_late_confirmations_that_reach_the_ordinance_threshold_start_the_report_
     services.signature_confirm(token=last_confirm_token("signer3@example.org"))
     petition = Petition.objects.get(pk=open_ordinance.pk)
     assert petition.council_threshold_reached_at and petition.report_due_at
-    assert transition(petition, "submit", actor=clerk).state == "submitted"
+    filing_ready(petition, clerk)
+    assert transition(Petition.objects.get(pk=petition.pk), "submit", actor=clerk).state == "submitted"
