@@ -22,3 +22,18 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def write_section(section: str, text: str) -> None:
+    """Put `text` in docs/PERFORMANCE.md in place of the section headed `section` (or at its end)."""
+    import re
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "docs/PERFORMANCE.md"
+    current = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n"
+    pattern = re.compile(rf"^{re.escape(section)}\n.*?(?=^## |\Z)", re.S | re.M)
+    if pattern.search(current):
+        updated = pattern.sub(lambda _m: text.rstrip() + "\n\n", current)
+    else:
+        updated = current.rstrip() + "\n\n" + text.rstrip() + "\n"
+    path.write_text(updated.rstrip() + "\n", encoding="utf-8")

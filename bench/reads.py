@@ -39,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import ensure_database, free_port  # noqa: E402
+from bench.common import ensure_database, free_port, write_section  # noqa: E402
 
 SECTION = "## Hot reads"
 GOAL = 0.80
@@ -244,14 +244,7 @@ def report(args, repeats: list[dict], started: dt.datetime) -> str:
 
 
 def write_docs(text: str) -> None:
-    path = ROOT / "docs/PERFORMANCE.md"
-    current = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _m: text.rstrip() + "\n\n", current)
-    else:
-        updated = current.rstrip() + "\n\n" + text.rstrip() + "\n"
-    path.write_text(updated.rstrip() + "\n", encoding="utf-8")
+    write_section(SECTION, text)
 
 
 def main() -> int:
