@@ -4,6 +4,7 @@ visibly marked (an outline of at least 2 px under :focus-visible). After the htm
 stays on the button that was pressed and the server's answer is in the live region."""
 
 import pytest
+from playwright.sync_api import expect
 
 from consultations.models import Ballot, Comment
 from petitions.models import Signature
@@ -81,7 +82,9 @@ def test_voting_with_the_keyboard_keeps_focus_and_announces(pages, site):
     page.keyboard.press("Enter")
     page.get_by_test_id("voted").wait_for()
     # Focus comes back when htmx has settled the swap (a moment after the new content shows).
-    page.wait_for_function("document.activeElement && document.activeElement.dataset.testid === 'vote'", timeout=5000)
+    # expect() polls from Playwright's side: wait_for_function would evaluate a string in the
+    # page, which the Content-Security-Policy (script-src 'self') refuses once it has to poll.
+    expect(page.get_by_test_id("vote")).to_be_focused(timeout=5000)
     assert page.evaluate("document.activeElement.dataset.testid") == "vote"  # not lost to <body>
     assert focused(page)["visible"]
     assert "บันทึกคะแนนของท่านแล้ว" in page.locator("#messages[role=status]").inner_text()

@@ -2,6 +2,7 @@
 photo, keeps the tracking code, and follows it while staff assign and resolve it on their pages."""
 
 import pytest
+from playwright.sync_api import expect
 from django.test import Client
 
 from accounts.models import Role
@@ -48,7 +49,8 @@ def test_a_resident_files_on_a_phone_and_follows_it_while_staff_resolve_it(page,
     page.goto("/complaints/staff/")
     page.get_by_test_id("queue-row").filter(has_text=code).get_by_role("link").click()
     page.get_by_test_id("photo").wait_for()
-    page.wait_for_function("document.querySelector('[data-testid=photo]').complete")
+    # Polled from Playwright's side (wait_for_function evaluates in the page, which the CSP refuses).
+    expect(page.get_by_test_id("photo")).to_have_js_property("complete", True)
     assert page.evaluate("document.querySelector('[data-testid=photo]').naturalWidth") == 64  # served to staff
     assert "nid@example.com" in page.get_by_test_id("filer").inner_text()
     assign = page.get_by_test_id("move-assign")
