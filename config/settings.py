@@ -203,10 +203,12 @@ READ_CACHE_ROUTES = [
     r"/",
     r"/petitions/",
     r"/petitions/\d+/",
+    r"/petitions/\d+/widget/",
     r"/consultations/",
     r"/consultations/\d+/",
     r"/api/v1/petitions/",
     r"/api/v1/petitions/\d+/",
+    r"/api/v1/petitions/\d+/count/",
     r"/api/v1/consultations/",
     r"/api/v1/consultations/\d+/",
 ]

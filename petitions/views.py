@@ -4,6 +4,7 @@ domain errors come back as messages or as form errors in the page's language."""
 from __future__ import annotations
 
 import functools
+import math
 
 from django.conf import settings
 from django.contrib import messages
@@ -26,6 +27,7 @@ from accounts import verification
 from accounts.models import Organisation, VerificationLevel
 from accounts.redirects import redirect_next
 from accounts.selectors import staff_organisations
+from workflows import readcache
 from workflows.errors import ApplicationError, ValidationFailed
 from workflows.filters import days_since, for_page, form_fields
 from workflows.services import available_transitions
@@ -184,9 +186,10 @@ def petition_detail(request, pk: int, *, sign_form=None, status=200):
         "has_follow": template_exists("notifications/follow_button.html"),
         "share_url": request.build_absolute_uri(petition.get_absolute_url()),
         "embed_url": request.build_absolute_uri(reverse("petitions:widget", args=[petition.pk])),
-        # The read lane may serve this page to anonymous visitors for READ_CACHE_SECONDS: say so.
+        # The counts come from a cache of COUNTS_TTL seconds and the read lane may serve this page
+        # to anonymous visitors for its seconds and grace after: the page says the sum.
         "counted_at": timezone.localtime(),
-        "fresh_seconds": max(settings.READ_CACHE_SECONDS, 1),
+        "fresh_seconds": math.ceil(readcache.served_for() + selectors.COUNTS_TTL),
     }
     return render(request, "petitions/detail.html", context, status=status)
 

@@ -46,6 +46,13 @@ _MAX_ENTRIES = 4096
 _GRACE = 5.0
 
 
+def served_for() -> float:
+    """Seconds a copy may be served after it was rendered: its TTL, plus the grace while one thread
+    renders it again (0 when the lane is off)."""
+    seconds = float(settings.READ_CACHE_SECONDS)
+    return seconds + _GRACE if seconds > 0 else 0.0
+
+
 def bump() -> None:
     """Tell every web process that records moved: their copies are dropped within the check interval."""
     try:
