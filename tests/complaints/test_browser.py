@@ -2,8 +2,8 @@
 photo, keeps the tracking code, and follows it while staff assign and resolve it on their pages."""
 
 import pytest
-from playwright.sync_api import expect
 from django.test import Client
+from playwright.sync_api import expect
 
 from accounts.models import Role
 from complaints.models import Complaint
