@@ -52,6 +52,11 @@ class Machine:
     # hang on now ("" = the record itself), and (record, user, part) -> may this person attach there?
     attach_parts: Callable[[Any], dict[str, bool]] | None = None
     may_attach: Callable[[Any, Any, str], bool] | None = None
+    # Where the record is, in words (workflows.where): record -> the states of its first FSM field it
+    # can pass through, in order (None: the longest line through the graph); record -> {state: one
+    # sentence on what happens while it is there}.
+    path: Callable[[Any], list[str]] | None = None
+    step_help: Callable[[Any], dict[str, str]] | None = None
     extra: dict = field(default_factory=dict)
 
     @property
