@@ -75,6 +75,7 @@ class ScheduleForm(forms.Form):
 class MoveForm(forms.Form):
     name = forms.SlugField(label=_("Step"), max_length=100)
     reason = forms.CharField(label=_("Reason"), max_length=MAX_TEXT, required=False)
+    confirm = forms.BooleanField(label=_("I understand"), required=False)
 
 
 class DocumentForm(forms.Form):

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Village
 from accounts.redirects import safe_next
 from accounts.selectors import staff_organisations
+from workflows.confirm import ConfirmationRequired, refused
 from workflows.errors import ApplicationError, NotFound, ValidationFailed, error_text
 from workflows.filters import for_page, form_fields
 from workflows.services import available_transitions
@@ -83,6 +84,8 @@ def action(anchor: str = ""):
             c = _consultation(request, pk)
             try:
                 done = fn(request, c, *args, **kwargs)
+            except ConfirmationRequired as exc:
+                return refused(request, exc, reverse("consultations:detail", args=[c.pk]) + (f"#{anchor}" if anchor else ""))
             except ApplicationError as exc:
                 messages.error(request, _error_text(exc))
             else:

@@ -82,6 +82,10 @@ class InvalidateForm(forms.Form):
         label=_("Signed before"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
     reason = forms.CharField(label=_("Reason (kept in the audit trail)"), max_length=4000)
+    confirm = forms.BooleanField(
+        label=_("I understand: the matching signatures stop counting"), required=False,
+        widget=forms.CheckboxInput(attrs={"required": True, "data-testid": "confirm-invalidate"}),
+    )  # fmt: skip
 
 
 # --- paper signatures and the ordinance filing (views_paper) ------------------------------------------
