@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.fields import format_be
 from accounts.models import Village
 from accounts.redirects import safe_next
 from accounts.selectors import staff_organisations
@@ -210,14 +211,13 @@ def _schedule_fields(c: Consultation) -> dict:
     saved = {s.name: s for s in c.stages.all()}
     names = stages_for_level(c.level)
     first = saved.get(names[0])
-    fmt = "%Y-%m-%dT%H:%M"
-    return {
-        "start": timezone.localtime(first.starts_at).strftime(fmt) if first else "",
+    return {  # Buddhist Era, as staff read dates everywhere else (accounts/fields.py)
+        "start": format_be(first.starts_at) if first else "",
         "ends": [
             {
                 "name": n,
                 "label": State(n).label,
-                "value": timezone.localtime(saved[n].ends_at).strftime(fmt) if n in saved else "",
+                "value": format_be(saved[n].ends_at) if n in saved else "",
             }
             for n in names
         ],
