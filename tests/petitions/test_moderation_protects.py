@@ -189,9 +189,13 @@ def test_the_page_offers_no_moderation_buttons_on_own_petition(staff_petition, m
     assert 'data-testid="act-open"' not in page and 'data-testid="act-reject"' not in page
     client.post(f"/petitions/{staff_petition.pk}/act/open/", {})
     assert Petition.objects.get(pk=staff_petition.pk).state == "awaiting_moderation"
+    queue = client.get("/petitions/moderation/").content.decode()
+    assert f'data-testid="own-petition-{staff_petition.pk}"' in queue and f'data-testid="open-{staff_petition.pk}"' not in queue
     client.force_login(make_user(Role.MODERATOR, org=org))
     page = client.get(f"/petitions/{staff_petition.pk}/").content.decode()
     assert 'data-testid="act-open"' in page and 'data-testid="act-reject"' in page
+    queue = client.get("/petitions/moderation/").content.decode()
+    assert f'data-testid="open-{staff_petition.pk}"' in queue and "own-petition-" not in queue
 
 
 # --- 6. the author hears ---------------------------------------------------------------------------
