@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api, api_paper
+from . import api, api_controls, api_paper
 
 urlpatterns = [
     # The two requests of a signature first: they are most of a spike (api.SIGN, api.CONFIRM; JSON
@@ -28,5 +28,7 @@ urlpatterns = [
     path("petitions/<int:pk>/representatives/", api_paper.RepresentativeCreate.as_view(), name="petition-representatives"),
     path("petitions/<int:pk>/objection-notice/", api_paper.ObjectionNoticeView.as_view(), name="petition-objection-notice"),
     path("petitions/<int:pk>/objections/", api_paper.ObjectionList.as_view(), name="petition-objections"),
+    path("organisations/<slug:org>/signing-blocks/", api_controls.SigningBlockList.as_view(), name="signing-block-list"),
+    path("organisations/<slug:org>/signing-blocks/<int:pk>/", api_controls.SigningBlockDetail.as_view(), name="signing-block"),
     path("objections/<int:pk>/resolve/", api_paper.ObjectionResolve.as_view(), name="objection-resolve"),
 ]

@@ -142,3 +142,9 @@ class ResolveForm(forms.Form):
         choices=[("1", _("Uphold: remove the entry")), ("0", _("Dismiss: the entry stands"))],
     )  # fmt: skip
     reason = forms.CharField(label=_("Reason (public, in the audit trail)"), max_length=5000)
+
+
+# --- signing controls (views_controls) ------------------------------------------------------------
+class SigningBlockForm(forms.Form):
+    value = forms.CharField(label=_("Email address or domain"), max_length=300)
+    note = forms.CharField(label=_("Note (why; kept in the audit trail)"), max_length=500, required=False)

@@ -631,6 +631,32 @@ class CouncilOutcome(models.Model):
         return f"council outcome of {self.petition_id}: {self.decision}"
 
 
+class SigningBlock(models.Model):
+    """An email domain or one exact (folded) address that may not sign the organisation's
+    petitions, online or on paper (petitions.controls). A domain also covers its subdomains.
+    Added and removed by the organisation's administrators, each act audited."""
+
+    class Kind(models.TextChoices):
+        DOMAIN = "domain", _("email domain")
+        EMAIL = "email", _("email address")
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="signing_blocks")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    value = models.CharField(max_length=254)  # a folded address, or a lower-case (IDNA) domain
+    note = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["kind", "value"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "value"], name="signing_block_once")]
+        verbose_name = _("signing block")
+        verbose_name_plural = _("signing blocks")
+
+    def __str__(self) -> str:
+        return f"{self.kind} block of {self.organisation_id}"
+
+
 class AddressFlag(models.Model):
     """A busy address on one petition, for staff to review (the UK petitions service's way): its
     signatures keep counting once confirmed by email; staff look at the pattern (selectors.

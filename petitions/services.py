@@ -50,7 +50,7 @@ from workflows.parsers import whole_number
 from workflows.ratelimit import hit
 from workflows.services import audit_append, policy_fields, policy_update, transition
 
-from . import rules, siglog, signing
+from . import controls, rules, siglog, signing
 from .models import (
     WITHDRAWABLE_STATES,
     AddressFlag,
@@ -678,6 +678,8 @@ def signature_sign(
     target = _check_open(_sign_target_cached(petition_id) if fast else _sign_target(petition_id))
     level_required(level=VerificationLevel.EMAIL, required=target.required_level)  # the mail proves the email, no more
     clean = _clean_signer(target, name=name, email=email, village=village, consent=consent, national_id=national_id)
+    if not fast:  # the fast path's statement checks the blocks itself (and says why below)
+        controls.refuse_blocked(target.organisation_id, clean["email"])
     ip_hash = client_ip_hash(ip)
     busy = _rate_limit(target, ip_hash)
     now = timezone.now()
@@ -690,12 +692,13 @@ def signature_sign(
         data, audience = _confirm_requested_mail(target, signature)
         if signing.sign(
             signature=signature, target=target, mac=_token_mac(signature.salt), link_head=CONFIRM_LINK_HEAD,
-            event=CONFIRM_REQUESTED, data=data, audience=audience,
+            event=CONFIRM_REQUESTED, data=data, audience=audience, blocks=controls.block_keys(clean["email"]),
         ):  # fmt: skip
             if busy:
                 _address_busy(target, ip_hash, now=now)
             return signature, "created"
         target = _check_open(_sign_target(petition_id))  # it wrote nothing: find out why, below
+        controls.refuse_blocked(target.organisation_id, clean["email"])
     if (
         clean["national_id_hash"]
         and Signature.objects.filter(
@@ -773,6 +776,8 @@ def signature_confirm(*, token: str) -> tuple[Signature, bool]:
         raise Conflict(_("This national ID number has already signed this petition."), code="already_signed") from None
     if found is None:
         raise NotFound(_("This confirmation link is not valid."), code="invalid_token")
+    if found.blocked and not found.confirmed and found.state == SignatureState.PENDING:
+        raise controls.blocked_error()  # blocked since it was made: it stays pending, uncounted
     signature = Signature(pk=pk, salt=salt, state=found.state, village_number=found.village_number, petition_id=found.petition_id)
     if found.confirmed:
         signature.state, signature.confirmed_at = SignatureState.CONFIRMED, now
@@ -838,6 +843,7 @@ def signature_sign_member(
     )  # fmt: skip
     if user.national_id_hash and clean["national_id_hash"] and clean["national_id_hash"] != user.national_id_hash:
         raise ValidationFailed(details={"national_id": [_("This is not the national ID number your account was verified with.")]})
+    controls.refuse_blocked(target.organisation_id, clean["email"])
     ip_hash = client_ip_hash(ip)
     busy = _rate_limit(target, ip_hash)
     now = timezone.now()

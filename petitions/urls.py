@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_paper
+from . import views, views_controls, views_paper
 
 app_name = "petitions"
 urlpatterns = [
@@ -9,6 +9,12 @@ urlpatterns = [
     path("moderation/", views.moderation_queue, name="moderation"),
     path("moderation/addresses/", views.address_queue, name="addresses"),
     path("moderation/addresses/<int:pk>/<str:action>/", views.address_flag_review, name="address-review"),
+    path("organisations/<slug:slug>/signing-blocks/", views_controls.signing_blocks, name="signing-blocks"),
+    path(
+        "organisations/<slug:slug>/signing-blocks/<int:pk>/remove/",
+        views_controls.signing_block_remove,
+        name="signing-block-remove",
+    ),
     path("<int:pk>/", views.petition_detail, name="detail"),
     path("<int:pk>/sign/", views.petition_sign, name="sign"),
     path("<int:pk>/widget/", views.petition_widget, name="widget"),

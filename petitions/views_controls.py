@@ -1,0 +1,66 @@
+"""Pages of the signing controls (petitions.controls): an organisation's block list and signing
+limits (its administrators), finding and acting on one signature (moderators). Thin: the rules
+are in the services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from workflows.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
+
+from . import controls
+from .forms import SigningBlockForm
+from .views import apply_errors
+
+
+def _admin_organisation(request, slug: str):
+    """The organisation for its administrator; a response (sign-in, 403, 404) otherwise."""
+    if not request.user.is_authenticated:
+        return None, redirect_to_login(request.get_full_path())
+    try:
+        return controls.organisation_for_admin(slug, request.user), None
+    except NotFound:
+        raise Http404 from None
+    except PermissionDenied:
+        return None, render(request, "403.html", status=403)
+
+
+def signing_blocks(request, slug: str):
+    """The organisation's block list: add an address or a domain, lift one (each audited)."""
+    organisation, refused = _admin_organisation(request, slug)
+    if refused is not None:
+        return refused
+    form = SigningBlockForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            block = controls.signing_block_add(organisation=organisation, actor=request.user, **form.cleaned_data)
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        except ApplicationError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("Blocked from signing: %(value)s") % {"value": block.value})
+            return redirect("petitions:signing-blocks", organisation.slug)
+    context = {"organisation": organisation, "form": form, "blocks": controls.blocks_of(organisation)}
+    return render(request, "petitions/signing_blocks.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+def signing_block_remove(request, slug: str, pk: int):
+    organisation, refused = _admin_organisation(request, slug)
+    if refused is not None:
+        return refused
+    try:
+        controls.signing_block_remove(
+            organisation=organisation, actor=request.user, block_id=pk, reason=str(request.POST.get("reason", ""))[:2000]
+        )
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("The block is lifted."))
+    return redirect("petitions:signing-blocks", organisation.slug)
