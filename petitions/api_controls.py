@@ -4,7 +4,7 @@ signature. docs/API.md#signing-controls."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from workflows.errors import ValidationFailed
 
-from . import controls
+from . import controls, services
 from .models import SigningBlock
 
 
@@ -82,3 +82,65 @@ class SigningBlockDetail(APIView):
         reason = request.query_params.get("reason", "")
         controls.signing_block_remove(organisation=organisation, actor=request.user, block_id=pk, reason=reason)
         return Response(status=204)
+
+
+# --- signing limits ------------------------------------------------------------------------------
+def _limit_fields(help_text: str):
+    return {name: serializers.IntegerField(help_text=help_text) for name in controls.SIGNING_LIMIT_FIELDS}
+
+
+SIGNING_LIMITS = inline_serializer(
+    "SigningLimits",
+    {
+        "organisation": serializers.CharField(),
+        "limits": inline_serializer("SigningLimitValues", _limit_fields("the value in force")),
+        "floors": serializers.DictField(
+            child=serializers.IntegerField(), help_text="the lowest each refusing limit may be, for its window now"
+        ),
+        "windows": serializers.DictField(child=serializers.DictField(), help_text="each window's min and max seconds"),
+    },
+)
+
+
+class SigningLimitsRequest(serializers.Serializer):
+    """Documents the body (any of the limits, and a reason); the service checks the values."""
+
+    burst_limit = serializers.IntegerField(required=False)
+    burst_window_seconds = serializers.IntegerField(required=False)
+    ip_limit = serializers.IntegerField(required=False)
+    ip_window_seconds = serializers.IntegerField(required=False)
+    ip_review_limit = serializers.IntegerField(required=False)
+    petition_limit = serializers.IntegerField(required=False)
+    petition_window_seconds = serializers.IntegerField(required=False)
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, help_text="kept in the audit trail")
+
+
+def _limits_answer(organisation) -> dict:
+    from .models import PetitionPolicy
+
+    return {"organisation": organisation.slug, **controls.signing_limits(PetitionPolicy.for_organisation(organisation.pk))}
+
+
+class SigningLimitsView(APIView):
+    """GET the organisation's signing limits with their floors; PATCH some of them (admins only;
+    audited with before and after). A limit below its floor: 400 limit_below_floor."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="Signing limits and their floors (admins only)", responses={200: SIGNING_LIMITS}, tags=["petitions"])
+    def get(self, request, org: str):
+        organisation = controls.organisation_for_admin(org, request.user)
+        return Response(_limits_answer(organisation))
+
+    @extend_schema(
+        summary="Change signing limits (admins only; audited; never below the floors)",
+        request=SigningLimitsRequest,
+        responses={200: SIGNING_LIMITS, 400: OpenApiResponse(description="invalid or limit_below_floor")},
+        tags=["petitions"],
+    )
+    def patch(self, request, org: str):
+        organisation = controls.organisation_for_admin(org, request.user)
+        data = dict(_body(request).items())
+        reason = data.pop("reason", "")
+        services.signing_limits_set(organisation=organisation, actor=request.user, values=data, reason=reason)
+        return Response(_limits_answer(organisation))

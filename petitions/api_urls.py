@@ -30,5 +30,6 @@ urlpatterns = [
     path("petitions/<int:pk>/objections/", api_paper.ObjectionList.as_view(), name="petition-objections"),
     path("organisations/<slug:org>/signing-blocks/", api_controls.SigningBlockList.as_view(), name="signing-block-list"),
     path("organisations/<slug:org>/signing-blocks/<int:pk>/", api_controls.SigningBlockDetail.as_view(), name="signing-block"),
+    path("organisations/<slug:org>/signing-limits/", api_controls.SigningLimitsView.as_view(), name="signing-limits"),
     path("objections/<int:pk>/resolve/", api_paper.ObjectionResolve.as_view(), name="objection-resolve"),
 ]

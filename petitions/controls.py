@@ -214,3 +214,74 @@ def signing_block_remove(*, organisation: Organisation, actor, block_id, reason:
 
 def blocks_of(organisation: Organisation) -> list[SigningBlock]:
     return list(SigningBlock.objects.filter(organisation=organisation).order_by("kind", "value"))
+
+
+# --- signing limits and their floors -------------------------------------------------------------
+# A village meeting (ประชาคม) on the hall's Wi-Fi, or a carrier's NAT, is many honest people behind
+# one address. Every limit that refuses a sign request must let such a meeting through: up to
+# MEETING_PEOPLE people from one address within one window, at a peak of MEETING_PEAK_PER_SECOND
+# a second, MEETING_CROWD of them pressing at the same moment. So a limit of L requests per window
+# of W seconds must be at least limit_floor(W) = max(30, min(200, 3 × W)): 30 for a burst of 10 s,
+# 180 for a minute, 200 for an hour. docs/OPERATIONS.md#signing-limits.
+MEETING_PEOPLE = 200
+MEETING_PEAK_PER_SECOND = 3
+MEETING_CROWD = 30
+
+# limit -> (its window, the window's bounds in seconds). Each refuses above it (429 rate_limited).
+REFUSING_LIMITS = {
+    "burst_limit": ("burst_window_seconds", 1, 300),
+    "ip_limit": ("ip_window_seconds", 60, 3600),
+    "petition_limit": ("petition_window_seconds", 1, 3600),
+}
+# Flags only (staff review the address), never refuses: any positive number.
+REVIEW_LIMIT = "ip_review_limit"
+SIGNING_LIMIT_FIELDS = (
+    "burst_limit", "burst_window_seconds", "ip_limit", "ip_window_seconds", "ip_review_limit", "petition_limit",
+    "petition_window_seconds",
+)  # fmt: skip
+
+
+def limit_floor(window_seconds: int) -> int:
+    """The lowest refusing limit for a window of `window_seconds`: a village meeting gets through."""
+    return max(MEETING_CROWD, min(MEETING_PEOPLE, MEETING_PEAK_PER_SECOND * int(window_seconds)))
+
+
+def limit_errors(before: dict, values: dict) -> tuple[dict, bool]:
+    """Field errors of changing the signing limits from `before` to `values` (only the fields that
+    change are judged, so a value set before the floors existed does not block other changes), and
+    whether any of them is a limit below its floor."""
+    after = before | values
+    errors: dict = {}
+    below = False
+    for limit, (window, low, high) in REFUSING_LIMITS.items():
+        changed = {limit, window} & {name for name in values if values[name] != before.get(name)}
+        if not changed:
+            continue
+        w, n = after[window], after[limit]
+        if isinstance(w, bool) or not isinstance(w, int) or not low <= w <= high:
+            errors[window] = [_("Enter a whole number of seconds from %(low)d to %(high)d.") % {"low": low, "high": high}]
+            continue
+        if isinstance(n, bool) or not isinstance(n, int):
+            errors[limit] = [_("Enter a whole number.")]
+        elif n < limit_floor(w):
+            below = True
+            errors[limit] = [
+                _(
+                    "At least %(floor)d per %(seconds)d seconds: a village meeting on one Wi-Fi (up to %(people)d people, "
+                    "%(peak)d a second) must be able to sign."
+                )
+                % {"floor": limit_floor(w), "seconds": w, "people": MEETING_PEOPLE, "peak": MEETING_PEAK_PER_SECOND}
+            ]
+    if REVIEW_LIMIT in values and values[REVIEW_LIMIT] != before.get(REVIEW_LIMIT):
+        n = values[REVIEW_LIMIT]
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            errors[REVIEW_LIMIT] = [_("Enter a whole number of at least %(n)d.") % {"n": 1}]
+    return errors, below
+
+
+def signing_limits(policy) -> dict:
+    """What the signing-limits page and API show: each value, and each refusing limit's floor."""
+    values = {name: getattr(policy, name) for name in SIGNING_LIMIT_FIELDS}
+    floors = {limit: limit_floor(values[window]) for limit, (window, _low, _high) in REFUSING_LIMITS.items()}
+    windows = {window: {"min": low, "max": high} for _limit, (window, low, high) in REFUSING_LIMITS.items()}
+    return {"limits": values, "floors": floors, "windows": windows}

@@ -97,6 +97,11 @@ class PetitionPolicy(models.Model):
     ip_window_seconds = models.PositiveIntegerField(_("address window (seconds)"), default=3600)
     petition_limit = models.PositiveIntegerField(_("sign requests per petition and window"), default=6000)
     petition_window_seconds = models.PositiveIntegerField(_("petition window (seconds)"), default=60)
+    # A short burst from one address (a script, not a meeting): refused above burst_limit sign
+    # requests per petition and address within burst_window_seconds. Admins set every refusing
+    # limit through the signing-limits page/API, never below controls.limit_floor (a meeting).
+    burst_limit = models.PositiveIntegerField(_("sign requests per address in a short burst (refused above)"), default=60)
+    burst_window_seconds = models.PositiveIntegerField(_("burst window (seconds)"), default=10)
     # Trending alert to staff: more than trend_min_signatures in the last trend_window_minutes and
     # more than trend_factor times the previous hour's rate (checked by petitions_check).
     trend_window_minutes = models.PositiveSmallIntegerField(_("trending: window (minutes)"), default=10)

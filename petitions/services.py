@@ -192,10 +192,34 @@ POLICY_FIELDS = policy_fields(PetitionPolicy)
 def petition_policy_update(*, actor, organisation_id: int, values: dict, reason: str = "") -> PetitionPolicy:
     """Change numbers of an organisation's petition rules (audited with before and after, see
     workflows.services.policy_update). Petitions already created keep the thresholds they were
-    given; petition_thresholds_set changes one of them."""
+    given; petition_thresholds_set changes one of them. The signing limits may not go below their
+    floors (controls.limit_floor: a village meeting must get through), whichever page changes them:
+    400 limit_below_floor."""
+    current = PetitionPolicy.for_organisation(organisation_id)
+    before = {name: getattr(current, name) for name in controls.SIGNING_LIMIT_FIELDS}
+    errors, below = controls.limit_errors(before, {k: v for k, v in values.items() if k in before})
+    if errors:
+        raise ValidationFailed(
+            _("A signing limit is below its floor.") if below else None,
+            code="limit_below_floor" if below else None,
+            details=errors,
+        )
     policy = policy_update(PetitionPolicy, organisation_id=organisation_id, actor=actor, values=values, reason=reason)
     targets_forget()  # the signing limits are read from the policy and kept a few seconds per process
     return policy
+
+
+def signing_limits_set(*, organisation, actor, values: dict, reason: str = "") -> PetitionPolicy:
+    """An administrator changes the organisation's signing limits (controls.SIGNING_LIMIT_FIELDS),
+    never below their floors; audited as "policy_changed" with the values before and after.
+    Signing reads them within TARGET_TTL seconds."""
+    if not controls.may_administer(actor, organisation.pk):
+        raise PermissionDenied(_("Only an administrator of this organisation can change how its petitions are signed."))
+    unknown = sorted(set(values) - set(controls.SIGNING_LIMIT_FIELDS))
+    if unknown:
+        raise ValidationFailed(details={name: [_("Unknown setting.")] for name in unknown})
+    reason = str(reason or "").strip()[:2000] if isinstance(reason, str) else ""
+    return petition_policy_update(actor=actor, organisation_id=organisation.pk, values=dict(values), reason=reason)
 
 
 def petition_request_sponsors(*, petition: Petition, actor) -> Petition:
@@ -421,11 +445,13 @@ def _rate_limit(target: SignTarget, ip_hash: str) -> bool:
     """Refuse clear abuse (429); return whether the address is busy enough for staff to review.
 
     Many honest people share one address (a village meeting on one Wi-Fi, a mobile carrier's NAT),
-    so the per-address refusal is sized far above a meeting hall (policy ip_limit, 300 an hour by
-    default); below it a busy address is flagged for review (AddressFlag), never voided."""
+    so the per-address refusals are sized far above a meeting hall (policy ip_limit, 300 an hour by
+    default, and burst_limit, 60 in 10 seconds; neither can be set below controls.limit_floor);
+    below them a busy address is flagged for review (AddressFlag), never voided."""
     windows = [(f"p:{target.pk}", target.petition_window)]
     if ip_hash:
         windows.append((f"ip:{target.pk}:{ip_hash}", target.ip_window))
+        windows.append((f"b:{target.pk}:{ip_hash}", target.burst_window))
     counts = _hits(windows)
     if counts[0] > target.petition_limit:
         raise RateLimited(
@@ -434,6 +460,11 @@ def _rate_limit(target: SignTarget, ip_hash: str) -> bool:
         )
     if not ip_hash:
         return False
+    if counts[2] > target.burst_limit:
+        raise RateLimited(
+            _("Too many signatures from your network within a few seconds; please wait a moment and try again."),
+            details={"retry_after_seconds": target.burst_window, "scope": "burst"},
+        )
     if counts[1] > target.ip_limit:
         raise RateLimited(
             _("Too many signatures from your network in a short time; please try again later."),
@@ -489,7 +520,7 @@ def client_ip_hash(ip: str) -> str:
 # here the ORM's query building costs more CPU than the database work. Everything else uses the ORM.
 _POLICY_DEFAULTS = {name: PetitionPolicy._meta.get_field(name).default for name in (
     "ip_limit", "ip_window_seconds", "petition_limit", "petition_window_seconds", "ip_review_limit", "signing_level",
-    "ordinance_signing_level")}  # fmt: skip
+    "ordinance_signing_level", "burst_limit", "burst_window_seconds")}  # fmt: skip
 TARGET_TTL = 5.0  # seconds a process reuses what signing needs to know about an open petition
 
 
@@ -509,6 +540,8 @@ class SignTarget:
     petition_limit: int
     petition_window: int
     review_limit: int
+    burst_limit: int
+    burst_window: int
     required_level: str = VerificationLevel.EMAIL  # accounts/verification.py: what the policy asks of a signer
 
     @property
@@ -525,7 +558,7 @@ def _sign_target(petition_id: int) -> SignTarget | None:
         "SELECT p.id, p.organisation_id, p.kind, p.title, p.state, "
         "CASE WHEN p.state = %s AND (p.closes_at IS NULL OR p.closes_at > %s) THEN 1 ELSE 0 END, "
         "pol.ip_limit, pol.ip_window_seconds, pol.petition_limit, pol.petition_window_seconds, pol.ip_review_limit, "
-        "pol.signing_level, pol.ordinance_signing_level "
+        "pol.signing_level, pol.ordinance_signing_level, pol.burst_limit, pol.burst_window_seconds "
         "FROM petitions_petition p LEFT JOIN petitions_petitionpolicy pol ON pol.organisation_id = p.organisation_id "
         "WHERE p.id = %s"
     )
@@ -545,6 +578,8 @@ def _sign_target(petition_id: int) -> SignTarget | None:
         petition_limit=d["petition_limit"] if row[8] is None else row[8],
         petition_window=d["petition_window_seconds"] if row[9] is None else row[9],
         review_limit=d["ip_review_limit"] if row[10] is None else row[10],
+        burst_limit=d["burst_limit"] if row[13] is None else row[13],
+        burst_window=d["burst_window_seconds"] if row[14] is None else row[14],
         required_level=(row[12] or d["ordinance_signing_level"]) if row[2] == Kind.ORDINANCE else (row[11] or d["signing_level"]),
     )  # fmt: skip
 
@@ -1077,6 +1112,7 @@ __all__ = [
     "signature_sign_member",
     "signature_withdraw",
     "signatures_invalidate",
+    "signing_limits_set",
     "address_flag_clear",
     "address_flag_invalidate",
     "sponsor_add",

@@ -15,6 +15,7 @@ urlpatterns = [
         views_controls.signing_block_remove,
         name="signing-block-remove",
     ),
+    path("organisations/<slug:slug>/signing-limits/", views_controls.signing_limits, name="signing-limits"),
     path("<int:pk>/", views.petition_detail, name="detail"),
     path("<int:pk>/sign/", views.petition_sign, name="sign"),
     path("<int:pk>/widget/", views.petition_widget, name="widget"),

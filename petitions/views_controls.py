@@ -13,8 +13,9 @@ from django.views.decorators.http import require_POST
 
 from workflows.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 
-from . import controls
-from .forms import SigningBlockForm
+from . import controls, services
+from .forms import SigningBlockForm, SigningLimitsForm
+from .models import PetitionPolicy
 from .views import apply_errors
 
 
@@ -64,3 +65,32 @@ def signing_block_remove(request, slug: str, pk: int):
     else:
         messages.success(request, _("The block is lifted."))
     return redirect("petitions:signing-blocks", organisation.slug)
+
+
+def signing_limits(request, slug: str):
+    """The organisation's signing limits, each refusing one with its floor (a village meeting gets
+    through); a change is audited with the values before and after."""
+    organisation, refused = _admin_organisation(request, slug)
+    if refused is not None:
+        return refused
+    shown = controls.signing_limits(PetitionPolicy.for_organisation(organisation.pk))
+    form = SigningLimitsForm(request.POST or None, initial=shown["limits"])
+    if request.method == "POST" and form.is_valid():
+        values = {name: form.cleaned_data[name] for name in controls.SIGNING_LIMIT_FIELDS}
+        try:
+            services.signing_limits_set(
+                organisation=organisation, actor=request.user, values=values, reason=form.cleaned_data["reason"]
+            )
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        except ApplicationError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("The signing limits are saved; signing uses them within a few seconds."))
+            return redirect("petitions:signing-limits", organisation.slug)
+    floors = [(form[limit], shown["floors"][limit], window) for limit, (window, _lo, _hi) in controls.REFUSING_LIMITS.items()]
+    context = {
+        "organisation": organisation, "form": form, "floors": floors, "windows": shown["windows"],
+        "meeting": {"people": controls.MEETING_PEOPLE, "peak": controls.MEETING_PEAK_PER_SECOND, "crowd": controls.MEETING_CROWD},
+    }  # fmt: skip
+    return render(request, "petitions/signing_limits.html", context, status=400 if form.errors else 200)
