@@ -4,15 +4,18 @@ signature. docs/API.md#signing-controls."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from dataclasses import asdict
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from workflows.errors import ValidationFailed
+from workflows.errors import PermissionDenied, ValidationFailed
 
-from . import controls, services
+from . import controls, rules, selectors, services
 from .models import SigningBlock
 
 
@@ -144,3 +147,119 @@ class SigningLimitsView(APIView):
         reason = data.pop("reason", "")
         services.signing_limits_set(organisation=organisation, actor=request.user, values=data, reason=reason)
         return Response(_limits_answer(organisation))
+
+
+# --- one signature: find it, invalidate or restore it (moderators and admins) ---------------------
+class FoundSignatureOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(help_text="masked: ส**** ใจดี")
+    email = serializers.CharField(help_text="masked: s***@g***.com (empty for a paper line without one)")
+    state = serializers.CharField()
+    state_label = serializers.CharField()
+    village = serializers.IntegerField()
+    channel = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    confirmed_at = serializers.DateTimeField(allow_null=True)
+    ended_at = serializers.DateTimeField(allow_null=True)
+    can_invalidate = serializers.BooleanField()
+    can_restore = serializers.BooleanField()
+
+
+def _reviewable(pk: int, user):
+    from .api import _visible_petition
+
+    petition = _visible_petition(pk, user)
+    if not rules.can_review_signatures(petition, user):
+        raise PermissionDenied()
+    return petition
+
+
+class SignatureFind(APIView):
+    """GET /api/v1/petitions/<id>/signatures/find/?q=<email or part of a name>: at most 50, masked."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Find signatures of a petition by email or name (staff; masked)",
+        parameters=[OpenApiParameter("q", str, required=True, description="an email address, or at least 2 letters of a name")],
+        responses={
+            200: inline_serializer(
+                "SignatureFindResult",
+                {
+                    "petition": serializers.IntegerField(),
+                    "results": FoundSignatureOut(many=True),
+                    "limited": serializers.BooleanField(),
+                },
+            ),
+            400: OpenApiResponse(description="invalid"),
+        },
+        tags=["petitions"],
+    )
+    def get(self, request, pk: int):
+        petition = _reviewable(pk, request.user)
+        q = str(request.query_params.get("q", ""))
+        if len(" ".join(q.split())) < selectors.FIND_MIN or len(q) > 254:
+            raise ValidationFailed(details={"q": [_("Enter an email address, or at least 2 letters of a name.")]})
+        rows = selectors.signatures_find(petition.pk, q)
+        return Response(
+            {"petition": petition.pk, "results": [asdict(r) for r in rows], "limited": len(rows) == selectors.FIND_LIMIT}
+        )
+
+
+class SignatureActRequest(serializers.Serializer):
+    reason = serializers.CharField(max_length=4000, help_text="required; kept in the audit trail and mailed to the signer")
+
+
+SIGNATURE_ACT_RESULT = inline_serializer(
+    "SignatureActResult",
+    {
+        "signature": serializers.IntegerField(),
+        "state": serializers.CharField(),
+        "count_before": serializers.IntegerField(),
+        "count_after": serializers.IntegerField(),
+        "signatures": serializers.IntegerField(help_text="the petition's confirmed count now"),
+    },
+)
+
+
+_ACT_RESPONSES = {
+    200: SIGNATURE_ACT_RESULT,
+    400: OpenApiResponse(description="invalid (a reason is required)"),
+    403: OpenApiResponse(description="forbidden or email_blocked"),
+    404: OpenApiResponse(description="not_found"),
+    409: OpenApiResponse(
+        description="signature_not_active, signature_move_refused, signed_again, household_full or signatures_final"
+    ),
+}
+
+
+class _SignatureAct(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def act(self, request, pk: int, signature: int, service):
+        petition = _reviewable(pk, request.user)
+        reason = _body(request).get("reason", "")
+        result = service(petition=petition, signature_id=signature, actor=request.user, reason=reason)
+        return Response(result | {"signatures": selectors.petition_counts(pk, fresh=True).total})
+
+
+class SignatureInvalidateOne(_SignatureAct):
+    """POST /api/v1/petitions/<id>/signatures/<signature>/invalidate/ {"reason"}."""
+
+    @extend_schema(
+        operation_id="petition_signature_invalidate_one", summary="Invalidate one signature (staff; audited)",
+        request=SignatureActRequest, responses=_ACT_RESPONSES, tags=["petitions"],
+    )  # fmt: skip
+    def post(self, request, pk: int, signature: int):
+        return self.act(request, pk, signature, services.signature_invalidate_one)
+
+
+class SignatureRestoreOne(_SignatureAct):
+    """POST /api/v1/petitions/<id>/signatures/<signature>/restore/ {"reason"}."""
+
+    @extend_schema(
+        operation_id="petition_signature_restore_one", summary="Restore one invalidated signature (staff; audited)",
+        request=SignatureActRequest, responses=_ACT_RESPONSES, tags=["petitions"],
+    )  # fmt: skip
+    def post(self, request, pk: int, signature: int):
+        return self.act(request, pk, signature, services.signature_restore_one)

@@ -13,6 +13,17 @@ urlpatterns = [
     path("petitions/<int:pk>/", api.PetitionDetail.as_view(), name="petition-detail"),
     path("petitions/<int:pk>/count/", api.PetitionCount.as_view(), name="petition-count"),
     path("petitions/<int:pk>/signatures/invalidate/", api.InvalidateView.as_view(), name="petition-signatures-invalidate"),
+    path("petitions/<int:pk>/signatures/find/", api_controls.SignatureFind.as_view(), name="petition-signatures-find"),
+    path(
+        "petitions/<int:pk>/signatures/<int:signature>/invalidate/",
+        api_controls.SignatureInvalidateOne.as_view(),
+        name="signature-invalidate",
+    ),
+    path(
+        "petitions/<int:pk>/signatures/<int:signature>/restore/",
+        api_controls.SignatureRestoreOne.as_view(),
+        name="signature-restore",
+    ),
     path("petitions/<int:pk>/sponsors/", api.SponsorView.as_view(), name="petition-sponsor"),
     path("petitions/<int:pk>/signature-log/", api.SignatureLogView.as_view(), name="petition-signature-log"),
     path("signature-receipts/<str:receipt>/", api.ReceiptView.as_view(), name="signature-receipt"),

@@ -538,6 +538,19 @@ class Signature(models.Model):
     def invalidate(self):
         pass
 
+    # Staff undo an invalidation of one signature (services.signature_restore_one, with a reason):
+    # back to confirmed if it had been confirmed (it counts again), else back to pending (its mailed
+    # link works again).
+    @transition(field=state, source=SignatureState.INVALIDATED, target=SignatureState.CONFIRMED,
+                custom={"label": _("Restore the signature"), "reason_required": True})  # fmt: skip
+    def restore(self):
+        pass
+
+    @transition(field=state, source=SignatureState.INVALIDATED, target=SignatureState.PENDING,
+                custom={"label": _("Restore the signature to pending"), "reason_required": True})  # fmt: skip
+    def restore_pending(self):
+        pass
+
     @transition(field=state, source=SIGNATURE_ACTIVE, target=SignatureState.FRAUDULENT,
                 custom={"label": _("Void the signature as fraudulent"), "reason_required": True})  # fmt: skip
     def void(self):
@@ -549,6 +562,7 @@ class SignatureLogEvent(models.TextChoices):
     WITHDRAWN = "withdrawn", _("withdrawn by the signer")
     INVALIDATED = "invalidated", _("invalidated by staff")
     FRAUDULENT = "fraudulent", _("voided as fraudulent")
+    RESTORED = "restored", _("restored by staff (counted again)")
 
 
 class SignatureLogEntry(AppendOnly):

@@ -1018,6 +1018,8 @@ def _invalidate(*, petition: Petition, actor, reason: str, filters: dict, flag: 
         qs = qs.filter(created_at__gte=dt.datetime.fromisoformat(filters["created_from"]))
     if filters["created_to"]:
         qs = qs.filter(created_at__lt=dt.datetime.fromisoformat(filters["created_to"]))
+    if filters.get("signature"):  # one signature staff found (signature_invalidate_one)
+        qs = qs.filter(pk=filters["signature"])
     rows = list(qs.select_for_update().order_by("id").values_list("id", "state", "village_number", "confirmed_at"))
     ids = [r[0] for r in rows]
     confirmed = [(r[2], r[3]) for r in rows if r[1] == SignatureState.CONFIRMED]
@@ -1037,6 +1039,110 @@ def _invalidate(*, petition: Petition, actor, reason: str, filters: dict, flag: 
     if confirmed:
         thresholds_after_fall(petition.pk, count_before=before, because="signatures_invalidated")
     return {"invalidated": len(ids), "confirmed": len(confirmed), "count_before": before, "count_after": payload["count_after"]}
+
+
+# --- one signature: staff found it (selectors.signatures_find) and act on it --------------------------
+SIGNATURE_INVALIDATED = "signature.invalidated"
+SIGNATURE_RESTORED = "signature.restored"
+# Restoring changes a count only while it can still matter: before the petition is submitted.
+RESTORABLE_STATES = WITHDRAWABLE_STATES
+
+
+def _one_signature(petition: Petition, signature_id, actor, reason: str) -> tuple[str, Signature]:
+    """(reason, the signature locked) for a staff act on one signature of `petition`; the caller
+    holds the transaction. 403 to anyone who may not review its signatures, 404 for a signature
+    of another petition."""
+    if not rules.can_review_signatures(petition, actor):
+        raise PermissionDenied()
+    reason = str(reason or "").strip() if isinstance(reason, str) else ""
+    if not reason:
+        raise ValidationFailed(details={"reason": [_("This field is required.")]})
+    if len(reason) > 4000:
+        raise ValidationFailed(details={"reason": [_("At most %(n)d characters.") % {"n": 4000}]})
+    pk = whole_number(signature_id)
+    signature = Signature.objects.select_for_update().filter(petition=petition, pk=pk).first() if pk and pk < 2**62 else None
+    if signature is None:
+        raise NotFound(_("There is no such signature."))
+    return reason, signature
+
+
+def _tell_signer(petition: Petition, signature: Signature, event: str, reason: str) -> None:
+    """Mail the signer what staff did to their signature (a paper signature has no address)."""
+    from .paper import is_placeholder_email
+
+    if is_placeholder_email(signature.email):
+        return
+    outbox_write(
+        event=event,
+        audience={"emails": [{"email": signature.email, "name": signature.name, "language": signature.language}]},
+        data={"title": petition.title, "url": petition.get_absolute_url(), "petition_id": petition.pk, "reason": reason,
+              "receipt": siglog.receipt(signature.salt), "state": signature.state},
+        organisation_id=petition.organisation_id, record_type="petitions.petition", record_id=petition.pk,
+    )  # fmt: skip
+
+
+def signature_invalidate_one(*, petition: Petition, signature_id, actor, reason: str) -> dict:
+    """Staff invalidate one pending or confirmed signature with a reason: the same audited act as
+    the bulk one (_invalidate: one "signatures_invalidated" entry whose filter names the signature
+    and its receipt, the counts before and after, the threshold moves of a falling count through
+    thresholds_after_fall). The signer is told by mail. 409 signature_not_active otherwise."""
+    with transaction.atomic():
+        petition = Petition.objects.get(pk=petition.pk)
+        reason, signature = _one_signature(petition, signature_id, actor, reason)
+        signing.check("invalidate", signature.state)
+        filters = {"email_domain": "", "ip_hash": "", "created_from": "", "created_to": "", "signature": signature.pk,
+                   "receipt": siglog.receipt(signature.salt)}  # fmt: skip
+        result = _invalidate(petition=petition, actor=actor, reason=reason, filters=filters)
+        signature.state = SignatureState.INVALIDATED
+        _tell_signer(petition, signature, SIGNATURE_INVALIDATED, reason)
+    cache.delete(counts_key(petition.pk))
+    return result | {"signature": signature.pk, "state": signature.state}
+
+
+def signature_restore_one(*, petition: Petition, signature_id, actor, reason: str) -> dict:
+    """Staff undo the invalidation of one signature with a reason, before the petition is submitted:
+    back to confirmed if it had been confirmed (it counts again, in the tallies of its village and
+    hour; a threshold it reaches makes its move through thresholds_check), else back to pending (its
+    mailed link works again). Audited as "signature_restored" with the counts before and after; the
+    signer is told by mail. Refused when the signer has signed again since (409 signed_again), the
+    household is full, or the address is blocked now (403 email_blocked)."""
+    with transaction.atomic():
+        petition = Petition.objects.select_for_update().get(pk=petition.pk)
+        reason, signature = _one_signature(petition, signature_id, actor, reason)
+        move = "restore" if signature.confirmed_at else "restore_pending"
+        signing.check(move, signature.state)
+        if petition.state not in RESTORABLE_STATES:
+            raise TransitionNotAllowed(
+                _("The petition has been submitted; its signatures can no longer be restored."), code="signatures_final"
+            )
+        controls.refuse_blocked(petition.organisation_id, signature.email)
+        if _active(petition.pk, signature.email).filter(name__iexact=signature.name).exists():
+            raise Conflict(_("This person has signed again since; the new signature stands."), code="signed_again")
+        _household_check(petition.pk, signature.email, signature.village_number)
+        before = petition_total(petition.pk)
+        getattr(signature, move)()
+        signature.ended_at = None
+        try:
+            with transaction.atomic():
+                signature.save(update_fields=["state", "ended_at"])
+        except IntegrityError:  # its national ID has confirmed another signature since
+            raise Conflict(_("This person has signed again since; the new signature stands."), code="signed_again") from None
+        counted = signature.state == SignatureState.CONFIRMED
+        if counted:
+            _tally_add(petition.pk, 0, _deltas_for([(signature.village_number, signature.confirmed_at)], 1))
+        after = before + (1 if counted else 0)
+        audit_append(
+            action=AuditEntry.Action.MODERATION, name="signature_restored", actor=actor, record=petition, reason=reason,
+            from_state=str(before), to_state=str(after),
+            payload={"signature": signature.pk, "receipt": siglog.receipt(signature.salt), "state": signature.state,
+                     "counted": counted, "count_before": before, "count_after": after},
+        )  # fmt: skip
+        _tell_signer(petition, signature, SIGNATURE_RESTORED, reason)
+    cache.delete(counts_key(petition.pk))
+    if counted:
+        thresholds_check(petition.pk)
+    return {"signature": signature.pk, "state": signature.state, "counted": counted, "count_before": before,
+            "count_after": after}  # fmt: skip
 
 
 # --- busy addresses: the review queue -----------------------------------------------------------
@@ -1112,6 +1218,8 @@ __all__ = [
     "signature_sign_member",
     "signature_withdraw",
     "signatures_invalidate",
+    "signature_invalidate_one",
+    "signature_restore_one",
     "signing_limits_set",
     "address_flag_clear",
     "address_flag_invalidate",

@@ -8,12 +8,13 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from workflows.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
+from workflows.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed, error_text
 
-from . import controls, services
+from . import controls, rules, selectors, services
 from .forms import SigningBlockForm, SigningLimitsForm
 from .models import PetitionPolicy
 from .views import apply_errors
@@ -94,3 +95,58 @@ def signing_limits(request, slug: str):
         "meeting": {"people": controls.MEETING_PEOPLE, "peak": controls.MEETING_PEAK_PER_SECOND, "crowd": controls.MEETING_CROWD},
     }  # fmt: skip
     return render(request, "petitions/signing_limits.html", context, status=400 if form.errors else 200)
+
+
+# --- one signature: find it, act on it (moderators and admins of the petition's organisation) ------
+def _reviewable_petition(request, pk: int):
+    from .views import _petition_or_404
+
+    if not request.user.is_authenticated:
+        return None, redirect_to_login(request.get_full_path())
+    petition = _petition_or_404(pk, request.user)
+    if not rules.can_review_signatures(petition, request.user):
+        return None, render(request, "403.html", status=403)
+    return petition, None
+
+
+def signature_find(request, pk: int):
+    """Search one petition's signatures by email or name (results masked); invalidate or restore
+    one with a reason (both audited, the signer told by mail)."""
+    petition, refused = _reviewable_petition(request, pk)
+    if refused is not None:
+        return refused
+    q = str(request.GET.get("q", ""))[:254]
+    asked = bool(q.strip())
+    short = asked and len(" ".join(q.split())) < selectors.FIND_MIN
+    results = selectors.signatures_find(petition.pk, q) if asked and not short else []
+    context = {
+        "petition": petition, "q": q, "asked": asked, "short": short, "results": results,
+        "limited": len(results) == selectors.FIND_LIMIT, "here": request.get_full_path(),
+    }  # fmt: skip
+    return render(request, "petitions/signature_find.html", context, status=400 if short else 200)
+
+
+@require_POST
+def signature_act(request, pk: int, signature: int, action: str):
+    if action not in ("invalidate", "restore"):
+        raise Http404
+    petition, refused = _reviewable_petition(request, pk)
+    if refused is not None:
+        return refused
+    act = services.signature_invalidate_one if action == "invalidate" else services.signature_restore_one
+    try:
+        result = act(petition=petition, signature_id=signature, actor=request.user, reason=str(request.POST.get("reason", "")))
+    except ValidationFailed as exc:
+        messages.error(request, error_text(exc))
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        done = _("Signature invalidated") if action == "invalidate" else _("Signature restored")
+        messages.success(
+            request,
+            _("%(done)s; the count went from %(before)d to %(after)d.")
+            % {"done": done, "before": result["count_before"], "after": result["count_after"]},
+        )
+    target = str(request.POST.get("next", ""))
+    default = reverse("petitions:signature-find", args=[petition.pk])
+    return redirect(target if target.startswith(default) else default)
