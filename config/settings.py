@@ -265,6 +265,27 @@ except ValueError:
     from .env import EnvError
 
     raise EnvError("SMS_GATEWAY_BODY", 'must be a JSON object, e.g. {"to": "{to}", "message": "{text}"}') from None
+# LINE Login (docs/OPERATIONS.md#line-official-account-and-line-login): how a resident links their
+# LINE account, so the Official Account can push to them. Without LINE_LOGIN_CHANNEL_ID nobody is
+# offered the link. The Login channel must sit under the same LINE provider as the Messaging API
+# channel (a user id is per provider). OpenID Connect; web login ID tokens are HS256 with the secret.
+LINE_LOGIN_CHANNEL_ID = env_str("LINE_LOGIN_CHANNEL_ID", "")
+LINE_LOGIN_CHANNEL_SECRET = env_str("LINE_LOGIN_CHANNEL_SECRET", "")
+LINE_LOGIN_ISSUER = env_str("LINE_LOGIN_ISSUER", "https://access.line.me")
+LINE_LOGIN_AUTHORIZE_URL = env_str("LINE_LOGIN_AUTHORIZE_URL", "https://access.line.me/oauth2/v2.1/authorize")
+LINE_LOGIN_TOKEN_URL = env_str("LINE_LOGIN_TOKEN_URL", "https://api.line.me/oauth2/v2.1/token")
+LINE_LOGIN_REDIRECT_URI = env_str("LINE_LOGIN_REDIRECT_URI", "")  # default: SITE_URL + /notifications/line/callback/
+# "aggressive" / "normal": LINE offers to add the Official Account as a friend while linking (a
+# push reaches only friends); "" does not.
+LINE_LOGIN_BOT_PROMPT = env_str("LINE_LOGIN_BOT_PROMPT", "aggressive")
+if LINE_LOGIN_CHANNEL_ID and not LINE_LOGIN_CHANNEL_SECRET:
+    from .env import EnvError
+
+    raise EnvError("LINE_LOGIN_CHANNEL_SECRET", "LINE_LOGIN_CHANNEL_ID is set: the channel secret is needed too")
+if LINE_LOGIN_BOT_PROMPT not in ("", "normal", "aggressive"):
+    from .env import EnvError
+
+    raise EnvError("LINE_LOGIN_BOT_PROMPT", 'must be "aggressive", "normal" or empty')
 NOTIFICATIONS_LINE_PER_RECIPIENT_HOUR = env_int("NOTIFICATIONS_LINE_PER_RECIPIENT_HOUR", 20)
 NOTIFICATIONS_LINE_PER_ORG_DAY = env_int("NOTIFICATIONS_LINE_PER_ORG_DAY", 5000)
 NOTIFICATIONS_SMS_PER_RECIPIENT_HOUR = env_int("NOTIFICATIONS_SMS_PER_RECIPIENT_HOUR", 5)
