@@ -1,9 +1,6 @@
 """Linking a resident's LINE account (LINE Login, issue 16): the services that link and unlink,
 the settings page's buttons and the round trip through a local LINE Login (real HTTP), the API."""
 
-import http.client
-import urllib.parse
-
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.messages import get_messages
@@ -12,10 +9,9 @@ from django.core.exceptions import ValidationError
 from notifications.models import Channel, ChannelAddress, Delivery, Mode, Preference
 from notifications.relay import fan_out
 from notifications.services import line_link, line_unlink, preference_set
-from tests.accounts.oidc_provider import FakeLineLogin
 from tests.conftest import error_of
 
-from .conftest import follow, line_id, write_event
+from .conftest import follow, line_id, link_through_line, location_of, write_event
 
 pytestmark = pytest.mark.django_db
 
@@ -88,40 +84,6 @@ def test_a_line_account_reaches_one_person_the_last_who_linked_it(make_user, fak
 
 PREFS = "/notifications/preferences/"
 LINKED = "U" + "4" * 32  # FakeLineLogin's default sub
-
-
-@pytest.fixture
-def line_login(settings, fake_line):
-    """A local LINE Login; settings point LINE_LOGIN_* at it (the issuer stays LINE's own)."""
-    server = FakeLineLogin()
-    settings.LINE_LOGIN_CHANNEL_ID = FakeLineLogin.CHANNEL_ID
-    settings.LINE_LOGIN_CHANNEL_SECRET = FakeLineLogin.CHANNEL_SECRET
-    settings.LINE_LOGIN_AUTHORIZE_URL = server.authorize_url
-    settings.LINE_LOGIN_TOKEN_URL = server.token_url
-    yield server
-    server.stop()
-
-
-def location_of(url: str) -> str:
-    """GET `url` on LINE Login without following its redirect: where it sends the browser back."""
-    parts = urllib.parse.urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
-    conn.request("GET", parts.path + "?" + parts.query)
-    response = conn.getresponse()
-    body = response.read()
-    conn.close()
-    assert response.status == 302, (response.status, body)
-    return response.getheader("Location")
-
-
-def link_through_line(client, *, query_changes=None):
-    """Press "Link LINE", agree at LINE, come back: the callback's response."""
-    start = client.post("/notifications/line/link/")
-    assert start.status_code == 302 and start["Location"].startswith(django_settings.LINE_LOGIN_AUTHORIZE_URL)
-    back = urllib.parse.urlsplit(location_of(start["Location"]))
-    query = dict(urllib.parse.parse_qsl(back.query))
-    query.update(query_changes or {})
-    return client.get(back.path, query)
 
 
 def _messages(response) -> list[str]:
