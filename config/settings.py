@@ -374,12 +374,25 @@ SECURE_HSTS_PRELOAD = HTTPS
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+
 # Content-Security-Policy and Permissions-Policy on every page (config.middleware.SecurityHeadersMiddleware;
 # docs/OPERATIONS.md). Pages have no inline script or style (tests/config/test_security_headers.py reads
 # every template), so an injected <script> or onclick= never runs. An empty value sends no header.
+# form-action also covers where a form's answer redirects: "Link LINE" and "Verify with ThaID" post
+# here and are sent on to the provider's authorize page, so those origins are allowed once configured
+# (ThaID's: its issuer's, where DOPA serves the authorize endpoint).
+def _origin(url: str) -> str:
+    parts = __import__("urllib.parse").parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+_FORM_ACTION = "'self'" + "".join(
+    " " + _origin(url) for url, on in ((LINE_LOGIN_AUTHORIZE_URL, LINE_LOGIN_CHANNEL_ID), (THAID_ISSUER, THAID_ISSUER)) if on
+)
 _CSP = [
     "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "font-src 'self'",
-    "connect-src 'self'", "object-src 'none'", "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'",
+    "connect-src 'self'", "object-src 'none'", "base-uri 'self'", f"form-action {_FORM_ACTION}", "frame-ancestors 'none'",
 ]  # fmt: skip
 CONTENT_SECURITY_POLICY = env_str("CONTENT_SECURITY_POLICY", "; ".join(_CSP))
 # Third-party pages that inject their own styles and start a worker: Swagger UI and Redoc (scripts
