@@ -384,6 +384,8 @@ class ModerationView(Base):
                         ],
                         "reason_code": i.reason_code,
                         "created_at": i.created_at,
+                        # False on what the caller wrote: another moderator decides (own_contribution_moderation)
+                        "may_moderate": i.author_id != user.pk,
                     }
                     for i in items
                 ]

@@ -11,6 +11,7 @@ urlpatterns = [
     path("moderation/addresses/<int:pk>/<str:action>/", views.address_flag_review, name="address-review"),
     path("<int:pk>/", views.petition_detail, name="detail"),
     path("<int:pk>/sign/", views.petition_sign, name="sign"),
+    path("<int:pk>/edit/", views.petition_edit, name="edit"),
     path("<int:pk>/widget/", views.petition_widget, name="widget"),
     path("<int:pk>/sponsor/<str:token>/", views.petition_sponsor, name="sponsor"),
     path("<int:pk>/act/<slug:name>/", views.petition_act, name="act"),
