@@ -34,7 +34,7 @@ from workflows.services import available_transitions
 
 from . import rules, selectors, services, siglog
 from .charts import signatures_chart
-from .filters import ORDERING, PetitionFilter
+from .filters import NEEDS, ORDERING, PetitionFilter
 from .forms import InvalidateForm, OutcomeForm, PetitionForm, ReasonForm, RejectForm, ResponseForm, SignForm
 from .models import PUBLIC_STATES, AddressFlag, Petition, Signature, SignatureState, State
 
@@ -95,7 +95,8 @@ def petition_list(request):
     now = timezone.now()
     rows = [
         {"petition": p, "count": totals[p.pk], "percent": _percent(totals[p.pk], p.council_threshold),
-         "days_waited": days_since(getattr(p, "waiting_since", None), now)}
+         "days_waited": days_since(getattr(p, "waiting_since", None), now),
+         "village_signatures": getattr(p, "village_signatures", None)}
         for p in petitions
     ]  # fmt: skip
     villages = selectors.village_numbers()
@@ -103,11 +104,11 @@ def petition_list(request):
         "state": [("", _("All")), *[(s.value, s.label) for s in State if s in PUBLIC_STATES]],
         "village": [("", _("All")), *villages],
         "ordering": sorted(  # with `waiting`, its default (oldest wait first) comes first
-            [(v, label) for v, label in ORDERING if v != "longest_waiting" or request.GET.get("waiting")],
+            [(v, label) for v, label in ORDERING if v not in NEEDS or request.GET.get(NEEDS[v][0])],
             key=lambda option: option[0] != "longest_waiting",
         ),
     }
-    my_village = getattr(request.user, "village", None) if request.user.is_authenticated else None
+    my_village = request.user.village if request.user.is_authenticated and request.user.village_id else None
     mine = []
     if request.user.is_authenticated:
         mine = list(
@@ -119,7 +120,8 @@ def petition_list(request):
         "rows": rows, "tab": tab, "tabs": LIST_TABS, "mine": mine, "waiting": request.GET.get("waiting", ""),
         "filter_fields": form_fields(filterset, options=options), "filter_errors": filter_errors,
         "filter_keep": [("tab", tab)] if tab and filtering else [], "my_village": my_village,
-        "limited": len(petitions) == LIST_LIMIT,
+        "limited": len(petitions) == LIST_LIMIT, "village": request.GET.get("village", ""),
+        "in_my_village": bool(my_village) and request.GET.get("village") == str(my_village.number),
     }  # fmt: skip
     return render(request, "petitions/list.html", context, status=400 if filter_errors else 200)
 
