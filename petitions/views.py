@@ -30,6 +30,7 @@ from accounts.selectors import staff_organisations
 from workflows import readcache
 from workflows.errors import ApplicationError, ValidationFailed
 from workflows.filters import days_since, for_page, form_fields
+from workflows.paging import page_for
 from workflows.services import available_transitions
 
 from . import rules, selectors, services, siglog
@@ -78,19 +79,20 @@ def _percent(n: int, of: int | None) -> int:
 
 
 FILTER_KEYS = ("q", "state", "kind", "village", "waiting", "ordering")
-LIST_LIMIT = 100
 
 
 def petition_list(request):
     """Public petitions: a tab (a group of states) or the filters of petitions.filters.PetitionFilter
-    (search, state, kind, village, waiting, sorting), the same as the API's."""
+    (search, state, kind, village, waiting, sorting), the same as the API's; numbered pages
+    (workflows.paging.page_of). Refused values are a 400 showing why."""
     filtering = any(request.GET.get(k) for k in FILTER_KEYS)
     tab = request.GET.get("tab", "" if filtering else "open")
     tab = tab if tab in LIST_TABS else ("" if filtering else "open")
     base = selectors.petitions_public(states=LIST_TABS[tab] if tab else None)
     filterset = PetitionFilter(request.GET, queryset=base, request=request)
     queryset, _ordering, filter_errors = for_page(filterset, base.none())
-    petitions = list(queryset[:LIST_LIMIT])
+    petitions, pager, paging_errors = page_for(request.GET, queryset)
+    filter_errors += paging_errors
     totals = selectors.totals_for([p.pk for p in petitions])
     now = timezone.now()
     rows = [
@@ -120,7 +122,7 @@ def petition_list(request):
         "rows": rows, "tab": tab, "tabs": LIST_TABS, "mine": mine, "waiting": request.GET.get("waiting", ""),
         "filter_fields": form_fields(filterset, options=options), "filter_errors": filter_errors,
         "filter_keep": [("tab", tab)] if tab and filtering else [], "my_village": my_village,
-        "limited": len(petitions) == LIST_LIMIT, "village": request.GET.get("village", ""),
+        "pager": pager, "village": request.GET.get("village", ""),
         "in_my_village": bool(my_village) and request.GET.get("village") == str(my_village.number),
     }  # fmt: skip
     return render(request, "petitions/list.html", context, status=400 if filter_errors else 200)
