@@ -25,7 +25,7 @@ from workflows.paging import page_for
 from workflows.services import available_transitions
 
 from . import api, rules, selectors, services
-from .filters import ConsultationFilter
+from .filters import PROBLEM_ORDERING, ConsultationFilter, ProblemFilter
 from .forms import (
     AlternativeForm,
     BallotForm,
@@ -187,7 +187,13 @@ def _results_chart(results: dict | None) -> dict | None:
 
 def consultation_detail(request, pk):
     c = _consultation(request, pk)
-    context = selectors.detail(c, request.user)
+    order = ProblemFilter({"ordering": request.GET.get("ordering", "")}, queryset=Problem.objects.none(), request=request)
+    problem_errors = (
+        [] if order.is_valid() else [f"{_('Sort problems by')}: {' '.join(str(m) for m in order.errors['ordering'])}"]
+    )
+    chosen = order.form.cleaned_data.get("ordering") if not problem_errors else ""
+    chosen = chosen or ProblemFilter.DEFAULT_ORDERING
+    context = selectors.detail(c, request.user, problem_order=ProblemFilter.ORDERINGS[chosen])
     staff = (
         rules.can("add_document", request.user, c)
         or rules.can("moderate", request.user, c)
@@ -205,9 +211,11 @@ def consultation_detail(request, pk):
             "schedule_fields": _schedule_fields(c) if c.state == State.DRAFT and staff else None,
             "is_draft": c.state == State.DRAFT,
             "share_url": request.build_absolute_uri(c.get_absolute_url()),
+            "problem_sorts": [(value, label, value == chosen) for value, label in PROBLEM_ORDERING],
+            "problem_errors": problem_errors,
         }
     )
-    return render(request, "consultations/detail.html", context)
+    return render(request, "consultations/detail.html", context, status=400 if problem_errors else 200)
 
 
 def _schedule_fields(c: Consultation) -> dict:

@@ -128,3 +128,13 @@ def test_no_link_without_a_village_on_the_profile(client, villages, make_user, o
     assert 'data-testid="my-village"' not in client.get("/petitions/").content.decode()
     client.logout()
     assert 'data-testid="my-village"' not in client.get("/petitions/").content.decode()
+
+
+def test_the_page_sorts_by_most_signatures(client, villages):
+    lights, canal, market = villages  # 4, 3 (1 online + 2 paper) and 2 confirmed signatures
+    page = client.get("/petitions/", {"ordering": "most_supported"})
+    html = page.content.decode()
+    assert page.status_code == 200 and '<option value="most_supported" selected>ลงชื่อมากที่สุด</option>' in html
+    assert html.index(f"/petitions/{lights.pk}/") < html.index(f"/petitions/{canal.pk}/") < html.index(f"/petitions/{market.pk}/")
+    newest = client.get("/petitions/").content.decode()  # the default is the other way round
+    assert newest.index(f"/petitions/{market.pk}/") < newest.index(f"/petitions/{lights.pk}/")
