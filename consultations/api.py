@@ -320,7 +320,7 @@ class ProblemMerge(Base):
         if problem is None or into is None:
             raise NotFound()
         into = services.problem_merge(problem=problem, into=into, actor=user, reason=data["reason"])
-        return Response(ProblemOut(selectors.problems_for(c, user, moderator=True).get(pk=into.pk)).data)
+        return Response(ProblemOut(selectors.problem_counted(c, into.pk)).data)
 
 
 class AlternativeList(Base):

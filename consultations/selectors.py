@@ -220,6 +220,12 @@ def problems_for(c: Consultation, user, *, moderator: bool = False):
     )
 
 
+def problem_counted(c: Consultation, pk: int) -> Problem:
+    """One problem of `c` with its supporter count, whatever its visibility: what a staff act on it
+    (a merge) answers with, so the answer never depends on a listing's filter."""
+    return Problem.objects.filter(consultation=c).select_related("village").annotate(n_supports=Count("supports")).get(pk=pk)
+
+
 def alternatives_for(c: Consultation, user, *, moderator: bool = False):
     return (
         Alternative.objects.filter(consultation=c)

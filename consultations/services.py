@@ -302,12 +302,19 @@ def problem_merge(*, problem: Problem, into: Problem, actor, reason: str = "") -
             raise ValidationFailed(_("A problem cannot be merged into itself."), details={"into": [_("Choose another problem.")]})
         if problem.visibility == Visibility.MERGED or into.visibility != Visibility.PUBLISHED:
             raise Conflict(_("Only a problem that is not merged can be merged into a published one."))
+        # Each person once: who supported both keeps one support on the kept problem. A support
+        # landing on `into` meanwhile (problem_support does not lock it) is skipped, not a 500.
         already = set(Support.objects.filter(problem=into).values_list("user_id", flat=True))
         moving = [s for s in Support.objects.filter(problem=problem) if s.user_id not in already]
         if problem.author_id and problem.author_id not in already | {s.user_id for s in moving}:
             moving.append(Support(problem=into, user_id=problem.author_id, village_id=problem.village_id))
-        Support.objects.bulk_create([Support(problem=into, user_id=s.user_id, village_id=s.village_id) for s in moving])
+        Support.objects.bulk_create(
+            [Support(problem=into, user_id=s.user_id, village_id=s.village_id, created_at=s.created_at) for s in moving],
+            ignore_conflicts=True,
+        )
         Support.objects.filter(problem=problem).delete()
+        # Problems merged into this one earlier now point at the kept one (no chain of merges).
+        Problem.objects.filter(merged_into=problem).update(merged_into=into)
         before = problem.visibility
         problem.visibility, problem.merged_into, problem.reason_code = Visibility.MERGED, into, ReasonCode.DUPLICATE
         problem.moderation_note = reason
