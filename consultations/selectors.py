@@ -208,12 +208,15 @@ def _visible_filter(user, c: Consultation, moderator: bool) -> Q:
     return q
 
 
-def problems_for(c: Consultation, user, *, moderator: bool = False):
+def _problem_filter(user, c: Consultation, moderator: bool) -> Q:
     # A moderator's filter is Q(), and Q() | Q(x) is Q(x): combined, staff would see merged problems only.
-    visible = Q() if moderator else _visible_filter(user, c, moderator) | Q(visibility=Visibility.MERGED)
+    return Q() if moderator else _visible_filter(user, c, moderator) | Q(visibility=Visibility.MERGED)
+
+
+def problems_for(c: Consultation, user, *, moderator: bool = False):
     return (
         Problem.objects.filter(consultation=c)
-        .filter(visible)
+        .filter(_problem_filter(user, c, moderator))
         .select_related("village", "merged_into")
         .annotate(n_supports=Count("supports"))
         .order_by("-n_supports", "id")
@@ -235,10 +238,22 @@ def alternatives_for(c: Consultation, user, *, moderator: bool = False):
     )
 
 
-def comments_for(c: Consultation, user, *, moderator: bool = False) -> list[Comment]:
-    return list(
-        Comment.objects.filter(consultation=c).filter(_visible_filter(user, c, moderator)).select_related("author").order_by("id")
+def comments_visible(c: Consultation, user, *, moderator: bool = False):
+    """The comments `user` may read: their own visibility, and the problem or alternative they hang
+    on must be one `user` may read too (a removed problem's discussion goes with it, on the page
+    and in the API alike)."""
+    qs = Comment.objects.filter(consultation=c).filter(_visible_filter(user, c, moderator))
+    if moderator:
+        return qs
+    problems = Problem.objects.filter(consultation=c).filter(_problem_filter(user, c, moderator)).values("pk")
+    alternatives = Alternative.objects.filter(consultation=c).filter(_visible_filter(user, c, moderator)).values("pk")
+    return qs.filter(Q(problem__isnull=True) | Q(problem__in=problems)).filter(
+        Q(alternative__isnull=True) | Q(alternative__in=alternatives)
     )
+
+
+def comments_for(c: Consultation, user, *, moderator: bool = False) -> list[Comment]:
+    return list(comments_visible(c, user, moderator=moderator).select_related("author").order_by("id"))
 
 
 def comment_threads(comments: list[Comment]) -> dict:
@@ -397,14 +412,17 @@ def participation_record(c: Consultation) -> dict:
         .order_by("id")
     )
     alternatives = list(Alternative.objects.filter(consultation=c).filter(public).prefetch_related("problems").order_by("id"))
-    comments = Comment.objects.filter(consultation=c).filter(public)
+    comments = comments_visible(c, None)
     counts = tally(c)["counts"] if results_visible(c) else {}
 
     people: dict[int, int | None] = {}
     sources = [
         Problem.objects.filter(consultation=c).exclude(author=None).values_list("author_id", "village_id"),
         Alternative.objects.filter(consultation=c, by_staff=False).exclude(author=None).values_list("author_id", "village_id"),
-        comments.filter(by_staff=False).exclude(author=None).values_list("author_id", "village_id"),
+        # Who took part counts every published comment, also those on a problem removed since.
+        Comment.objects.filter(consultation=c, by_staff=False, visibility=Visibility.PUBLISHED)
+        .exclude(author=None)
+        .values_list("author_id", "village_id"),
         Support.objects.filter(problem__consultation=c).values_list("user_id", "village_id"),
         Ballot.objects.filter(consultation=c).values_list("voter_id", "village_id"),
     ]
