@@ -19,6 +19,7 @@ from workflows.models import AuditEntry
 from . import rules
 from .models import (
     HEARING_STAGES,
+    MAX_REPLY_DEPTH,
     Alternative,
     Ballot,
     BallotChoice,
@@ -253,7 +254,7 @@ def comments_visible(c: Consultation, user, *, moderator: bool = False):
 
 
 def comments_for(c: Consultation, user, *, moderator: bool = False) -> list[Comment]:
-    return list(comments_visible(c, user, moderator=moderator).select_related("author").order_by("id"))
+    return list(comments_visible(c, user, moderator=moderator).select_related("author", "reply_to__author").order_by("id"))
 
 
 def comment_threads(comments: list[Comment]) -> dict:
@@ -263,8 +264,11 @@ def comment_threads(comments: list[Comment]) -> dict:
     for cm in comments:
         cm.children = []
     for cm in comments:
-        if cm.parent_id and cm.parent_id in by_id:
-            by_id[cm.parent_id].children.append(cm)
+        parent = by_id.get(cm.parent_id)
+        while parent is not None and parent.depth >= MAX_REPLY_DEPTH:  # a thread older than the limit shows 3 deep too
+            parent = by_id.get(parent.parent_id)
+        if parent is not None:
+            parent.children.append(cm)
         elif cm.problem_id:
             threads[("problem", cm.problem_id)].append(cm)
         elif cm.alternative_id:

@@ -24,6 +24,7 @@ from workflows.services import audit_append, deadline_schedule, published_record
 from . import rules, selectors
 from .models import (
     HEARING_STAGES,
+    MAX_REPLY_DEPTH,
     Alternative,
     Ballot,
     BallotChoice,
@@ -364,10 +365,14 @@ def comment_post(
     with transaction.atomic():
         c = _fresh(consultation)
         rules.check("comment", actor, c)
-        problem = alternative = parent = None
+        problem = alternative = parent = reply_to = None
         if parent_id:
             parent = _published(Comment, c, parent_id, field="parent_id", unknown=_("Unknown comment."))
             problem, alternative = parent.problem, parent.alternative
+            if parent.depth >= MAX_REPLY_DEPTH:  # threads nest 3 deep: answer at the answered comment's level
+                reply_to = parent
+                while parent.depth >= MAX_REPLY_DEPTH and parent.parent_id:
+                    parent = Comment.objects.get(pk=parent.parent_id)
         else:
             if problem_id:
                 problem = _published(Problem, c, problem_id, field="problem_id", unknown=_("Unknown problem."))
@@ -384,6 +389,8 @@ def comment_post(
             village_id=actor.village_id,
             body=body,
             parent=parent,
+            depth=parent.depth + 1 if parent else 1,
+            reply_to=reply_to,
             problem=problem,
             alternative=alternative,
             by_staff=is_staff_of(actor, c.organisation_id),
