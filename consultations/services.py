@@ -398,7 +398,33 @@ def comment_post(
         )
         subscription_follow(user=actor, record=c, auto=True)
         _desk_if_pending(c, comment)
+        _tell_replied(c, comment)
     return comment
+
+
+def _tell_replied(c: Consultation, reply: Comment) -> None:
+    """The author of the comment a reply answers hears of it (consultation.comment_reply), once the
+    reply is public: at once, or when a moderator publishes it. Not for answering oneself."""
+    answered_id = reply.reply_to_id or reply.parent_id
+    if not answered_id or reply.visibility != Visibility.PUBLISHED:
+        return
+    answered = Comment.objects.filter(pk=answered_id).only("author_id", "body").first()
+    if answered is None or not answered.author_id or answered.author_id == reply.author_id:
+        return
+    outbox_write(
+        event="consultation.comment_reply",
+        data={
+            "title": c.title,
+            "url": f"{_url(c)}#comment-{reply.pk}",
+            "item": answered.body[:80],
+            "reply": reply.body[:300],
+            "by_staff": reply.by_staff,
+        },
+        audience={"users": [answered.author_id]},
+        organisation_id=c.organisation_id,
+        record_type=c._meta.label_lower,
+        record_id=c.pk,
+    )
 
 
 # --- moderation -------------------------------------------------------------------------------------
@@ -551,6 +577,8 @@ def moderation_decide(
             payload={"reason_code": reason_code, "kind": kind},
         )  # fmt: skip
         _tell_author(c, item, outcome="published" if outcome == "publish" else "removed", reason_code=reason_code, reason=reason)
+        if kind == Report.Kind.COMMENT and before == Visibility.PENDING:  # a reply waiting for moderation is public now
+            _tell_replied(c, item)
     return item
 
 
