@@ -66,6 +66,9 @@ class PetitionSerializer(serializers.ModelSerializer):
     )
     waiting_since = serializers.SerializerMethodField(help_text="with ?waiting=: since when it waits")
     days_waited = serializers.SerializerMethodField(help_text="with ?waiting=: whole days waited so far")
+    village_signatures = serializers.SerializerMethodField(
+        help_text="with ?village=N: confirmed signatures (online and counted paper) from หมู่ที่ N"
+    )
 
     class Meta:
         model = Petition
@@ -74,7 +77,7 @@ class PetitionSerializer(serializers.ModelSerializer):
             "response_state_label", "author_name", "sponsors_required", "response_threshold", "council_threshold",
             "opened_at", "closes_at", "closed_at", "response_threshold_reached_at", "council_threshold_reached_at",
             "report_due_at", "submitted_at", "council_due_at", "signatures", "rejection", "response", "council_outcome",
-            "version", "waiting_since", "days_waited", "text_withheld", "municipal_edit",
+            "version", "waiting_since", "days_waited", "village_signatures", "text_withheld", "municipal_edit",
         ]  # fmt: skip
 
     def to_representation(self, instance):
@@ -101,6 +104,9 @@ class PetitionSerializer(serializers.ModelSerializer):
 
     def get_days_waited(self, obj) -> int | None:
         return days_since(getattr(obj, "waiting_since", None), self.context.get("now") or timezone.now())
+
+    def get_village_signatures(self, obj) -> int | None:
+        return getattr(obj, "village_signatures", None)
 
     def get_author_name(self, obj) -> str:
         return obj.author.full_name or _("a resident")

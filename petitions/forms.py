@@ -161,3 +161,20 @@ class ResolveForm(forms.Form):
         choices=[("1", _("Uphold: remove the entry")), ("0", _("Dismiss: the entry stands"))],
     )  # fmt: skip
     reason = forms.CharField(label=_("Reason (public, in the audit trail)"), max_length=5000)
+
+
+# --- signing controls (views_controls) ------------------------------------------------------------
+class SigningBlockForm(forms.Form):
+    value = forms.CharField(label=_("Email address or domain"), max_length=300)
+    note = forms.CharField(label=_("Note (why; kept in the audit trail)"), max_length=500, required=False)
+
+
+class SigningLimitsForm(forms.Form):
+    burst_limit = forms.IntegerField(label=_("Sign requests per address in a short burst"), min_value=0)
+    burst_window_seconds = forms.IntegerField(label=_("Burst window (seconds)"), min_value=0)
+    ip_limit = forms.IntegerField(label=_("Sign requests per address and window (refused above)"), min_value=0)
+    ip_window_seconds = forms.IntegerField(label=_("Address window (seconds)"), min_value=0)
+    ip_review_limit = forms.IntegerField(label=_("Signatures per address and window before staff review them"), min_value=0)
+    petition_limit = forms.IntegerField(label=_("Sign requests per petition and window"), min_value=0)
+    petition_window_seconds = forms.IntegerField(label=_("Petition window (seconds)"), min_value=0)
+    reason = forms.CharField(label=_("Reason (kept in the audit trail)"), max_length=2000, required=False)

@@ -105,6 +105,11 @@ class PetitionPolicy(models.Model):
     ip_window_seconds = models.PositiveIntegerField(_("address window (seconds)"), default=3600)
     petition_limit = models.PositiveIntegerField(_("sign requests per petition and window"), default=6000)
     petition_window_seconds = models.PositiveIntegerField(_("petition window (seconds)"), default=60)
+    # A short burst from one address (a script, not a meeting): refused above burst_limit sign
+    # requests per petition and address within burst_window_seconds. Admins set every refusing
+    # limit through the signing-limits page/API, never below controls.limit_floor (a meeting).
+    burst_limit = models.PositiveIntegerField(_("sign requests per address in a short burst (refused above)"), default=60)
+    burst_window_seconds = models.PositiveIntegerField(_("burst window (seconds)"), default=10)
     # Trending alert to staff: more than trend_min_signatures in the last trend_window_minutes and
     # more than trend_factor times the previous hour's rate (checked by petitions_check).
     trend_window_minutes = models.PositiveSmallIntegerField(_("trending: window (minutes)"), default=10)
@@ -599,6 +604,19 @@ class Signature(models.Model):
     def invalidate(self):
         pass
 
+    # Staff undo an invalidation of one signature (services.signature_restore_one, with a reason):
+    # back to confirmed if it had been confirmed (it counts again), else back to pending (its mailed
+    # link works again).
+    @transition(field=state, source=SignatureState.INVALIDATED, target=SignatureState.CONFIRMED,
+                custom={"label": _("Restore the signature"), "reason_required": True})  # fmt: skip
+    def restore(self):
+        pass
+
+    @transition(field=state, source=SignatureState.INVALIDATED, target=SignatureState.PENDING,
+                custom={"label": _("Restore the signature to pending"), "reason_required": True})  # fmt: skip
+    def restore_pending(self):
+        pass
+
     @transition(field=state, source=SIGNATURE_ACTIVE, target=SignatureState.FRAUDULENT,
                 custom={"label": _("Void the signature as fraudulent"), "reason_required": True})  # fmt: skip
     def void(self):
@@ -610,6 +628,7 @@ class SignatureLogEvent(models.TextChoices):
     WITHDRAWN = "withdrawn", _("withdrawn by the signer")
     INVALIDATED = "invalidated", _("invalidated by staff")
     FRAUDULENT = "fraudulent", _("voided as fraudulent")
+    RESTORED = "restored", _("restored by staff (counted again)")
 
 
 class SignatureLogEntry(AppendOnly):
@@ -695,6 +714,32 @@ class CouncilOutcome(models.Model):
 
     def __str__(self) -> str:
         return f"council outcome of {self.petition_id}: {self.decision}"
+
+
+class SigningBlock(models.Model):
+    """An email domain or one exact (folded) address that may not sign the organisation's
+    petitions, online or on paper (petitions.controls). A domain also covers its subdomains.
+    Added and removed by the organisation's administrators, each act audited."""
+
+    class Kind(models.TextChoices):
+        DOMAIN = "domain", _("email domain")
+        EMAIL = "email", _("email address")
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="signing_blocks")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    value = models.CharField(max_length=254)  # a folded address, or a lower-case (IDNA) domain
+    note = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["kind", "value"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "value"], name="signing_block_once")]
+        verbose_name = _("signing block")
+        verbose_name_plural = _("signing blocks")
+
+    def __str__(self) -> str:
+        return f"{self.kind} block of {self.organisation_id}"
 
 
 class AddressFlag(models.Model):

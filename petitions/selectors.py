@@ -459,3 +459,60 @@ def paper_counts(petition_id: int) -> dict:
         paper.annotate(hour=TruncHour("confirmed_at", tzinfo=dt.UTC)).values_list("hour").annotate(n=Count("id")).order_by()
     )
     return {"total": sum(villages.values()), "villages": villages, "hours": hours}
+
+
+# --- one signature: staff find it ------------------------------------------------------------------
+FIND_LIMIT = 50
+FIND_MIN = 2
+
+
+@dataclass
+class FoundSignature:
+    """A signature as staff see it in search results: name and email masked (controls.mask_*)."""
+
+    id: int
+    name: str
+    email: str
+    state: str
+    state_label: str
+    village: int
+    channel: str
+    created_at: dt.datetime
+    confirmed_at: dt.datetime | None
+    ended_at: dt.datetime | None
+    can_invalidate: bool
+    can_restore: bool
+
+
+def signatures_find(petition_id: int, q: str) -> list[FoundSignature]:
+    """The petition's signatures whose email is `q` (folded as signing folds it, so any spelling of
+    the inbox finds it) or, without an "@", whose name contains `q` (case and spacing aside); the
+    newest first, at most FIND_LIMIT. Staff only (the caller checks)."""
+    from accounts.models import normalise_email
+
+    from . import controls
+    from .models import Signature, SignatureState
+
+    q = " ".join(str(q or "").split())
+    if len(q) < FIND_MIN:
+        return []
+    match = Q(email=fold_email(q)) | Q(email=normalise_email(q)) if "@" in q else Q(name__icontains=q)
+    rows = Signature.objects.filter(match, petition_id=petition_id).order_by("-created_at", "-id")[:FIND_LIMIT]
+    active = {SignatureState.PENDING, SignatureState.CONFIRMED}
+    return [
+        FoundSignature(
+            id=s.pk,
+            name=controls.mask_name(s.name),
+            email="" if s.channel == "paper" and s.email.endswith(".invalid") else controls.mask_email(s.email),
+            state=s.state,
+            state_label=str(s.get_state_display()),
+            village=s.village_number,
+            channel=s.channel,
+            created_at=s.created_at,
+            confirmed_at=s.confirmed_at,
+            ended_at=s.ended_at,
+            can_invalidate=s.state in active,
+            can_restore=s.state == SignatureState.INVALIDATED,
+        )  # fmt: skip
+        for s in rows
+    ]

@@ -30,11 +30,12 @@ from accounts.selectors import staff_organisations
 from workflows import readcache
 from workflows.errors import ApplicationError, ValidationFailed
 from workflows.filters import days_since, for_page, form_fields
+from workflows.paging import page_for
 from workflows.services import available_transitions, own_contribution
 
 from . import rules, selectors, services, siglog
 from .charts import signatures_chart
-from .filters import ORDERING, PetitionFilter
+from .filters import NEEDS, ORDERING, PetitionFilter
 from .forms import (
     InvalidateForm,
     OutcomeForm,
@@ -87,24 +88,27 @@ def _percent(n: int, of: int | None) -> int:
 
 
 FILTER_KEYS = ("q", "state", "kind", "village", "waiting", "ordering")
-LIST_LIMIT = 100
 
 
 def petition_list(request):
     """Public petitions: a tab (a group of states) or the filters of petitions.filters.PetitionFilter
-    (search, state, kind, village, waiting, sorting), the same as the API's."""
+    (search, state, kind, village, waiting, sorting), the same as the API's; numbered pages
+    (workflows.paging.page_of). Refused values are a 400 showing why."""
     filtering = any(request.GET.get(k) for k in FILTER_KEYS)
     tab = request.GET.get("tab", "" if filtering else "open")
     tab = tab if tab in LIST_TABS else ("" if filtering else "open")
     base = selectors.petitions_public(states=LIST_TABS[tab] if tab else None)
     filterset = PetitionFilter(request.GET, queryset=base, request=request)
     queryset, _ordering, filter_errors = for_page(filterset, base.none())
-    petitions = selectors.withhold_for(queryset[:LIST_LIMIT], request.user)
+    petitions, pager, paging_errors = page_for(request.GET, queryset)
+    petitions = selectors.withhold_for(petitions, request.user)
+    filter_errors += paging_errors
     totals = selectors.totals_for([p.pk for p in petitions])
     now = timezone.now()
     rows = [
         {"petition": p, "count": totals[p.pk], "percent": _percent(totals[p.pk], p.council_threshold),
-         "days_waited": days_since(getattr(p, "waiting_since", None), now)}
+         "days_waited": days_since(getattr(p, "waiting_since", None), now),
+         "village_signatures": getattr(p, "village_signatures", None)}
         for p in petitions
     ]  # fmt: skip
     villages = selectors.village_numbers()
@@ -112,11 +116,11 @@ def petition_list(request):
         "state": [("", _("All")), *[(s.value, s.label) for s in State if s in PUBLIC_STATES]],
         "village": [("", _("All")), *villages],
         "ordering": sorted(  # with `waiting`, its default (oldest wait first) comes first
-            [(v, label) for v, label in ORDERING if v != "longest_waiting" or request.GET.get("waiting")],
+            [(v, label) for v, label in ORDERING if v not in NEEDS or request.GET.get(NEEDS[v][0])],
             key=lambda option: option[0] != "longest_waiting",
         ),
     }
-    my_village = getattr(request.user, "village", None) if request.user.is_authenticated else None
+    my_village = request.user.village if request.user.is_authenticated and request.user.village_id else None
     mine = []
     if request.user.is_authenticated:
         mine = list(
@@ -128,7 +132,8 @@ def petition_list(request):
         "rows": rows, "tab": tab, "tabs": LIST_TABS, "mine": mine, "waiting": request.GET.get("waiting", ""),
         "filter_fields": form_fields(filterset, options=options), "filter_errors": filter_errors,
         "filter_keep": [("tab", tab)] if tab and filtering else [], "my_village": my_village,
-        "limited": len(petitions) == LIST_LIMIT,
+        "pager": pager, "village": request.GET.get("village", ""),
+        "in_my_village": bool(my_village) and request.GET.get("village") == str(my_village.number),
     }  # fmt: skip
     return render(request, "petitions/list.html", context, status=400 if filter_errors else 200)
 

@@ -56,6 +56,11 @@ class Machine:
     # custom={"moderates": True} is refused to that person (services.moderation_guard): nobody
     # moderates their own contribution. Default: the record's `author_id`, if it has one.
     author_of: Callable[[Any], int | None] | None = None
+    # Where the record is, in words (workflows.where): record -> the states of its first FSM field it
+    # can pass through, in order (None: the longest line through the graph); record -> {state: one
+    # sentence on what happens while it is there}.
+    path: Callable[[Any], list[str]] | None = None
+    step_help: Callable[[Any], dict[str, str]] | None = None
     extra: dict = field(default_factory=dict)
 
     @property
