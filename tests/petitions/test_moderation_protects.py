@@ -206,16 +206,6 @@ def test_the_author_hears_when_the_sponsors_are_complete(org, policy, resident, 
     assert told.data["count"] == 2 and told.data["due_date"] > timezone.now().isoformat()[:10]
 
 
-def test_the_workflow_diagram_draws_restore_to_where_it_may_go():
-    from workflows.graph import machine_graph
-
-    state_graph = next(g for g in machine_graph(Petition) if g.field == "state")
-    restores = {(e.source, e.target) for e in state_graph.edges if e.name == "restore"}
-    assert restores == {
-        ("rejected", "awaiting_moderation"), ("hidden", "awaiting_moderation"), ("hidden", "open"), ("hidden", "closed"),
-    }  # fmt: skip
-
-
 def test_the_open_data_and_the_ita_report_carry_the_placeholder(org, policy, resident, sponsors, moderator):
     from opendata import ita
     from opendata.datasets import Scope, petition_rows
