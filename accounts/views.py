@@ -6,13 +6,14 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.http import urlencode
 from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from . import limits
 from .forms import EmailForm, LoginForm, RegistrationForm, ResetRequestForm
-from .redirects import next_from, redirect_next
+from .redirects import is_safe, next_from, redirect_next, safe_next
 from .services import (
     TokenExpired,
     TokenInvalid,
@@ -56,8 +57,11 @@ def register(request):
             language=data["language"],
         )
         request.session["registered_email"] = data["email"]
+        # Where they were when they chose to register (a petition, a consultation): confirming on
+        # this device leads back there through the sign-in page.
+        request.session["registered_next"] = next_from(request) or ""
         return redirect("accounts:register_sent")
-    return render(request, "accounts/register.html", {"form": form})
+    return render(request, "accounts/register.html", {"form": form, "next": next_from(request) or ""})
 
 
 def register_sent(request):
@@ -76,9 +80,10 @@ def confirm(request, token: str):
     if request.method == "POST":
         user_confirm_email(user=user)
         messages.success(request, _("Thank you: your email address is confirmed."))
+        target = request.session.pop("registered_next", "")
         if request.user.is_authenticated:
-            return redirect("home")
-        return redirect(reverse("accounts:login"))
+            return redirect(safe_next(request, target))
+        return redirect(reverse("accounts:login") + (f"?{urlencode({'next': target})}" if is_safe(request, target) else ""))
     return render(request, "accounts/confirm.html", {"confirm_user": user, "already": user.email_confirmed})
 
 
