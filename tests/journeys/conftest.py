@@ -110,9 +110,12 @@ def sign_in(page, email: str, password: str = PASSWORD) -> None:
 
 
 def screenshot(page, name: str) -> None:
-    """Keep what the person saw when a journey step fails (VAR_DIR/journeys/<name>.png)."""
+    """Keep what each person saw when a journey step fails: VAR_DIR/journeys/<name>-<n>.png, one
+    per tab the journey opened (the last one is where it stopped)."""
     import os
 
     folder = os.path.join(os.environ.get("VAR_DIR") or settings.BASE_DIR / "var", "journeys")
     os.makedirs(folder, exist_ok=True)
-    page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)
+    for n, context in enumerate(page.context.browser.contexts):
+        for tab in context.pages:
+            tab.screenshot(path=os.path.join(folder, f"{name}-{n}.png"), full_page=True)
