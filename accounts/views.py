@@ -1,19 +1,20 @@
 """Pages: register, confirm the email (a GET shows a button, only the POST confirms) or ask for the
 link again, sign in/out, reset a forgotten password (Django's views, our mail and limits)."""
 
+from urllib.parse import quote
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils.http import urlencode
 from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from . import limits
 from .forms import EmailForm, LoginForm, RegistrationForm, ResetRequestForm
-from .redirects import is_safe, next_from, redirect_next, safe_next
+from .redirects import is_safe, next_from, redirect_next
 from .services import (
     TokenExpired,
     TokenInvalid,
@@ -44,8 +45,9 @@ def _mail_wait(request, form) -> int:
 @require_http_methods(["GET", "POST"])
 def register(request):
     if request.user.is_authenticated:
-        return redirect("home")
+        return redirect_next(request, "home")
     form = RegistrationForm(request.POST or None)
+    after = next_from(request) or ""  # the page the person came from: back there once confirmed and signed in
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         user_register(
@@ -57,11 +59,10 @@ def register(request):
             language=data["language"],
         )
         request.session["registered_email"] = data["email"]
-        # Where they were when they chose to register (a petition, a consultation): confirming on
-        # this device leads back there through the sign-in page.
-        request.session["registered_next"] = next_from(request) or ""
+        if after:
+            request.session["registered_next"] = after
         return redirect("accounts:register_sent")
-    return render(request, "accounts/register.html", {"form": form, "next": next_from(request) or ""})
+    return render(request, "accounts/register.html", {"form": form, "next": after})
 
 
 def register_sent(request):
@@ -80,10 +81,11 @@ def confirm(request, token: str):
     if request.method == "POST":
         user_confirm_email(user=user)
         messages.success(request, _("Thank you: your email address is confirmed."))
-        target = request.session.pop("registered_next", "")
+        after = request.session.pop("registered_next", "")
+        after = after if is_safe(request, after) else ""
         if request.user.is_authenticated:
-            return redirect(safe_next(request, target))
-        return redirect(reverse("accounts:login") + (f"?{urlencode({'next': target})}" if is_safe(request, target) else ""))
+            return redirect(after or "home")
+        return redirect(reverse("accounts:login") + (f"?next={quote(after)}" if after else ""))
     return render(request, "accounts/confirm.html", {"confirm_user": user, "already": user.email_confirmed})
 
 
