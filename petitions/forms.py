@@ -19,6 +19,25 @@ class PetitionForm(forms.Form):
     )
 
 
+class PetitionEditForm(forms.Form):
+    """The author's edit (until the petition is sponsored) or a moderator's correction (with a reason)."""
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    body = forms.CharField(label=_("What we ask for"), max_length=5000, widget=forms.Textarea(attrs={"rows": 6}))
+    background = forms.CharField(
+        label=_("Background (optional)"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    reason = forms.CharField(
+        label=_("Why the municipality corrects the text (shown publicly)"), max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )  # fmt: skip
+
+    def __init__(self, *args, municipal=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not municipal:
+            del self.fields["reason"]
+
+
 class SignForm(forms.Form):
     name = forms.CharField(label=_("Full name"), max_length=200)
     email = forms.EmailField(

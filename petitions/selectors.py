@@ -19,6 +19,7 @@ from accounts.selectors import has_role, staff_organisations
 from .models import (
     PUBLIC_STATES,
     RESPONDABLE_STATES,
+    WITHHOLDING_CODES,
     AddressFlag,
     Channel,
     Petition,
@@ -146,6 +147,47 @@ def village_numbers() -> list[tuple[int, str]]:
 
 def policy_for(organisation_id: int) -> PetitionPolicy:
     return PetitionPolicy.for_organisation(organisation_id)
+
+
+# --- withheld text (models.WITHHOLDING_CODES) ----------------------------------------------------
+def withheld_title() -> str:
+    """What the public reads instead of a withheld petition's title (and of its text)."""
+    return _("Text withheld")
+
+
+def withheld_title_both() -> str:
+    """The placeholder in Thai and English, for what is stored once for readers of either language
+    (an outbox event's data): "ข้อความถูกระงับ / Text withheld"."""
+    from django.utils import translation
+
+    with translation.override("th"):
+        thai = withheld_title()
+    with translation.override("en"):
+        english = withheld_title()
+    return f"{thai} / {english}"
+
+
+def withheld_q() -> Q:
+    """The petitions whose text is withheld from the public (Petition.text_withheld, in SQL)."""
+    return Q(state__in=[State.REJECTED, State.HIDDEN], rejection_code__in=WITHHOLDING_CODES)
+
+
+def may_read_withheld(petition: Petition, user) -> bool:
+    """Staff of the petition's organisation (who decide on it, and may restore it) and its author."""
+    from . import rules
+
+    return rules.is_staff(petition, user) or rules.is_author(petition, user)
+
+
+def withhold_for(petitions, user) -> list[Petition]:
+    """Mask the text of withheld petitions the viewer may not read, on these instances in memory
+    (for display only: they are never saved). Each gets `text_masked`, True where masked."""
+    items = list(petitions) if not isinstance(petitions, Petition) else [petitions]
+    for p in items:
+        p.text_masked = p.text_withheld and not may_read_withheld(p, user)
+        if p.text_masked:
+            p.title, p.body, p.background = withheld_title(), "", ""
+    return items
 
 
 def petitions_public(*, organisation_id: int | None = None, states=None):
@@ -367,7 +409,8 @@ def search(user, q: str, *, limit: int = 20) -> dict:
     """Public petitions matching `q` (petitions.filters), closest first: {"items": [...], "more": bool}."""
     from .filters import PetitionFilter
 
-    found = PetitionFilter.ranked(PetitionFilter({"q": q}, queryset=petitions_public()).qs, q)
+    public = petitions_public().exclude(withheld_q())  # a withheld text is not searched either
+    found = PetitionFilter.ranked(PetitionFilter({"q": q}, queryset=public).qs, q)
     petitions = list(found[: limit + 1])
     totals = totals_for([p.pk for p in petitions[:limit]])
     items = [

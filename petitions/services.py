@@ -15,7 +15,9 @@ caught by the next one.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import hmac
+import json
 import logging
 import random
 import secrets
@@ -48,7 +50,7 @@ from workflows.errors import (
 from workflows.models import AuditEntry
 from workflows.parsers import whole_number
 from workflows.ratelimit import hit
-from workflows.services import audit_append, policy_fields, policy_update, transition
+from workflows.services import audit_append, moderation_guard, policy_fields, policy_update, transition
 
 from . import controls, rules, siglog, signing
 from .models import (
@@ -79,19 +81,9 @@ def petition_create(*, organisation, author, kind: str, title: str, body: str, b
     if not rules.can_create(author, organisation):
         raise PermissionDenied(_("Only residents with a confirmed account can start a petition."))
     title, body, background = (title or "").strip(), (body or "").strip(), (background or "").strip()
-    errors: dict = {}
+    errors = _text_errors({"title": title, "body": body, "background": background})
     if kind not in Kind.values:
         errors["kind"] = [_("Choose a kind of petition.")]
-    if not title:
-        errors["title"] = [_("This field is required.")]
-    elif len(title) > MAX_TITLE:
-        errors["title"] = [_("At most %(n)d characters.") % {"n": MAX_TITLE}]
-    if not body:
-        errors["body"] = [_("This field is required.")]
-    elif len(body) > MAX_BODY:
-        errors["body"] = [_("At most %(n)d characters.") % {"n": MAX_BODY}]
-    if len(background) > MAX_BODY:
-        errors["background"] = [_("At most %(n)d characters.") % {"n": MAX_BODY}]
     if errors:
         raise ValidationFailed(details=errors)
     policy = PetitionPolicy.for_organisation(organisation.pk)
@@ -115,6 +107,109 @@ def petition_create(*, organisation, author, kind: str, title: str, body: str, b
         )  # fmt: skip
         subscription_follow(user=author, record=petition, auto=True)
     return petition
+
+
+def _text_errors(text: dict) -> dict:
+    """The field errors of a petition's text (title and body required; the lengths)."""
+    errors: dict = {}
+    for name, limit, required in (("title", MAX_TITLE, True), ("body", MAX_BODY, True), ("background", MAX_BODY, False)):
+        value = text.get(name, "")
+        if required and not value:
+            errors[name] = [_("This field is required.")]
+        elif len(value) > limit:
+            errors[name] = [_("At most %(n)d characters.") % {"n": limit}]
+    return errors
+
+
+TEXT_FIELDS = ("title", "body", "background")
+MAX_EDIT_REASON = 500
+
+
+def content_sha256(petition: Petition) -> str:
+    """The SHA-256 of a petition's text (title, body, background), as compact sorted JSON in UTF-8:
+    what an edit's audit entry binds, so anyone holding a copy of a text can check it was this one."""
+    text = {name: getattr(petition, name) for name in TEXT_FIELDS}
+    return hashlib.sha256(json.dumps(text, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _clean_edit(values) -> dict:
+    if not isinstance(values, dict):
+        raise ValidationFailed(_("Send a JSON object."), code="malformed_request")
+    errors = {name: [_("This field cannot be edited.")] for name in sorted(set(values) - set(TEXT_FIELDS))}
+    text = {}
+    for name in TEXT_FIELDS:
+        if name in values:
+            if not isinstance(values[name], str):
+                errors[name] = [_("Send text.")]
+            else:
+                text[name] = values[name].strip()
+    if not text and not errors:
+        errors["title"] = [_("Send at least one of: %(fields)s") % {"fields": ", ".join(TEXT_FIELDS)}]
+    errors |= {k: v for k, v in _text_errors({"title": "-", "body": "-", **text}).items() if k not in errors}
+    if errors:
+        raise ValidationFailed(details=errors)
+    return text
+
+
+def petition_edit(*, petition: Petition, actor, values: dict, reason: str = "", expected_version: int | None = None) -> Petition:
+    """Change a petition's text (title, body, background). Two people may:
+
+    - its author, until it is sponsored (Petition.author_may_edit: a draft, or collecting sponsors
+      with none yet); after that 409 petition_not_editable. Audited as "edit".
+    - a moderator of its organisation, in any state, with a reason (a correction: personal data, a
+      libellous phrase), never on a petition they started themselves (403
+      own_contribution_moderation). The page shows "edited by the municipality" with the date and
+      the reason; the author is told (petition.corrected). Audited as "municipal_edit".
+
+    The audit entry names the fields changed and binds the text's SHA-256 before and after
+    (content_sha256), never the old text itself (it may be the libel that was removed)."""
+    text = _clean_edit(values)
+    reason = (reason or "").strip() if isinstance(reason, str) else ""
+    with transaction.atomic():
+        locked = Petition.objects.select_for_update().get(pk=petition.pk)
+        if expected_version is not None and locked.version != expected_version:
+            raise Conflict(details={"expected_version": expected_version, "version": locked.version})
+        municipal = not rules.is_author(locked, actor)
+        if not municipal:
+            if not locked.author_may_edit:
+                raise TransitionNotAllowed(
+                    _("Your petition can no longer be edited: sponsors have backed it as it is."),
+                    code="petition_not_editable", details={"state": locked.state},
+                )  # fmt: skip
+        else:
+            if not rules.is_moderator(locked, actor):
+                raise PermissionDenied(_("Only the author or a moderator of this organisation can edit a petition."))
+            moderation_guard(locked, actor)
+            if not reason:
+                raise ValidationFailed(
+                    _("Say why the municipality corrects the text."), details={"reason": [_("This field is required.")]}
+                )
+            if len(reason) > MAX_EDIT_REASON:
+                raise ValidationFailed(details={"reason": [_("At most %(n)d characters.") % {"n": MAX_EDIT_REASON}]})
+        changed = [name for name in TEXT_FIELDS if name in text and text[name] != getattr(locked, name)]
+        if not changed:
+            return locked
+        before = content_sha256(locked)
+        for name in changed:
+            setattr(locked, name, text[name])
+        fields = [*changed, "version", "updated_at"]
+        if municipal:
+            locked.municipal_edit_at, locked.municipal_edit_reason = timezone.now(), reason
+            fields += ["municipal_edit_at", "municipal_edit_reason"]
+        locked.version += 1
+        locked.updated_at = timezone.now()
+        locked.save(update_fields=fields)
+        audit_append(
+            action=AuditEntry.Action.MODERATION if municipal else AuditEntry.Action.TRANSITION,
+            name="municipal_edit" if municipal else "edit", actor=actor, record=locked, reason=reason,
+            payload={"fields": changed, "previous_sha256": before, "content_sha256": content_sha256(locked)},
+        )  # fmt: skip
+        if municipal:
+            from .machine import event
+
+            outbox_write(**event(locked, "petition.corrected", {"users": [locked.author_id]}, reason=reason, fields=changed))
+    targets_forget(locked.pk)
+    return locked
 
 
 THRESHOLD_FIELDS = ("sponsors_required", "response_threshold", "council_threshold")
@@ -236,7 +331,7 @@ def sponsor_add(*, petition_id: int, user, token: str) -> tuple[Sponsor, bool]:
     petition moves on to moderation. Returns (sponsor, created)."""
     with transaction.atomic():
         petition = Petition.objects.select_for_update().filter(pk=petition_id).first()
-        if petition is None or not _same_secret(petition.sponsor_token, token):
+        if petition is None or not _same_secret(petition.sponsor_token, token) or not rules.sponsor_link_live(petition):
             raise NotFound(_("This sponsor link is not valid."))
         if not getattr(user, "is_authenticated", False):
             raise PermissionDenied(_("Sign in to sponsor this petition."), code="not_authenticated")
@@ -1210,6 +1305,7 @@ __all__ = [
     "ApplicationError",
     "petition_act",
     "petition_create",
+    "petition_edit",
     "petition_policy_update",
     "petition_request_sponsors",
     "petition_thresholds_set",

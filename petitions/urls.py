@@ -18,6 +18,7 @@ urlpatterns = [
     path("organisations/<slug:slug>/signing-limits/", views_controls.signing_limits, name="signing-limits"),
     path("<int:pk>/", views.petition_detail, name="detail"),
     path("<int:pk>/sign/", views.petition_sign, name="sign"),
+    path("<int:pk>/edit/", views.petition_edit, name="edit"),
     path("<int:pk>/widget/", views.petition_widget, name="widget"),
     path("<int:pk>/sponsor/<str:token>/", views.petition_sponsor, name="sponsor"),
     path("<int:pk>/act/<slug:name>/", views.petition_act, name="act"),
