@@ -39,7 +39,7 @@ def whole_number(params, name: str, *, default: int, high: int, low: int = 1, me
     if raw in ("", None):
         return default
     raw = str(raw)
-    if not (re.fullmatch(r"[0-9]{1,9}", raw) and low <= int(raw) <= high):
+    if not (re.fullmatch(r"[0-9]{1,12}", raw) and low <= int(raw) <= high):
         message = message or _("Give a whole number from %(low)d to %(high)d.") % {"low": low, "high": high}
         raise ValidationFailed(details={name: [message]})
     return int(raw)

@@ -98,3 +98,10 @@ def test_the_page_says_it_in_english_when_english_is_chosen(client, three):
     html = client.get("/petitions/", {"page_size": "100000", "state": "bogus"}).content.decode()
     assert "Per page: Give a whole number from 1 to 100." in html
     assert "State: Not one of the allowed values: draft" in html
+
+
+def test_an_unknown_tab_is_a_400_naming_the_tabs(client, three):
+    response = client.get("/petitions/", {"tab": "bogus"})
+    html = response.content.decode()
+    assert response.status_code == 400 and "รายการ: ไม่ใช่ค่าที่ใช้ได้ ค่าที่ใช้ได้คือ: open, council, closed, rejected" in html
+    assert client.get("/petitions/", {"tab": "closed"}).status_code == 200
