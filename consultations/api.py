@@ -115,6 +115,8 @@ class CommentOut(serializers.Serializer):
     body = serializers.CharField()
     visibility = serializers.CharField()
     parent_id = serializers.IntegerField(allow_null=True)
+    depth = serializers.IntegerField(help_text="1 a comment, 2 a reply, 3 at most (a reply to level 3 joins level 3)")
+    reply_to_id = serializers.IntegerField(allow_null=True, help_text="the comment it answered, when not its parent")
     problem_id = serializers.IntegerField(allow_null=True)
     alternative_id = serializers.IntegerField(allow_null=True)
     by_staff = serializers.BooleanField()
@@ -322,7 +324,7 @@ class ProblemMerge(Base):
         if problem is None or into is None:
             raise NotFound()
         into = services.problem_merge(problem=problem, into=into, actor=user, reason=data["reason"])
-        return Response(ProblemOut(selectors.problems_for(c, user, moderator=True).get(pk=into.pk)).data)
+        return Response(ProblemOut(selectors.problem_counted(c, into.pk)).data)
 
 
 class AlternativeList(Base):
@@ -386,6 +388,8 @@ class ModerationView(Base):
                         ],
                         "reason_code": i.reason_code,
                         "created_at": i.created_at,
+                        # False on what the caller wrote: another moderator decides (own_contribution_moderation)
+                        "may_moderate": i.author_id != user.pk,
                     }
                     for i in items
                 ]

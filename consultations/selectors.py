@@ -19,6 +19,7 @@ from workflows.models import AuditEntry
 from . import rules
 from .models import (
     HEARING_STAGES,
+    MAX_REPLY_DEPTH,
     Alternative,
     Ballot,
     BallotChoice,
@@ -208,16 +209,25 @@ def _visible_filter(user, c: Consultation, moderator: bool) -> Q:
     return q
 
 
-def problems_for(c: Consultation, user, *, moderator: bool = False):
+def _problem_filter(user, c: Consultation, moderator: bool) -> Q:
     # A moderator's filter is Q(), and Q() | Q(x) is Q(x): combined, staff would see merged problems only.
-    visible = Q() if moderator else _visible_filter(user, c, moderator) | Q(visibility=Visibility.MERGED)
+    return Q() if moderator else _visible_filter(user, c, moderator) | Q(visibility=Visibility.MERGED)
+
+
+def problems_for(c: Consultation, user, *, moderator: bool = False):
     return (
         Problem.objects.filter(consultation=c)
-        .filter(visible)
+        .filter(_problem_filter(user, c, moderator))
         .select_related("village", "merged_into")
         .annotate(n_supports=Count("supports"))
         .order_by("-n_supports", "id")
     )
+
+
+def problem_counted(c: Consultation, pk: int) -> Problem:
+    """One problem of `c` with its supporter count, whatever its visibility: what a staff act on it
+    (a merge) answers with, so the answer never depends on a listing's filter."""
+    return Problem.objects.filter(consultation=c).select_related("village").annotate(n_supports=Count("supports")).get(pk=pk)
 
 
 def alternatives_for(c: Consultation, user, *, moderator: bool = False):
@@ -229,10 +239,22 @@ def alternatives_for(c: Consultation, user, *, moderator: bool = False):
     )
 
 
-def comments_for(c: Consultation, user, *, moderator: bool = False) -> list[Comment]:
-    return list(
-        Comment.objects.filter(consultation=c).filter(_visible_filter(user, c, moderator)).select_related("author").order_by("id")
+def comments_visible(c: Consultation, user, *, moderator: bool = False):
+    """The comments `user` may read: their own visibility, and the problem or alternative they hang
+    on must be one `user` may read too (a removed problem's discussion goes with it, on the page
+    and in the API alike)."""
+    qs = Comment.objects.filter(consultation=c).filter(_visible_filter(user, c, moderator))
+    if moderator:
+        return qs
+    problems = Problem.objects.filter(consultation=c).filter(_problem_filter(user, c, moderator)).values("pk")
+    alternatives = Alternative.objects.filter(consultation=c).filter(_visible_filter(user, c, moderator)).values("pk")
+    return qs.filter(Q(problem__isnull=True) | Q(problem__in=problems)).filter(
+        Q(alternative__isnull=True) | Q(alternative__in=alternatives)
     )
+
+
+def comments_for(c: Consultation, user, *, moderator: bool = False) -> list[Comment]:
+    return list(comments_visible(c, user, moderator=moderator).select_related("author", "reply_to__author").order_by("id"))
 
 
 def comment_threads(comments: list[Comment]) -> dict:
@@ -242,8 +264,11 @@ def comment_threads(comments: list[Comment]) -> dict:
     for cm in comments:
         cm.children = []
     for cm in comments:
-        if cm.parent_id and cm.parent_id in by_id:
-            by_id[cm.parent_id].children.append(cm)
+        parent = by_id.get(cm.parent_id)
+        while parent is not None and parent.depth >= MAX_REPLY_DEPTH:  # a thread older than the limit shows 3 deep too
+            parent = by_id.get(parent.parent_id)
+        if parent is not None:
+            parent.children.append(cm)
         elif cm.problem_id:
             threads[("problem", cm.problem_id)].append(cm)
         elif cm.alternative_id:
@@ -393,14 +418,17 @@ def participation_record(c: Consultation) -> dict:
         .order_by("id")
     )
     alternatives = list(Alternative.objects.filter(consultation=c).filter(public).prefetch_related("problems").order_by("id"))
-    comments = Comment.objects.filter(consultation=c).filter(public)
+    comments = comments_visible(c, None)
     counts = tally(c)["counts"] if results_visible(c) else {}
 
     people: dict[int, int | None] = {}
     sources = [
         Problem.objects.filter(consultation=c).exclude(author=None).values_list("author_id", "village_id"),
         Alternative.objects.filter(consultation=c, by_staff=False).exclude(author=None).values_list("author_id", "village_id"),
-        comments.filter(by_staff=False).exclude(author=None).values_list("author_id", "village_id"),
+        # Who took part counts every published comment, also those on a problem removed since.
+        Comment.objects.filter(consultation=c, by_staff=False, visibility=Visibility.PUBLISHED)
+        .exclude(author=None)
+        .values_list("author_id", "village_id"),
         Support.objects.filter(problem__consultation=c).values_list("user_id", "village_id"),
         Ballot.objects.filter(consultation=c).values_list("voter_id", "village_id"),
     ]

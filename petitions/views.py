@@ -31,12 +31,21 @@ from workflows import readcache
 from workflows.errors import ApplicationError, ValidationFailed
 from workflows.filters import days_since, for_page, form_fields
 from workflows.paging import page_for
-from workflows.services import available_transitions
+from workflows.services import available_transitions, own_contribution
 
 from . import rules, selectors, services, siglog
 from .charts import signatures_chart
 from .filters import NEEDS, ORDERING, PetitionFilter
-from .forms import InvalidateForm, OutcomeForm, PetitionForm, ReasonForm, RejectForm, ResponseForm, SignForm
+from .forms import (
+    InvalidateForm,
+    OutcomeForm,
+    PetitionEditForm,
+    PetitionForm,
+    ReasonForm,
+    RejectForm,
+    ResponseForm,
+    SignForm,
+)
 from .models import PUBLIC_STATES, AddressFlag, Petition, Signature, SignatureState, State
 
 LIST_TABS = {
@@ -95,6 +104,7 @@ def petition_list(request):
     filterset = PetitionFilter(request.GET, queryset=base, request=request)
     queryset, _ordering, filter_errors = for_page(filterset, base.none())
     petitions, pager, paging_errors = page_for(request.GET, queryset)
+    petitions = selectors.withhold_for(petitions, request.user)
     filter_errors += tab_errors + paging_errors
     totals = selectors.totals_for([p.pk for p in petitions])
     now = timezone.now()
@@ -158,6 +168,7 @@ def _sign_form(petition, data=None, user=None):
 
 def petition_detail(request, pk: int, *, sign_form=None, status=200):
     petition = _petition_or_404(pk, request.user)
+    selectors.withhold_for(petition, request.user)  # the placeholder instead of a withheld text
     counts = selectors.petition_counts(petition.pk)
     user = request.user
     moves = {m["name"]: m for m in available_transitions(petition, user)} if user.is_authenticated else {}
@@ -176,6 +187,7 @@ def petition_detail(request, pk: int, *, sign_form=None, status=200):
         "verify_needed": _verify_needed(petition, user),
         "moves": moves,
         "is_author": rules.is_author(petition, user),
+        "can_edit": bool(user.is_authenticated and _edit_mode(petition, user)),
         "is_staff": rules.is_staff(petition, user),
         "sponsor_count": petition.sponsor_count()
         if petition.state in (State.COLLECTING_SPONSORS, State.AWAITING_MODERATION)
@@ -212,7 +224,7 @@ def petition_widget(request, pk: int):
     snapshot = selectors.count_snapshot(pk)
     if snapshot is None:
         raise Http404
-    title = Petition.objects.values_list("title", flat=True).get(pk=pk)
+    title = selectors.withhold_for(Petition.objects.get(pk=pk), None)[0].title
     context = {
         "snapshot": snapshot, "title": title, "percent": _percent(snapshot["count"], snapshot["council_threshold"]),
         "url": request.build_absolute_uri(reverse("petitions:detail", args=[pk])),
@@ -336,6 +348,43 @@ def petition_create(request):
     return render(request, "petitions/create.html", {"form": form, "policy": policy, "organisation": organisation})
 
 
+def _edit_mode(petition: Petition, user) -> str:
+    """ "author" (may edit now), "municipal" (a moderator's correction) or "" (may not edit)."""
+    if rules.is_author(petition, user):
+        return "author" if petition.author_may_edit else ""
+    return "municipal" if rules.is_moderator(petition, user) and not own_contribution(petition, user) else ""
+
+
+def petition_edit(request, pk: int):
+    """The author edits their petition until it is sponsored; a moderator corrects it with a reason
+    (services.petition_edit holds both rules)."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    petition = _petition_or_404(pk, request.user)
+    mode = _edit_mode(petition, request.user)
+    if not mode:
+        status = 409 if rules.is_author(petition, request.user) else 403
+        return render(request, "petitions/edit.html", {"petition": petition, "refused": True}, status=status)
+    initial = {"title": petition.title, "body": petition.body, "background": petition.background}
+    form = PetitionEditForm(request.POST or None, initial=initial, municipal=mode == "municipal")
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            reason = data.pop("reason", "")
+            try:
+                services.petition_edit(petition=petition, actor=request.user, values=data, reason=reason)
+            except ValidationFailed as exc:
+                apply_errors(form, exc)
+            except ApplicationError as exc:
+                form.add_error(None, str(exc.message))
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("petitions:detail", petition.pk)
+        status = 400
+    return render(request, "petitions/edit.html", {"petition": petition, "form": form, "mode": mode}, status=status)
+
+
 def _organisation_for(request) -> Organisation | None:
     """The organisation a resident acts in: their resident membership, else the first one."""
     membership = request.user.memberships.select_related("organisation").order_by("id").first()
@@ -344,7 +393,7 @@ def _organisation_for(request) -> Organisation | None:
 
 def petition_sponsor(request, pk: int, token: str):
     petition = Petition.objects.filter(pk=pk).first()
-    if petition is None or petition.sponsor_token != token:
+    if petition is None or not services._same_secret(petition.sponsor_token, token) or not rules.sponsor_link_live(petition):
         raise Http404
     context = {"petition": petition, "token": token}
     if request.method == "POST":
