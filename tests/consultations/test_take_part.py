@@ -72,7 +72,8 @@ def test_register_keeps_next_through_the_confirmation_to_the_sign_in(client, org
     assert 'href="/accounts/login/?next=/consultations/7/"' in form
     assert 'name="next"' not in client.get("/accounts/register/?next=//evil.example/").content.decode()
     data = {"full_name": "สมศรี ใจงาม", "email": "somsri@example.com", "password1": "a-long-enough-passphrase-42",
-            "password2": "a-long-enough-passphrase-42", "language": "th", "organisation": org.pk, "next": "/consultations/7/"}  # fmt: skip
+            "password2": "a-long-enough-passphrase-42", "language": "th", "organisation": org.pk,
+            "next": "/consultations/7/"}  # fmt: skip
     assert client.post("/accounts/register/", data).status_code == 302
     url = OutboxEvent.objects.get(event="account.confirm_email").data["url"]
     response = client.post(url)
