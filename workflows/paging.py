@@ -139,10 +139,10 @@ def page_of(params, queryset, *, per_page: int = PAGE_SIZE, high: int = PAGE_MAX
     number, size = values["page"], values["page_size"]
     paginator = Paginator(queryset, size)
     if number > paginator.num_pages:
-        message = _("There is no page %(page)d: this list has %(pages)d.") % {"page": number, "pages": paginator.num_pages}
+        message = _("There is no page %(page)d: the last page is %(pages)d.") % {"page": number, "pages": paginator.num_pages}
         raise ValidationFailed(details={"page": [message]})
     page = paginator.page(number)
-    kept = [(k, v) for k, values in params.lists() for v in values if k != "page"] if hasattr(params, "lists") else []
+    kept = [(k, v) for k, sent in params.lists() for v in sent if k != "page"] if hasattr(params, "lists") else []
 
     def link(n: int) -> str:
         return "?" + urlencode([*kept, ("page", n)])
