@@ -120,6 +120,7 @@ class CommentOut(serializers.Serializer):
     problem_id = serializers.IntegerField(allow_null=True)
     alternative_id = serializers.IntegerField(allow_null=True)
     by_staff = serializers.BooleanField()
+    official = serializers.BooleanField(help_text="the municipality's official answer (คำตอบจากเทศบาล)")
     author = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
 
@@ -174,6 +175,7 @@ class CommentIn(serializers.Serializer):
     parent_id = serializers.IntegerField(required=False, allow_null=True)
     problem_id = serializers.IntegerField(required=False, allow_null=True)
     alternative_id = serializers.IntegerField(required=False, allow_null=True)
+    official = serializers.BooleanField(required=False, default=False, help_text="staff: answer as the municipality")
 
 
 class ReportIn(serializers.Serializer):

@@ -108,6 +108,7 @@ class CommentForm(forms.Form):
     parent_id = _id(_("Reply to"))
     problem_id = _id(_("Problem"))
     alternative_id = _id(_("Alternative"))
+    official = forms.BooleanField(label=_("Post as the municipality's official answer"), required=False)
 
 
 class ReportForm(forms.Form):

@@ -537,6 +537,9 @@ class Comment(Contribution):
     depth = models.PositiveSmallIntegerField(default=1)
     reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     by_staff = models.BooleanField(default=False)
+    # The municipality's official voice (staff, rules "comment_official"), also in stages where
+    # residents cannot comment: shown as "คำตอบจากเทศบาล / official answer".
+    official = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["id"]

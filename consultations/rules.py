@@ -45,6 +45,9 @@ RULES: dict[str, Rule] = {
     "comment": Rule(
         RESIDENT | STAFF, frozenset({State.PROBLEM_IDENTIFICATION, State.ALTERNATIVES, State.DELIBERATION}), Level.CONSULT
     ),
+    # Staff answer as the municipality (official: true) from informing to implementation, also in
+    # the stages where residents cannot comment (e.g. answers to questions while deciding).
+    "comment_official": Rule(STAFF, PUBLISHED_STATES - {State.CLOSED, State.CANCELLED}, Level.CONSULT),
     "report": Rule(RESIDENT, PUBLISHED_STATES, Level.CONSULT),
     "vote": Rule(RESIDENT, frozenset({State.DELIBERATION}), Level.CONSULT),
     "moderate": Rule(MODERATORS, PUBLISHED_STATES, Level.CONSULT),

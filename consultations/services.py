@@ -359,12 +359,15 @@ def alternative_create(*, consultation: Consultation, actor, title: str, body: s
 
 
 def comment_post(
-    *, consultation: Consultation, actor, body: str, parent_id=None, problem_id=None, alternative_id=None
+    *, consultation: Consultation, actor, body: str, parent_id=None, problem_id=None, alternative_id=None, official=False
 ) -> Comment:
+    """A comment or a reply. `official`: staff speak as the municipality (rule comment_official),
+    also where residents cannot comment; otherwise the rule is "comment"."""
     body = _text(body, "body")
+    official = bool(official)
     with transaction.atomic():
         c = _fresh(consultation)
-        rules.check("comment", actor, c)
+        rules.check("comment_official" if official else "comment", actor, c)
         problem = alternative = parent = reply_to = None
         if parent_id:
             parent = _published(Comment, c, parent_id, field="parent_id", unknown=_("Unknown comment."))
@@ -394,8 +397,16 @@ def comment_post(
             problem=problem,
             alternative=alternative,
             by_staff=is_staff_of(actor, c.organisation_id),
+            official=official,
             visibility=_initial_visibility(c, actor),
         )
+        if official:  # what the municipality says publicly is bound into the chain
+            audit_append(
+                action=AuditEntry.Action.MODERATION, name="official_answer", actor=actor, record=comment,
+                organisation_id=c.organisation_id, to_state=comment.visibility,
+                payload={"consultation": c.pk, "parent": comment.parent_id, "problem": comment.problem_id,
+                         "alternative": comment.alternative_id, "body": comment.body},
+            )  # fmt: skip
         subscription_follow(user=actor, record=c, auto=True)
         _desk_if_pending(c, comment)
         _tell_replied(c, comment)
@@ -419,6 +430,7 @@ def _tell_replied(c: Consultation, reply: Comment) -> None:
             "item": answered.body[:80],
             "reply": reply.body[:300],
             "by_staff": reply.by_staff,
+            "official": reply.official,
         },
         audience={"users": [answered.author_id]},
         organisation_id=c.organisation_id,

@@ -28,6 +28,7 @@ ACT_LABELS = {
     "moderation_remove": gettext_lazy("Removed by a moderator"),
     "reports_dismissed": gettext_lazy("Reports dismissed by a moderator"),
     "problem_merge": gettext_lazy("Merged into another problem"),
+    "official_answer": gettext_lazy("Official answer published"),
     "deadline_changed": gettext_lazy("Deadline moved"),
     "answers_published": gettext_lazy("Answers published"),
     "progress_update": gettext_lazy("Progress update published"),
