@@ -25,7 +25,7 @@ from workflows.paging import listed, paged, paged_response
 from workflows.parsers import WholeNumberField
 
 from . import meetings, rules, selectors, services
-from .filters import ConsultationFilter
+from .filters import ConsultationFilter, ProblemFilter
 from .models import Consultation, Level, Problem, ReasonCode, Report, State, VillageMeeting, Visibility
 
 
@@ -279,10 +279,12 @@ class ScheduleView(Base):
 
 
 class ProblemList(Base):
-    @extend_schema(responses=listed("Problem", ProblemOut), tags=["consultations"])
+    @extend_schema(parameters=openapi_parameters(ProblemFilter), responses=listed("Problem", ProblemOut), tags=["consultations"])
     def get(self, request, pk):
+        """Most supported first (?ordering=most_supported|newest|oldest; ?q= searches them)."""
         c = self.consultation(request, pk)
         problems = selectors.problems_for(c, request.user, moderator=rules.can("moderate", request.user, c))
+        problems, _ordering = ProblemFilter(request.query_params, queryset=problems, request=request).validated()
         return Response({"results": ProblemOut(problems, many=True).data})
 
     @extend_schema(request=ProblemIn, responses={201: ProblemOut}, tags=["consultations"])
@@ -388,6 +390,8 @@ class ModerationView(Base):
                         ],
                         "reason_code": i.reason_code,
                         "created_at": i.created_at,
+                        # False on what the caller wrote: another moderator decides (own_contribution_moderation)
+                        "may_moderate": i.author_id != user.pk,
                     }
                     for i in items
                 ]

@@ -278,11 +278,13 @@ def comment_threads(comments: list[Comment]) -> dict:
     return threads
 
 
-def detail(c: Consultation, user) -> dict:
-    """Everything the detail page shows, in a bounded number of queries."""
+def detail(c: Consultation, user, *, problem_order: tuple[str, ...] = ()) -> dict:
+    """Everything the detail page shows, in a bounded number of queries (`problem_order`: the
+    problems' order_by, most supported first by default; consultations.filters.ProblemFilter)."""
     can = rules.allowed_actions(user, c)
     moderator = can["moderate"]
-    problems = list(problems_for(c, user, moderator=moderator))
+    problems = problems_for(c, user, moderator=moderator)
+    problems = list(problems.order_by(*problem_order) if problem_order else problems)
     alternatives = list(alternatives_for(c, user, moderator=moderator))
     comments = comments_for(c, user, moderator=moderator)
     threads = comment_threads(comments)

@@ -19,7 +19,7 @@ from accounts.selectors import is_staff_of
 from notifications.services import outbox_write, subscription_follow
 from workflows.errors import Conflict, NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from workflows.models import AuditEntry
-from workflows.services import audit_append, deadline_schedule, published_record
+from workflows.services import audit_append, deadline_schedule, moderation_guard, published_record
 
 from . import rules, selectors
 from .models import (
@@ -575,6 +575,7 @@ def moderation_decide(
         c = _fresh(consultation)
         rules.check("moderate", actor, c)
         item = contribution_get(c, kind, object_id, lock=True)
+        moderation_guard(item, actor)
         target = Visibility.PUBLISHED if outcome == "publish" else Visibility.REMOVED
         if item.visibility == Visibility.MERGED:
             raise Conflict(_("A merged problem cannot be moderated."), code="merged")
@@ -603,6 +604,7 @@ def report_dismiss(*, consultation: Consultation, actor, kind: str, object_id, r
         c = _fresh(consultation)
         rules.check("moderate", actor, c)
         item = contribution_get(c, kind, object_id, lock=True)
+        moderation_guard(item, actor)
         reports = Report.objects.filter(kind=kind, object_id=item.pk, resolved_at__isnull=True)
         count = reports.update(resolved_at=timezone.now())
         if not count:
