@@ -33,6 +33,7 @@ from .forms import (
     ConsultationForm,
     DecisionForm,
     DocumentForm,
+    EditForm,
     MergeForm,
     ModerationForm,
     MoveForm,
@@ -42,6 +43,7 @@ from .forms import (
     ReportForm,
     ScheduleForm,
     SupportForm,
+    WithdrawForm,
 )
 from .models import Consultation, Problem, ReasonCode, State, stages_for_level
 
@@ -297,6 +299,38 @@ def alternative_create(request, c):
 def comment_post(request, c):
     services.comment_post(consultation=c, actor=request.user, **posted(CommentForm, request))
     return _("Comment posted.")
+
+
+def _anchor(request) -> str:
+    kind, object_id = request.POST.get("kind", ""), request.POST.get("object_id", "")
+    return f"{kind}-{object_id}" if kind in ("problem", "alternative", "comment") and object_id.isdigit() else ""
+
+
+@login_required
+@require_POST
+def contribution_edit(request, pk):
+    """The author's own edit (within the window) or withdrawal (with a reason), back to where it is."""
+    return _own_act(request, pk, EditForm, services.contribution_edit, _("Saved."))
+
+
+@login_required
+@require_POST
+def contribution_withdraw(request, pk):
+    return _own_act(
+        request, pk, WithdrawForm, services.contribution_withdraw, _("Withdrawn. It now reads “withdrawn by its author”.")
+    )
+
+
+def _own_act(request, pk, form_class, service, done: str):
+    c = _consultation(request, pk)
+    try:
+        service(consultation=c, actor=request.user, **posted(form_class, request))
+    except ApplicationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, done)
+    anchor = _anchor(request)
+    return redirect(reverse("consultations:detail", args=[c.pk]) + (f"#{anchor}" if anchor else ""))
 
 
 @action("comments")

@@ -29,6 +29,8 @@ ACT_LABELS = {
     "reports_dismissed": gettext_lazy("Reports dismissed by a moderator"),
     "problem_merge": gettext_lazy("Merged into another problem"),
     "official_answer": gettext_lazy("Official answer published"),
+    "contribution_edit": gettext_lazy("Edited by its author"),
+    "contribution_withdraw": gettext_lazy("Withdrawn by its author"),
     "deadline_changed": gettext_lazy("Deadline moved"),
     "answers_published": gettext_lazy("Answers published"),
     "progress_update": gettext_lazy("Progress update published"),
