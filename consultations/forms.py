@@ -112,21 +112,17 @@ class CommentForm(forms.Form):
 
 
 class EditForm(forms.Form):
-    kind = forms.ChoiceField(label=_("What"), choices=Report.Kind.choices)
-    object_id = _id(_("Number"), required=True)
     title = forms.CharField(label=_("Title"), max_length=300, required=False)
     body = forms.CharField(label=_("Text"), max_length=MAX_TEXT, required=False)
 
     def clean(self):
         data = super().clean()
-        if data.get("kind") == Report.Kind.COMMENT or not data.get("title"):
+        if not data.get("title"):
             data["title"] = None  # a comment has no title; a blank one keeps the old title
         return data
 
 
 class WithdrawForm(forms.Form):
-    kind = forms.ChoiceField(label=_("What"), choices=Report.Kind.choices)
-    object_id = _id(_("Number"), required=True)
     reason = forms.CharField(label=_("Reason"), max_length=2000)
 
 

@@ -301,36 +301,32 @@ def comment_post(request, c):
     return _("Comment posted.")
 
 
-def _anchor(request) -> str:
-    kind, object_id = request.POST.get("kind", ""), request.POST.get("object_id", "")
-    return f"{kind}-{object_id}" if kind in ("problem", "alternative", "comment") and object_id.isdigit() else ""
+@login_required
+@require_POST
+def contribution_edit(request, pk, kind, object_id):
+    """The author's own edit (within the window), back to where it is."""
+    return _own_act(request, pk, kind, object_id, EditForm, services.contribution_edit, _("Saved."))
 
 
 @login_required
 @require_POST
-def contribution_edit(request, pk):
-    """The author's own edit (within the window) or withdrawal (with a reason), back to where it is."""
-    return _own_act(request, pk, EditForm, services.contribution_edit, _("Saved."))
+def contribution_withdraw(request, pk, kind, object_id):
+    """The author's withdrawal, with a reason."""
+    done = _("Withdrawn. It now reads “withdrawn by its author”.")
+    return _own_act(request, pk, kind, object_id, WithdrawForm, services.contribution_withdraw, done)
 
 
-@login_required
-@require_POST
-def contribution_withdraw(request, pk):
-    return _own_act(
-        request, pk, WithdrawForm, services.contribution_withdraw, _("Withdrawn. It now reads “withdrawn by its author”.")
-    )
-
-
-def _own_act(request, pk, form_class, service, done: str):
+def _own_act(request, pk, kind, object_id, form_class, service, done: str):
     c = _consultation(request, pk)
+    if kind not in ("problem", "alternative", "comment"):
+        raise Http404
     try:
-        service(consultation=c, actor=request.user, **posted(form_class, request))
+        service(consultation=c, actor=request.user, kind=kind, object_id=object_id, **posted(form_class, request))
     except ApplicationError as exc:
         messages.error(request, _error_text(exc))
     else:
         messages.success(request, done)
-    anchor = _anchor(request)
-    return redirect(reverse("consultations:detail", args=[c.pk]) + (f"#{anchor}" if anchor else ""))
+    return redirect(reverse("consultations:detail", args=[c.pk]) + f"#{kind}-{object_id}")
 
 
 @action("comments")

@@ -140,17 +140,15 @@ def test_the_page_offers_edit_and_withdraw_to_the_author_only(make_consultation,
     page = client.get(f"/consultations/{c.pk}/").content.decode()
     assert f'data-testid="edit-problem-{problem.pk}"' in page and f'data-testid="withdraw-problem-{problem.pk}"' in page
     assert f'data-testid="own-alternative-{alt.pk}"' not in page
-    response = client.post(
-        f"/consultations/{c.pk}/edit/", {"kind": "problem", "object_id": problem.pk, "title": "ถนนชำรุด", "body": "หน้าวัด"}
-    )
+    response = client.post(f"/consultations/{c.pk}/problem/{problem.pk}/edit/", {"title": "ถนนชำรุด", "body": "หน้าวัด"})
     assert response.status_code == 302 and response.url.endswith(f"#problem-{problem.pk}")
     assert Problem.objects.get(pk=problem.pk).body == "หน้าวัด"
     _age(problem, 20)
     page = client.get(f"/consultations/{c.pk}/").content.decode()
     assert f'data-testid="edit-problem-{problem.pk}"' not in page and f'data-testid="withdraw-problem-{problem.pk}"' in page
-    late = client.post(f"/consultations/{c.pk}/edit/", {"kind": "problem", "object_id": problem.pk, "title": "x"}, follow=True)
+    late = client.post(f"/consultations/{c.pk}/problem/{problem.pk}/edit/", {"title": "x"}, follow=True)
     assert "15" in late.content.decode() and Problem.objects.get(pk=problem.pk).title == "ถนนชำรุด"
-    client.post(f"/consultations/{c.pk}/withdraw/", {"kind": "problem", "object_id": problem.pk, "reason": "ซ้ำ"})
+    client.post(f"/consultations/{c.pk}/problem/{problem.pk}/withdraw/", {"reason": "ซ้ำ"})
     assert Problem.objects.get(pk=problem.pk).visibility == Visibility.WITHDRAWN
     page = client.get(f"/consultations/{c.pk}/", HTTP_ACCEPT_LANGUAGE="th").content.decode()
     assert "ถอนโดยผู้เขียน" in page and "หน้าวัด" not in page
