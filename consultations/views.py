@@ -33,6 +33,7 @@ from .forms import (
     ConsultationForm,
     DecisionForm,
     DocumentForm,
+    EditForm,
     MergeForm,
     ModerationForm,
     MoveForm,
@@ -42,6 +43,7 @@ from .forms import (
     ReportForm,
     ScheduleForm,
     SupportForm,
+    WithdrawForm,
 )
 from .models import Consultation, Problem, ReasonCode, State, stages_for_level
 
@@ -297,6 +299,34 @@ def alternative_create(request, c):
 def comment_post(request, c):
     services.comment_post(consultation=c, actor=request.user, **posted(CommentForm, request))
     return _("Comment posted.")
+
+
+@login_required
+@require_POST
+def contribution_edit(request, pk, kind, object_id):
+    """The author's own edit (within the window), back to where it is."""
+    return _own_act(request, pk, kind, object_id, EditForm, services.contribution_edit, _("Saved."))
+
+
+@login_required
+@require_POST
+def contribution_withdraw(request, pk, kind, object_id):
+    """The author's withdrawal, with a reason."""
+    done = _("Withdrawn. It now reads “withdrawn by its author”.")
+    return _own_act(request, pk, kind, object_id, WithdrawForm, services.contribution_withdraw, done)
+
+
+def _own_act(request, pk, kind, object_id, form_class, service, done: str):
+    c = _consultation(request, pk)
+    if kind not in ("problem", "alternative", "comment"):
+        raise Http404
+    try:
+        service(consultation=c, actor=request.user, kind=kind, object_id=object_id, **posted(form_class, request))
+    except ApplicationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, done)
+    return redirect(reverse("consultations:detail", args=[c.pk]) + f"#{kind}-{object_id}")
 
 
 @action("comments")
