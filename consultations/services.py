@@ -1002,10 +1002,13 @@ def closing_soon_send(*, now=None) -> int:
     return sent
 
 
-def consultation_move(*, consultation: Consultation, actor, name: str, reason: str = "") -> Consultation:
-    """A staff stage control from the pages: the engine's transition, nothing else."""
+def consultation_move(
+    *, consultation: Consultation, actor, name: str, reason: str = "", confirm: bool | None = None
+) -> Consultation:
+    """A staff stage control from the pages: the engine's transition, nothing else (`confirm`: the
+    page's checkbox, for the moves a person must confirm, workflows.confirm)."""
     from workflows.services import transition
 
     if not name:
         raise TransitionNotAllowed()
-    return transition(consultation, name, actor=actor, reason=reason)
+    return transition(consultation, name, actor=actor, reason=reason, confirm=confirm)

@@ -16,9 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.fields import format_be
 from accounts.models import Village
 from accounts.redirects import safe_next
 from accounts.selectors import staff_organisations
+from workflows.confirm import ConfirmationRequired, refused
 from workflows.errors import ApplicationError, NotFound, ValidationFailed, error_text
 from workflows.filters import for_page, form_fields
 from workflows.paging import page_for
@@ -86,6 +88,8 @@ def action(anchor: str = ""):
             c = _consultation(request, pk)
             try:
                 done = fn(request, c, *args, **kwargs)
+            except ConfirmationRequired as exc:
+                return refused(request, exc, reverse("consultations:detail", args=[c.pk]) + (f"#{anchor}" if anchor else ""))
             except ApplicationError as exc:
                 messages.error(request, _error_text(exc))
             else:
@@ -224,14 +228,13 @@ def _schedule_fields(c: Consultation) -> dict:
     saved = {s.name: s for s in c.stages.all()}
     names = stages_for_level(c.level)
     first = saved.get(names[0])
-    fmt = "%Y-%m-%dT%H:%M"
-    return {
-        "start": timezone.localtime(first.starts_at).strftime(fmt) if first else "",
+    return {  # Buddhist Era, as staff read dates everywhere else (accounts/fields.py)
+        "start": format_be(first.starts_at) if first else "",
         "ends": [
             {
                 "name": n,
                 "label": State(n).label,
-                "value": timezone.localtime(saved[n].ends_at).strftime(fmt) if n in saved else "",
+                "value": format_be(saved[n].ends_at) if n in saved else "",
             }
             for n in names
         ],

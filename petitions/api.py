@@ -451,6 +451,7 @@ class InvalidateRequest(serializers.Serializer):
     ip_hash = serializers.RegexField(r"^[0-9a-fA-F]{64}$", required=False, allow_blank=True, default="")
     created_from = serializers.DateTimeField(required=False, allow_null=True, default=None)
     created_to = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    confirm = serializers.BooleanField(required=False, default=False, help_text="true, or 400 confirmation_required")
 
 
 class InvalidateView(APIView):

@@ -28,6 +28,7 @@ from accounts.models import Organisation, VerificationLevel
 from accounts.redirects import redirect_next
 from accounts.selectors import staff_organisations
 from workflows import readcache
+from workflows.confirm import ConfirmationRequired, confirmed, refused
 from workflows.errors import ApplicationError, ValidationFailed
 from workflows.filters import days_since, for_page, form_fields
 from workflows.paging import page_for
@@ -432,7 +433,11 @@ def petition_act(request, pk: int, name: str):
     payload = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in form.cleaned_data.items() if k != "reason"}
     reason = form.cleaned_data.get("reason", "")
     try:
-        services.petition_act(petition=petition, name=name, actor=request.user, reason=reason, payload=payload)
+        services.petition_act(
+            petition=petition, name=name, actor=request.user, reason=reason, payload=payload, confirm=confirmed(request.POST)
+        )
+    except ConfirmationRequired as exc:
+        return refused(request, exc, reverse("petitions:detail", args=[pk]))
     except ApplicationError as exc:
         messages.error(request, str(exc.message))
     else:
@@ -465,11 +470,13 @@ def signature_review(request, pk: int):
     if not rules.can_review_signatures(petition, request.user):
         return render(request, "403.html", status=403)
     form = InvalidateForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             result = services.signatures_invalidate(petition=petition, actor=request.user, **form.cleaned_data)
         except ValidationFailed as exc:
             apply_errors(form, exc)
+            status = 400 if exc.code == ConfirmationRequired.code else status
         except ApplicationError as exc:
             form.add_error(None, str(exc.message))
         else:
@@ -498,7 +505,7 @@ def signature_review(request, pk: int):
         "default_reason": DEFAULT_INVALIDATE_REASON,
         "here": request.path,
     }
-    return render(request, "petitions/signatures.html", context)
+    return render(request, "petitions/signatures.html", context, status=status)
 
 
 # What the one-click invalidation records as its reason unless staff write their own.
