@@ -16,9 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.fields import format_be
 from accounts.models import Village
 from accounts.redirects import safe_next
 from accounts.selectors import staff_organisations
+from workflows.confirm import ConfirmationRequired, refused
 from workflows.errors import ApplicationError, NotFound, ValidationFailed, error_text
 from workflows.filters import for_page, form_fields
 from workflows.paging import page_for
@@ -33,6 +35,7 @@ from .forms import (
     ConsultationForm,
     DecisionForm,
     DocumentForm,
+    EditForm,
     MergeForm,
     ModerationForm,
     MoveForm,
@@ -42,6 +45,7 @@ from .forms import (
     ReportForm,
     ScheduleForm,
     SupportForm,
+    WithdrawForm,
 )
 from .models import Consultation, Problem, ReasonCode, State, stages_for_level
 
@@ -84,6 +88,8 @@ def action(anchor: str = ""):
             c = _consultation(request, pk)
             try:
                 done = fn(request, c, *args, **kwargs)
+            except ConfirmationRequired as exc:
+                return refused(request, exc, reverse("consultations:detail", args=[c.pk]) + (f"#{anchor}" if anchor else ""))
             except ApplicationError as exc:
                 messages.error(request, _error_text(exc))
             else:
@@ -222,14 +228,13 @@ def _schedule_fields(c: Consultation) -> dict:
     saved = {s.name: s for s in c.stages.all()}
     names = stages_for_level(c.level)
     first = saved.get(names[0])
-    fmt = "%Y-%m-%dT%H:%M"
-    return {
-        "start": timezone.localtime(first.starts_at).strftime(fmt) if first else "",
+    return {  # Buddhist Era, as staff read dates everywhere else (accounts/fields.py)
+        "start": format_be(first.starts_at) if first else "",
         "ends": [
             {
                 "name": n,
                 "label": State(n).label,
-                "value": timezone.localtime(saved[n].ends_at).strftime(fmt) if n in saved else "",
+                "value": format_be(saved[n].ends_at) if n in saved else "",
             }
             for n in names
         ],
@@ -297,6 +302,34 @@ def alternative_create(request, c):
 def comment_post(request, c):
     services.comment_post(consultation=c, actor=request.user, **posted(CommentForm, request))
     return _("Comment posted.")
+
+
+@login_required
+@require_POST
+def contribution_edit(request, pk, kind, object_id):
+    """The author's own edit (within the window), back to where it is."""
+    return _own_act(request, pk, kind, object_id, EditForm, services.contribution_edit, _("Saved."))
+
+
+@login_required
+@require_POST
+def contribution_withdraw(request, pk, kind, object_id):
+    """The author's withdrawal, with a reason."""
+    done = _("Withdrawn. It now reads “withdrawn by its author”.")
+    return _own_act(request, pk, kind, object_id, WithdrawForm, services.contribution_withdraw, done)
+
+
+def _own_act(request, pk, kind, object_id, form_class, service, done: str):
+    c = _consultation(request, pk)
+    if kind not in ("problem", "alternative", "comment"):
+        raise Http404
+    try:
+        service(consultation=c, actor=request.user, kind=kind, object_id=object_id, **posted(form_class, request))
+    except ApplicationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, done)
+    return redirect(reverse("consultations:detail", args=[c.pk]) + f"#{kind}-{object_id}")
 
 
 @action("comments")
