@@ -7,6 +7,8 @@ Every error is the one JSON shape; bad input changes nothing (each service is on
 
 from __future__ import annotations
 
+import secrets
+
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -17,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Organisation
+from accounts.thai import keyed_hash
 from workflows.attachments_api import WithAttachments
 from workflows.errors import NotFound, PermissionDenied, ValidationFailed
 from workflows.exports import csv_response
@@ -33,6 +36,28 @@ def _signed_in(request):
     if not request.user.is_authenticated:
         raise PermissionDenied(_("Sign in to do this."), code="not_authenticated")
     return request.user
+
+
+SEED_KEY = "consultations:problem_order_seed"
+
+
+def order_seed(request, c: Consultation) -> str:
+    """The visitor's seed for the neutral problem order while supports are open
+    (selectors.problem_order); "" after. Signed in: a keyed hash of the account, so the page, the
+    API and a token client agree and it never changes. Anyone else: a random value kept in their
+    session (made on the first such read), the same on every page they load."""
+    if not selectors.supports_open(c):
+        return ""
+    user = getattr(request, "user", None)
+    if getattr(user, "is_authenticated", False):
+        return keyed_hash(str(user.pk), purpose="problem-order")[:16]
+    session = getattr(request, "session", None)
+    if session is None:
+        return ""
+    seed = session.get(SEED_KEY)
+    if not seed:
+        seed = session[SEED_KEY] = secrets.token_hex(8)
+    return seed
 
 
 def _valid(serializer_class, request) -> dict:
@@ -278,7 +303,8 @@ class ProblemList(Base):
     @extend_schema(responses=listed("Problem", ProblemOut), tags=["consultations"])
     def get(self, request, pk):
         c = self.consultation(request, pk)
-        problems = selectors.problems_for(c, request.user, moderator=rules.can("moderate", request.user, c))
+        moderator = rules.can("moderate", request.user, c)
+        problems = selectors.problems_for(c, request.user, moderator=moderator, seed=order_seed(request, c))
         return Response({"results": ProblemOut(problems, many=True).data})
 
     @extend_schema(request=ProblemIn, responses={201: ProblemOut}, tags=["consultations"])

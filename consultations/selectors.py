@@ -6,7 +6,8 @@ import calendar
 import datetime as dt
 from collections import Counter, defaultdict
 
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import CharField, Count, Prefetch, Q, Sum, Value
+from django.db.models.functions import MD5, Cast, Concat
 from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -208,7 +209,21 @@ def _visible_filter(user, c: Consultation, moderator: bool) -> Q:
     return q
 
 
-def problems_for(c: Consultation, user, *, moderator: bool = False):
+def supports_open(c: Consultation) -> bool:
+    """Whether residents may still support problems (the stages of rules.RULES["support_problem"])."""
+    return c.state in rules.RULES["support_problem"].states
+
+
+def problem_order(c: Consultation, seed: str) -> list:
+    """While supports are open, a neutral order: md5(id || the visitor's seed), random per visitor
+    and the same on every request of theirs (no problem is first for everyone, so the first raised
+    does not gather the supports). Once supports close, the most supported first."""
+    if supports_open(c):
+        return [MD5(Concat(Cast("id", CharField()), Value(seed or ""))).asc(), "id"]
+    return ["-n_supports", "id"]
+
+
+def problems_for(c: Consultation, user, *, moderator: bool = False, seed: str = ""):
     # A moderator's filter is Q(), and Q() | Q(x) is Q(x): combined, staff would see merged problems only.
     visible = Q() if moderator else _visible_filter(user, c, moderator) | Q(visibility=Visibility.MERGED)
     return (
@@ -216,7 +231,7 @@ def problems_for(c: Consultation, user, *, moderator: bool = False):
         .filter(visible)
         .select_related("village", "merged_into")
         .annotate(n_supports=Count("supports"))
-        .order_by("-n_supports", "id")
+        .order_by(*problem_order(c, seed))
     )
 
 
@@ -253,11 +268,12 @@ def comment_threads(comments: list[Comment]) -> dict:
     return threads
 
 
-def detail(c: Consultation, user) -> dict:
-    """Everything the detail page shows, in a bounded number of queries."""
+def detail(c: Consultation, user, *, seed: str = "") -> dict:
+    """Everything the detail page shows, in a bounded number of queries. `seed`: the visitor's
+    problem order (problem_order)."""
     can = rules.allowed_actions(user, c)
     moderator = can["moderate"]
-    problems = list(problems_for(c, user, moderator=moderator))
+    problems = list(problems_for(c, user, moderator=moderator, seed=seed))
     alternatives = list(alternatives_for(c, user, moderator=moderator))
     comments = comments_for(c, user, moderator=moderator)
     threads = comment_threads(comments)
@@ -290,6 +306,7 @@ def detail(c: Consultation, user) -> dict:
         "public_alternatives": [a for a in alternatives if a.visibility == Visibility.PUBLISHED],
         "comments": threads.get("consultation", []),
         "supported": supported,
+        "supports_open": supports_open(c),
         "my_choices": my_choices,
         "decision": decision,
         "chosen": list(decision.chosen.all()) if decision else [],

@@ -180,7 +180,7 @@ def _results_chart(results: dict | None) -> dict | None:
 
 def consultation_detail(request, pk):
     c = _consultation(request, pk)
-    context = selectors.detail(c, request.user)
+    context = selectors.detail(c, request.user, seed=api.order_seed(request, c))
     staff = (
         rules.can("add_document", request.user, c)
         or rules.can("moderate", request.user, c)
