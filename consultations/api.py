@@ -176,6 +176,11 @@ class ScheduleIn(serializers.Serializer):
     stages = StageIn(many=True, allow_empty=False)
 
 
+class StageExtendIn(serializers.Serializer):
+    ends_at = serializers.DateTimeField(help_text="the running stage's new end: later than its current end")
+    reason = serializers.CharField(max_length=4000)
+
+
 class ProblemIn(serializers.Serializer):
     title = serializers.CharField(max_length=300)
     body = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
@@ -297,6 +302,25 @@ class ScheduleView(Base):
         services.consultation_schedule_set(consultation=c, actor=user, stages=stages)
         c = self.consultation(request, pk)
         return Response(StageOut(selectors.schedule(c), many=True).data)
+
+
+class StageExtendView(Base):
+    @extend_schema(
+        summary="Extend the running stage (staff, with a reason)",
+        request=StageExtendIn,
+        responses={200: OpenApiTypes.OBJECT},
+        tags=["consultations"],
+    )
+    def post(self, request, pk):
+        """A later end for the running hearing stage; the stages after it move by as much. 400
+        `extension_not_later` for an end that is not later, `schedule_invalid` for a schedule the
+        rules refuse; 403 for anyone but staff; 409 `stage_not_running` once the stage has ended."""
+        user = _signed_in(request)
+        c = self.consultation(request, pk)
+        data = _valid(StageExtendIn, request)
+        stage = services.consultation_stage_extend(consultation=c, actor=user, **data)
+        c = self.consultation(request, pk)
+        return Response({"stage": stage.name, "ends_at": stage.ends_at, "schedule": StageOut(selectors.schedule(c), many=True).data})
 
 
 class ProblemList(Base):

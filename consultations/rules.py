@@ -15,7 +15,7 @@ from accounts.models import Role
 from accounts.selectors import roles_for
 from workflows.errors import PermissionDenied, TransitionNotAllowed
 
-from .models import LEVEL_RANK, Level, State
+from .models import HEARING_STAGES, LEVEL_RANK, Level, State
 
 RESIDENT = frozenset({Role.RESIDENT})
 STAFF = frozenset({Role.MODERATOR, Role.CLERK, Role.ADMIN})
@@ -54,6 +54,8 @@ RULES: dict[str, Rule] = {
     # voting runs or while the decision is prepared, before the result is final.
     "record_meeting": Rule(STAFF, frozenset({State.DELIBERATION, State.DECIDING}), Level.CONSULT),
     "edit_schedule": Rule(STAFF, frozenset({State.DRAFT}), Level.INFORM),
+    # A running hearing stage given more time (services.consultation_stage_extend), with a reason.
+    "extend_stage": Rule(STAFF, frozenset(HEARING_STAGES), Level.INFORM),
     "add_document": Rule(STAFF, frozenset(State.values) - {State.CLOSED, State.CANCELLED}, Level.INFORM),
 }
 ACTIONS = tuple(RULES)

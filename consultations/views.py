@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Village
 from accounts.redirects import safe_next
+from accounts.thai import format_datetime
 from accounts.selectors import staff_organisations
 from workflows.errors import ApplicationError, NotFound, ValidationFailed, error_text
 from workflows.filters import for_page, form_fields
@@ -40,6 +41,7 @@ from .forms import (
     ProgressForm,
     ReportForm,
     ScheduleForm,
+    StageExtendForm,
     SupportForm,
 )
 from .models import Consultation, Problem, ReasonCode, State, stages_for_level
@@ -195,6 +197,8 @@ def consultation_detail(request, pk):
             "reason_codes": ReasonCode.choices,
             "level_stages": stages_for_level(c.level),
             "stage_end": c.stage_end(),
+            "stage_end_local": timezone.localtime(c.stage_end()).strftime("%Y-%m-%dT%H:%M") if c.stage_end() else "",
+            "stage_running": bool(c.stage_end() and c.stage_end() > timezone.now()),
             "schedule_fields": _schedule_fields(c) if c.state == State.DRAFT and staff else None,
             "is_draft": c.state == State.DRAFT,
             "share_url": request.build_absolute_uri(c.get_absolute_url()),
@@ -233,6 +237,12 @@ def schedule_set(request, c):
 def move(request, c):
     services.consultation_move(consultation=c, actor=request.user, **posted(MoveForm, request))
     return _("Done: the consultation is now “%(state)s”.") % {"state": Consultation.objects.get(pk=c.pk).get_state_display()}
+
+
+@action("staff")
+def stage_extend(request, c):
+    stage = services.consultation_stage_extend(consultation=c, actor=request.user, **posted(StageExtendForm, request))
+    return _("The stage now ends on %(date)s; followers have been told.") % {"date": format_datetime(stage.ends_at)}
 
 
 @action("documents")
