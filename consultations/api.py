@@ -555,6 +555,8 @@ def record_csv_response(record: dict) -> HttpResponse:
     for s in record["dates"]["stages"]:
         rows.append([s["label"], s["scheduled_start"], s["scheduled_end"], s["opened_at"], s["closed_at"], s["early_reason"]])
     rows.append([_("Unique participants"), record["participants"]["total"]])
+    if not record["participants"]["ballots_counted"]:
+        rows.append([_("Voters"), _("counted when voting closes")])
     for row in record["participants"]["by_village"]:
         rows.append([_("Participants"), row["village"], row["count"]])
     if record["decision"]:

@@ -411,14 +411,19 @@ def participation_record(c: Consultation) -> dict:
     comments = Comment.objects.filter(consultation=c).filter(public)
     counts = tally(c)["counts"] if results_visible(c) else {}
 
+    # While the ballot is open its voters are not counted as participants (nor per village): the
+    # record, its CSV and the open data would otherwise show the turnout as it grows, which the
+    # results page itself keeps until voting closes.
+    voting_open = c.state == State.DELIBERATION
     people: dict[int, int | None] = {}
     sources = [
         Problem.objects.filter(consultation=c).exclude(author=None).values_list("author_id", "village_id"),
         Alternative.objects.filter(consultation=c, by_staff=False).exclude(author=None).values_list("author_id", "village_id"),
         comments.filter(by_staff=False).exclude(author=None).values_list("author_id", "village_id"),
         Support.objects.filter(problem__consultation=c).values_list("user_id", "village_id"),
-        Ballot.objects.filter(consultation=c).values_list("voter_id", "village_id"),
     ]
+    if not voting_open:
+        sources.append(Ballot.objects.filter(consultation=c).values_list("voter_id", "village_id"))
     for source in sources:
         for user_id, village_id in source:
             if people.get(user_id) is None:
@@ -474,6 +479,7 @@ def participation_record(c: Consultation) -> dict:
         "channels": channels,
         "participants": {
             "total": len(people),
+            "ballots_counted": not voting_open,
             "by_village": sorted(
                 [{"village": villages.get(v, _("Village not given")), "count": n} for v, n in by_village.items()],
                 key=lambda r: r["village"],
@@ -485,7 +491,7 @@ def participation_record(c: Consultation) -> dict:
             "alternatives": len(alternatives),
             "alternatives_by_residents": sum(1 for a in alternatives if not a.by_staff),
             "comments": comments.count(),
-            "ballots": Ballot.objects.filter(consultation=c).count() if counts or results_visible(c) else None,
+            "ballots": Ballot.objects.filter(consultation=c).count() if not voting_open and results_visible(c) else None,
             "top_problems": [p.title for p in sorted(problems, key=lambda p: -p.n_supports)[:5] if p.n_supports],
         },
         "decision": {
