@@ -201,6 +201,7 @@ def consultation_detail(request, pk):
             "stage_running": bool(c.stage_end() and c.stage_end() > timezone.now()),
             "schedule_fields": _schedule_fields(c) if c.state == State.DRAFT and staff else None,
             "is_draft": c.state == State.DRAFT,
+            "held_back": rules.held_back(request.user, c),
             "share_url": request.build_absolute_uri(c.get_absolute_url()),
         }
     )
