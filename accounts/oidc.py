@@ -1,8 +1,14 @@
 """A small OpenID Connect relying party: the authorization code flow with PKCE (S256), state and
-nonce, and an ID token whose signature is checked against the provider's JWKS (RS256 or ES256).
+nonce, and an ID token whose signature is checked against the provider's JWKS (RS256 or ES256) or,
+for a provider that signs with its client secret (LINE Login web login: HS256 keyed with the
+channel secret), with that secret.
 
-Used for ThaID (accounts/verification.py); it knows nothing of ThaID, so another provider (LINE
-Login) can use it with its own Provider. Only the standard library and `cryptography`.
+Used for ThaID (accounts/verification.py) and LINE Login (notifications/line_login.py); it knows
+neither, each brings its own Provider. A provider lists the algorithms it may use
+(`Provider.algorithms`): HS256 is accepted only from a provider that names it, and its key is only
+ever our client secret, never a key from a JWKS (no RS256/HS256 confusion). A provider with fixed
+endpoints (`authorization_endpoint`, `token_endpoint`) is used without discovery. Only the standard
+library and `cryptography`.
 
     start = begin(provider, redirect_uri)        # keep start.pending in the session, send the person to start.url
     claims = finish(provider, pending, params)    # on the callback: checks state, swaps the code, checks the token
@@ -14,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 import secrets
 import time
@@ -29,7 +36,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from django.core.cache import cache
 from django.utils.crypto import constant_time_compare
 
-ALGORITHMS = ("RS256", "ES256")
+ALGORITHMS = ("RS256", "ES256")  # a Provider's default: signed with a key of its JWKS
+SUPPORTED = ("RS256", "ES256", "HS256")
 LEEWAY = 60  # seconds of clock difference allowed for exp / iat
 PENDING_MAX_AGE = 600  # a sign-in started more than ten minutes ago is not finished
 TIMEOUT = 10  # seconds for each request to the provider
@@ -52,6 +60,14 @@ class Provider:
     client_secret: str
     scopes: tuple[str, ...] = ("openid",)
     extra: dict = field(default_factory=dict)  # more authorization request parameters
+    algorithms: tuple[str, ...] = ALGORITHMS  # what its ID tokens may be signed with (of SUPPORTED)
+    # Fixed endpoints instead of discovery (both, or neither); jwks_uri only for RS256/ES256.
+    authorization_endpoint: str = ""
+    token_endpoint: str = ""
+    jwks_uri: str = ""
+    # How the client authenticates at the token endpoint with fixed endpoints:
+    # "client_secret_basic" (HTTP Basic) or "client_secret_post" (in the form, as LINE wants).
+    token_auth: str = "client_secret_basic"
 
     @property
     def configured(self) -> bool:
@@ -105,7 +121,18 @@ def _get_json(url: str, *, data: bytes | None = None, headers: dict | None = Non
 
 
 def discovery(provider: Provider) -> dict:
-    """The provider's metadata (/.well-known/openid-configuration), cached; its issuer must be ours."""
+    """The provider's metadata (/.well-known/openid-configuration), cached; its issuer must be ours.
+    A provider with fixed endpoints is not asked: its metadata are those endpoints."""
+    if provider.authorization_endpoint or provider.token_endpoint:
+        meta = {
+            "issuer": provider.issuer,
+            "authorization_endpoint": _check_url(provider.authorization_endpoint, "the authorization endpoint"),
+            "token_endpoint": _check_url(provider.token_endpoint, "the token endpoint"),
+            "token_endpoint_auth_methods_supported": [provider.token_auth],
+        }
+        if provider.jwks_uri:
+            meta["jwks_uri"] = _check_url(provider.jwks_uri, "the JWKS URI")
+        return meta
     issuer = _check_url(provider.issuer, "the issuer").rstrip("/")
     key = "oidc:discovery:" + hashlib.sha256(issuer.encode()).hexdigest()
     meta = cache.get(key)
@@ -229,6 +256,15 @@ def _verify_signature(key, alg: str, signed: bytes, signature: bytes) -> None:
         raise OIDCError("bad_signature", "the ID token's signature does not verify") from None
 
 
+def _verify_mac(secret: str, signed: bytes, signature: bytes) -> None:
+    """HS256: HMAC-SHA256 keyed with the client secret (only the provider and we know it)."""
+    if not secret:
+        raise OIDCError("bad_signature", "no client secret to check an HS256 token with")
+    expected = hmac.new(secret.encode("utf-8"), signed, hashlib.sha256).digest()
+    if not hmac.compare_digest(expected, signature):
+        raise OIDCError("bad_signature", "the ID token's signature does not verify")
+
+
 def verify_id_token(provider: Provider, id_token: str, *, nonce: str, now: float | None = None) -> dict:
     parts = id_token.split(".")
     if len(parts) != 3:
@@ -241,11 +277,17 @@ def verify_id_token(provider: Provider, id_token: str, *, nonce: str, now: float
     if not isinstance(header, dict) or not isinstance(claims, dict):
         raise OIDCError("malformed", "the ID token is not a JSON object")
     alg = header.get("alg")
-    if alg not in ALGORITHMS:  # never "none", never a MAC keyed with something public
+    if alg not in SUPPORTED or alg not in provider.algorithms:  # never "none", never one the provider does not use
         raise OIDCError("bad_signature", f"algorithm {alg!r} is not accepted")
-    meta = discovery(provider)
-    key = _find_key(meta["jwks_uri"], header.get("kid"), alg)
-    _verify_signature(key, alg, f"{parts[0]}.{parts[1]}".encode("ascii"), _b64url_decode(parts[2]))
+    signed, signature = f"{parts[0]}.{parts[1]}".encode("ascii"), _b64url_decode(parts[2])
+    if alg == "HS256":
+        _verify_mac(provider.client_secret, signed, signature)
+    else:
+        meta = discovery(provider)
+        if not meta.get("jwks_uri"):
+            raise OIDCError("bad_signature", f"no JWKS to check an {alg} token with")
+        key = _find_key(meta["jwks_uri"], header.get("kid"), alg)
+        _verify_signature(key, alg, signed, signature)
     if claims.get("iss") != provider.issuer:
         raise OIDCError("wrong_issuer", f"issued by {claims.get('iss')!r}")
     audience = claims.get("aud")

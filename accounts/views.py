@@ -1,6 +1,8 @@
 """Pages: register, confirm the email (a GET shows a button, only the POST confirms) or ask for the
 link again, sign in/out, reset a forgotten password (Django's views, our mail and limits)."""
 
+from urllib.parse import quote
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -12,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from . import limits
 from .forms import EmailForm, LoginForm, RegistrationForm, ResetRequestForm
-from .redirects import next_from, redirect_next
+from .redirects import is_safe, next_from, redirect_next
 from .services import (
     TokenExpired,
     TokenInvalid,
@@ -43,8 +45,9 @@ def _mail_wait(request, form) -> int:
 @require_http_methods(["GET", "POST"])
 def register(request):
     if request.user.is_authenticated:
-        return redirect("home")
+        return redirect_next(request, "home")
     form = RegistrationForm(request.POST or None)
+    after = next_from(request) or ""  # the page the person came from: back there once confirmed and signed in
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         user_register(
@@ -56,8 +59,10 @@ def register(request):
             language=data["language"],
         )
         request.session["registered_email"] = data["email"]
+        if after:
+            request.session["registered_next"] = after
         return redirect("accounts:register_sent")
-    return render(request, "accounts/register.html", {"form": form})
+    return render(request, "accounts/register.html", {"form": form, "next": after})
 
 
 def register_sent(request):
@@ -76,9 +81,11 @@ def confirm(request, token: str):
     if request.method == "POST":
         user_confirm_email(user=user)
         messages.success(request, _("Thank you: your email address is confirmed."))
+        after = request.session.pop("registered_next", "")
+        after = after if is_safe(request, after) else ""
         if request.user.is_authenticated:
-            return redirect("home")
-        return redirect(reverse("accounts:login"))
+            return redirect(after or "home")
+        return redirect(reverse("accounts:login") + (f"?next={quote(after)}" if after else ""))
     return render(request, "accounts/confirm.html", {"confirm_user": user, "already": user.email_confirmed})
 
 

@@ -265,6 +265,27 @@ except ValueError:
     from .env import EnvError
 
     raise EnvError("SMS_GATEWAY_BODY", 'must be a JSON object, e.g. {"to": "{to}", "message": "{text}"}') from None
+# LINE Login (docs/OPERATIONS.md#line-official-account-and-line-login): how a resident links their
+# LINE account, so the Official Account can push to them. Without LINE_LOGIN_CHANNEL_ID nobody is
+# offered the link. The Login channel must sit under the same LINE provider as the Messaging API
+# channel (a user id is per provider). OpenID Connect; web login ID tokens are HS256 with the secret.
+LINE_LOGIN_CHANNEL_ID = env_str("LINE_LOGIN_CHANNEL_ID", "")
+LINE_LOGIN_CHANNEL_SECRET = env_str("LINE_LOGIN_CHANNEL_SECRET", "")
+LINE_LOGIN_ISSUER = env_str("LINE_LOGIN_ISSUER", "https://access.line.me")
+LINE_LOGIN_AUTHORIZE_URL = env_str("LINE_LOGIN_AUTHORIZE_URL", "https://access.line.me/oauth2/v2.1/authorize")
+LINE_LOGIN_TOKEN_URL = env_str("LINE_LOGIN_TOKEN_URL", "https://api.line.me/oauth2/v2.1/token")
+LINE_LOGIN_REDIRECT_URI = env_str("LINE_LOGIN_REDIRECT_URI", "")  # default: SITE_URL + /notifications/line/callback/
+# "aggressive" / "normal": LINE offers to add the Official Account as a friend while linking (a
+# push reaches only friends); "" does not.
+LINE_LOGIN_BOT_PROMPT = env_str("LINE_LOGIN_BOT_PROMPT", "aggressive")
+if LINE_LOGIN_CHANNEL_ID and not LINE_LOGIN_CHANNEL_SECRET:
+    from .env import EnvError
+
+    raise EnvError("LINE_LOGIN_CHANNEL_SECRET", "LINE_LOGIN_CHANNEL_ID is set: the channel secret is needed too")
+if LINE_LOGIN_BOT_PROMPT not in ("", "normal", "aggressive"):
+    from .env import EnvError
+
+    raise EnvError("LINE_LOGIN_BOT_PROMPT", 'must be "aggressive", "normal" or empty')
 NOTIFICATIONS_LINE_PER_RECIPIENT_HOUR = env_int("NOTIFICATIONS_LINE_PER_RECIPIENT_HOUR", 20)
 NOTIFICATIONS_LINE_PER_ORG_DAY = env_int("NOTIFICATIONS_LINE_PER_ORG_DAY", 5000)
 NOTIFICATIONS_SMS_PER_RECIPIENT_HOUR = env_int("NOTIFICATIONS_SMS_PER_RECIPIENT_HOUR", 5)
@@ -353,12 +374,25 @@ SECURE_HSTS_PRELOAD = HTTPS
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+
 # Content-Security-Policy and Permissions-Policy on every page (config.middleware.SecurityHeadersMiddleware;
 # docs/OPERATIONS.md). Pages have no inline script or style (tests/config/test_security_headers.py reads
 # every template), so an injected <script> or onclick= never runs. An empty value sends no header.
+# form-action also covers where a form's answer redirects: "Link LINE" and "Verify with ThaID" post
+# here and are sent on to the provider's authorize page, so those origins are allowed once configured
+# (ThaID's: its issuer's, where DOPA serves the authorize endpoint).
+def _origin(url: str) -> str:
+    parts = __import__("urllib.parse").parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+_FORM_ACTION = "'self'" + "".join(
+    " " + _origin(url) for url, on in ((LINE_LOGIN_AUTHORIZE_URL, LINE_LOGIN_CHANNEL_ID), (THAID_ISSUER, THAID_ISSUER)) if on
+)
 _CSP = [
     "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "font-src 'self'",
-    "connect-src 'self'", "object-src 'none'", "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'",
+    "connect-src 'self'", "object-src 'none'", "base-uri 'self'", f"form-action {_FORM_ACTION}", "frame-ancestors 'none'",
 ]  # fmt: skip
 CONTENT_SECURITY_POLICY = env_str("CONTENT_SECURITY_POLICY", "; ".join(_CSP))
 # Third-party pages that inject their own styles and start a worker: Swagger UI and Redoc (scripts

@@ -28,7 +28,7 @@ from workflows.paging import listed, paged, paged_response
 from workflows.parsers import WholeNumberField
 
 from . import meetings, rules, selectors, services
-from .filters import ConsultationFilter
+from .filters import ConsultationFilter, ProblemFilter
 from .models import Consultation, Level, Problem, ReasonCode, Report, State, VillageMeeting, Visibility
 
 
@@ -140,6 +140,8 @@ class CommentOut(serializers.Serializer):
     body = serializers.CharField()
     visibility = serializers.CharField()
     parent_id = serializers.IntegerField(allow_null=True)
+    depth = serializers.IntegerField(help_text="1 a comment, 2 a reply, 3 at most (a reply to level 3 joins level 3)")
+    reply_to_id = serializers.IntegerField(allow_null=True, help_text="the comment it answered, when not its parent")
     problem_id = serializers.IntegerField(allow_null=True)
     alternative_id = serializers.IntegerField(allow_null=True)
     by_staff = serializers.BooleanField()
@@ -320,15 +322,22 @@ class StageExtendView(Base):
         data = _valid(StageExtendIn, request)
         stage = services.consultation_stage_extend(consultation=c, actor=user, **data)
         c = self.consultation(request, pk)
-        return Response({"stage": stage.name, "ends_at": stage.ends_at, "schedule": StageOut(selectors.schedule(c), many=True).data})
+        return Response(
+            {"stage": stage.name, "ends_at": stage.ends_at, "schedule": StageOut(selectors.schedule(c), many=True).data}
+        )
 
 
 class ProblemList(Base):
-    @extend_schema(responses=listed("Problem", ProblemOut), tags=["consultations"])
+    @extend_schema(parameters=openapi_parameters(ProblemFilter), responses=listed("Problem", ProblemOut), tags=["consultations"])
     def get(self, request, pk):
+        """While supports are open, the visitor's own random order (?ordering=random, the default then;
+        most_supported is refused until supports close); after, most supported first.
+        ?ordering=random|most_supported|newest|oldest; ?q= searches them."""
         c = self.consultation(request, pk)
-        moderator = rules.can("moderate", request.user, c)
-        problems = selectors.problems_for(c, request.user, moderator=moderator, seed=order_seed(request, c))
+        problems = selectors.problems_for(c, request.user, moderator=rules.can("moderate", request.user, c))
+        problems, _ordering = ProblemFilter(request.query_params, queryset=problems, request=request).validated()
+        chosen = request.query_params.get("ordering", "")
+        problems = problems.order_by(*selectors.problem_ordering(c, chosen, order_seed(request, c)))
         return Response({"results": ProblemOut(problems, many=True).data})
 
     @extend_schema(request=ProblemIn, responses={201: ProblemOut}, tags=["consultations"])
@@ -370,7 +379,7 @@ class ProblemMerge(Base):
         if problem is None or into is None:
             raise NotFound()
         into = services.problem_merge(problem=problem, into=into, actor=user, reason=data["reason"])
-        return Response(ProblemOut(selectors.problems_for(c, user, moderator=True).get(pk=into.pk)).data)
+        return Response(ProblemOut(selectors.problem_counted(c, into.pk)).data)
 
 
 class AlternativeList(Base):
@@ -434,6 +443,8 @@ class ModerationView(Base):
                         ],
                         "reason_code": i.reason_code,
                         "created_at": i.created_at,
+                        # False on what the caller wrote: another moderator decides (own_contribution_moderation)
+                        "may_moderate": i.author_id != user.pk,
                     }
                     for i in items
                 ]

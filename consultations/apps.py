@@ -14,6 +14,7 @@ class ConsultationsConfig(AppConfig):
         from workflows import registry
 
         from . import privacy as consultation_privacy
+        from . import where
         from .models import Consultation
         from .rules import may_see
         from .services import (
@@ -33,6 +34,8 @@ class ConsultationsConfig(AppConfig):
             published=consultation_published,
             attach_parts=consultation_attach_parts,
             may_attach=consultation_may_attach,
+            path=where.path,
+            step_help=where.step_help,
         )
         # Personal data (PDPA): contributions and "you voted" in a person's export.
         privacy.register("consultations", export=consultation_privacy.export)

@@ -7,6 +7,10 @@
     village   consultations for that village (หมู่ที่ N), including those for every village
     ordering  newest (default) | oldest | most_supported (supports on its problems) |
               closing_soon (the running stage's end first)
+
+A consultation's problems (API: /api/v1/consultations/<id>/problems/?ordering=…, page: the
+detail page's problems) sort by ProblemFilter: most_supported (default) | newest | oldest.
+Alternatives have no sort by support: their votes are a secret ballot, hidden until voting closes.
 """
 
 from __future__ import annotations
@@ -76,3 +80,30 @@ class ConsultationFilter(ListFilterSet):
                 closes_sort=Coalesce(Subquery(ends.values("ends_at")[:1], output_field=DateTimeField()), Value(FAR_FUTURE))
             )
         return queryset
+
+
+PROBLEM_ORDERING = [
+    ("random", _("Random order")),
+    ("most_supported", _("Most supported")),
+    ("newest", _("Newest")),
+    ("oldest", _("Oldest")),
+]
+
+
+class ProblemFilter(ListFilterSet):
+    """The order of a consultation's problems (and a search in them)."""
+
+    ordering = ListFilterSet.ordering_filter(PROBLEM_ORDERING)
+
+    ORDERINGS = {
+        "random": ("id",),  # the visitor's own: selectors.problem_ordering puts their seed in
+        "most_supported": ("-n_supports", "id"),
+        "newest": ("-created_at", "-id"),
+        "oldest": ("created_at", "id"),
+    }
+    DEFAULT_ORDERING = "most_supported"
+    SEARCH_FIELDS = ["title", "body"]
+
+    class Meta:
+        model = Problem
+        fields: list[str] = []

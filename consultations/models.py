@@ -524,11 +524,18 @@ class Alternative(Contribution):
         return self.title
 
 
+MAX_REPLY_DEPTH = 3
+
+
 class Comment(Contribution):
     consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="comments")
     problem = models.ForeignKey(Problem, null=True, blank=True, on_delete=models.CASCADE, related_name="comments")
     alternative = models.ForeignKey(Alternative, null=True, blank=True, on_delete=models.CASCADE, related_name="comments")
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies")
+    # 1 for a comment, 2 for a reply, 3 at most (MAX_REPLY_DEPTH): a reply to a level-3 comment joins
+    # the same level under its parent, and `reply_to` keeps the comment it answered.
+    depth = models.PositiveSmallIntegerField(default=1)
+    reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     by_staff = models.BooleanField(default=False)
 
     class Meta:

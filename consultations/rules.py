@@ -109,7 +109,9 @@ def check(action: str, user, consultation) -> None:
         return
     details = {"action": action, "state": consultation.state, "level": consultation.level}
     if code == "not_member" and unconfirmed(user):
-        raise PermissionDenied(MESSAGES["unconfirmed"], code="unconfirmed", details=details | {"resend": "/api/v1/me/confirmation/"})
+        raise PermissionDenied(
+            MESSAGES["unconfirmed"], code="unconfirmed", details=details | {"resend": "/api/v1/me/confirmation/"}
+        )
     if code in ("not_member", "forbidden"):
         raise PermissionDenied(MESSAGES[code], code=code if code != "forbidden" else None, details=details)
     raise TransitionNotAllowed(MESSAGES[code], code=f"not_in_{code}", details=details)
@@ -132,9 +134,7 @@ def held_back(user, consultation) -> list[str]:
     if Role.RESIDENT not in roles:
         return []
     return [
-        a
-        for a in PARTICIPATION
-        if refusal(a, roles=frozenset(roles), state=consultation.state, level=consultation.level) is None
+        a for a in PARTICIPATION if refusal(a, roles=frozenset(roles), state=consultation.state, level=consultation.level) is None
     ]
 
 

@@ -14,12 +14,13 @@ from django.utils.translation import gettext as _
 
 from accounts import thai
 from accounts.models import Village
-from workflows.errors import NotFound, PermissionDenied
+from workflows.errors import NotFound, PermissionDenied, ValidationFailed
 from workflows.models import AuditEntry
 
 from . import rules
 from .models import (
     HEARING_STAGES,
+    MAX_REPLY_DEPTH,
     Alternative,
     Ballot,
     BallotChoice,
@@ -214,25 +215,42 @@ def supports_open(c: Consultation) -> bool:
     return c.state in rules.RULES["support_problem"].states
 
 
-def problem_order(c: Consultation, seed: str) -> list:
-    """While supports are open, a neutral order: md5(id || the visitor's seed), random per visitor
-    and the same on every request of theirs (no problem is first for everyone, so the first raised
-    does not gather the supports). Once supports close, the most supported first."""
-    if supports_open(c):
-        return [MD5(Concat(Cast("id", CharField()), Value(seed or ""))).asc(), "id"]
-    return ["-n_supports", "id"]
+def problem_ordering(c: Consultation, chosen: str = "", seed: str = "") -> tuple:
+    """The problems' order_by for the sort `chosen` (consultations.filters.ProblemFilter; "" for the
+    default). While supports are open the default is a neutral order, md5(id || the visitor's
+    seed): random per visitor and the same on every request of theirs, so no problem is first for
+    everyone and the first one raised does not gather the supports; sorting by support waits until
+    supports close (400 before), and is the default after."""
+    from .filters import ProblemFilter
+
+    chosen = chosen or ("random" if supports_open(c) else ProblemFilter.DEFAULT_ORDERING)
+    if chosen == "most_supported" and supports_open(c):
+        raise ValidationFailed(details={"ordering": [_("Sorting by support is possible once supports close.")]})
+    if chosen == "random":
+        return (MD5(Concat(Cast("id", CharField()), Value(seed or ""))).asc(), "id")
+    return ProblemFilter.ORDERINGS[chosen]
+
+
+def _problem_filter(user, c: Consultation, moderator: bool) -> Q:
+    # A moderator's filter is Q(), and Q() | Q(x) is Q(x): combined, staff would see merged problems only.
+    return Q() if moderator else _visible_filter(user, c, moderator) | Q(visibility=Visibility.MERGED)
 
 
 def problems_for(c: Consultation, user, *, moderator: bool = False, seed: str = ""):
-    # A moderator's filter is Q(), and Q() | Q(x) is Q(x): combined, staff would see merged problems only.
-    visible = Q() if moderator else _visible_filter(user, c, moderator) | Q(visibility=Visibility.MERGED)
+    """`seed`: the visitor's, for the neutral order while supports are open (problem_ordering)."""
     return (
         Problem.objects.filter(consultation=c)
-        .filter(visible)
+        .filter(_problem_filter(user, c, moderator))
         .select_related("village", "merged_into")
         .annotate(n_supports=Count("supports"))
-        .order_by(*problem_order(c, seed))
+        .order_by(*problem_ordering(c, "", seed))
     )
+
+
+def problem_counted(c: Consultation, pk: int) -> Problem:
+    """One problem of `c` with its supporter count, whatever its visibility: what a staff act on it
+    (a merge) answers with, so the answer never depends on a listing's filter."""
+    return Problem.objects.filter(consultation=c).select_related("village").annotate(n_supports=Count("supports")).get(pk=pk)
 
 
 def alternatives_for(c: Consultation, user, *, moderator: bool = False):
@@ -244,10 +262,22 @@ def alternatives_for(c: Consultation, user, *, moderator: bool = False):
     )
 
 
-def comments_for(c: Consultation, user, *, moderator: bool = False) -> list[Comment]:
-    return list(
-        Comment.objects.filter(consultation=c).filter(_visible_filter(user, c, moderator)).select_related("author").order_by("id")
+def comments_visible(c: Consultation, user, *, moderator: bool = False):
+    """The comments `user` may read: their own visibility, and the problem or alternative they hang
+    on must be one `user` may read too (a removed problem's discussion goes with it, on the page
+    and in the API alike)."""
+    qs = Comment.objects.filter(consultation=c).filter(_visible_filter(user, c, moderator))
+    if moderator:
+        return qs
+    problems = Problem.objects.filter(consultation=c).filter(_problem_filter(user, c, moderator)).values("pk")
+    alternatives = Alternative.objects.filter(consultation=c).filter(_visible_filter(user, c, moderator)).values("pk")
+    return qs.filter(Q(problem__isnull=True) | Q(problem__in=problems)).filter(
+        Q(alternative__isnull=True) | Q(alternative__in=alternatives)
     )
+
+
+def comments_for(c: Consultation, user, *, moderator: bool = False) -> list[Comment]:
+    return list(comments_visible(c, user, moderator=moderator).select_related("author", "reply_to__author").order_by("id"))
 
 
 def comment_threads(comments: list[Comment]) -> dict:
@@ -257,8 +287,11 @@ def comment_threads(comments: list[Comment]) -> dict:
     for cm in comments:
         cm.children = []
     for cm in comments:
-        if cm.parent_id and cm.parent_id in by_id:
-            by_id[cm.parent_id].children.append(cm)
+        parent = by_id.get(cm.parent_id)
+        while parent is not None and parent.depth >= MAX_REPLY_DEPTH:  # a thread older than the limit shows 3 deep too
+            parent = by_id.get(parent.parent_id)
+        if parent is not None:
+            parent.children.append(cm)
         elif cm.problem_id:
             threads[("problem", cm.problem_id)].append(cm)
         elif cm.alternative_id:
@@ -268,12 +301,13 @@ def comment_threads(comments: list[Comment]) -> dict:
     return threads
 
 
-def detail(c: Consultation, user, *, seed: str = "") -> dict:
-    """Everything the detail page shows, in a bounded number of queries. `seed`: the visitor's
-    problem order (problem_order)."""
+def detail(c: Consultation, user, *, problem_order: tuple = ()) -> dict:
+    """Everything the detail page shows, in a bounded number of queries (`problem_order`: the
+    problems' order_by, problem_ordering's default when empty; consultations.filters.ProblemFilter)."""
     can = rules.allowed_actions(user, c)
     moderator = can["moderate"]
-    problems = list(problems_for(c, user, moderator=moderator, seed=seed))
+    problems = problems_for(c, user, moderator=moderator)
+    problems = list(problems.order_by(*problem_order) if problem_order else problems)
     alternatives = list(alternatives_for(c, user, moderator=moderator))
     comments = comments_for(c, user, moderator=moderator)
     threads = comment_threads(comments)
@@ -408,7 +442,7 @@ def participation_record(c: Consultation) -> dict:
         .order_by("id")
     )
     alternatives = list(Alternative.objects.filter(consultation=c).filter(public).prefetch_related("problems").order_by("id"))
-    comments = Comment.objects.filter(consultation=c).filter(public)
+    comments = comments_visible(c, None)
     counts = tally(c)["counts"] if results_visible(c) else {}
 
     # While the ballot is open its voters are not counted as participants (nor per village): the
@@ -419,7 +453,10 @@ def participation_record(c: Consultation) -> dict:
     sources = [
         Problem.objects.filter(consultation=c).exclude(author=None).values_list("author_id", "village_id"),
         Alternative.objects.filter(consultation=c, by_staff=False).exclude(author=None).values_list("author_id", "village_id"),
-        comments.filter(by_staff=False).exclude(author=None).values_list("author_id", "village_id"),
+        # Who took part counts every published comment, also those on a problem removed since.
+        Comment.objects.filter(consultation=c, by_staff=False, visibility=Visibility.PUBLISHED)
+        .exclude(author=None)
+        .values_list("author_id", "village_id"),
         Support.objects.filter(problem__consultation=c).values_list("user_id", "village_id"),
     ]
     if not voting_open:

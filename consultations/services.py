@@ -19,11 +19,12 @@ from accounts.selectors import is_staff_of
 from notifications.services import outbox_write, subscription_follow
 from workflows.errors import Conflict, NotFound, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from workflows.models import AuditEntry
-from workflows.services import audit_append, deadline_schedule, published_record
+from workflows.services import audit_append, deadline_schedule, moderation_guard, published_record
 
 from . import rules, selectors
 from .models import (
     HEARING_STAGES,
+    MAX_REPLY_DEPTH,
     Alternative,
     Ballot,
     BallotChoice,
@@ -373,12 +374,19 @@ def problem_merge(*, problem: Problem, into: Problem, actor, reason: str = "") -
             raise ValidationFailed(_("A problem cannot be merged into itself."), details={"into": [_("Choose another problem.")]})
         if problem.visibility == Visibility.MERGED or into.visibility != Visibility.PUBLISHED:
             raise Conflict(_("Only a problem that is not merged can be merged into a published one."))
+        # Each person once: who supported both keeps one support on the kept problem. A support
+        # landing on `into` meanwhile (problem_support does not lock it) is skipped, not a 500.
         already = set(Support.objects.filter(problem=into).values_list("user_id", flat=True))
         moving = [s for s in Support.objects.filter(problem=problem) if s.user_id not in already]
         if problem.author_id and problem.author_id not in already | {s.user_id for s in moving}:
             moving.append(Support(problem=into, user_id=problem.author_id, village_id=problem.village_id))
-        Support.objects.bulk_create([Support(problem=into, user_id=s.user_id, village_id=s.village_id) for s in moving])
+        Support.objects.bulk_create(
+            [Support(problem=into, user_id=s.user_id, village_id=s.village_id, created_at=s.created_at) for s in moving],
+            ignore_conflicts=True,
+        )
         Support.objects.filter(problem=problem).delete()
+        # Problems merged into this one earlier now point at the kept one (no chain of merges).
+        Problem.objects.filter(merged_into=problem).update(merged_into=into)
         before = problem.visibility
         problem.visibility, problem.merged_into, problem.reason_code = Visibility.MERGED, into, ReasonCode.DUPLICATE
         problem.moderation_note = reason
@@ -428,10 +436,14 @@ def comment_post(
     with transaction.atomic():
         c = _fresh(consultation)
         rules.check("comment", actor, c)
-        problem = alternative = parent = None
+        problem = alternative = parent = reply_to = None
         if parent_id:
             parent = _published(Comment, c, parent_id, field="parent_id", unknown=_("Unknown comment."))
             problem, alternative = parent.problem, parent.alternative
+            if parent.depth >= MAX_REPLY_DEPTH:  # threads nest 3 deep: answer at the answered comment's level
+                reply_to = parent
+                while parent.depth >= MAX_REPLY_DEPTH and parent.parent_id:
+                    parent = Comment.objects.get(pk=parent.parent_id)
         else:
             if problem_id:
                 problem = _published(Problem, c, problem_id, field="problem_id", unknown=_("Unknown problem."))
@@ -448,6 +460,8 @@ def comment_post(
             village_id=actor.village_id,
             body=body,
             parent=parent,
+            depth=parent.depth + 1 if parent else 1,
+            reply_to=reply_to,
             problem=problem,
             alternative=alternative,
             by_staff=is_staff_of(actor, c.organisation_id),
@@ -455,7 +469,33 @@ def comment_post(
         )
         subscription_follow(user=actor, record=c, auto=True)
         _desk_if_pending(c, comment)
+        _tell_replied(c, comment)
     return comment
+
+
+def _tell_replied(c: Consultation, reply: Comment) -> None:
+    """The author of the comment a reply answers hears of it (consultation.comment_reply), once the
+    reply is public: at once, or when a moderator publishes it. Not for answering oneself."""
+    answered_id = reply.reply_to_id or reply.parent_id
+    if not answered_id or reply.visibility != Visibility.PUBLISHED:
+        return
+    answered = Comment.objects.filter(pk=answered_id).only("author_id", "body").first()
+    if answered is None or not answered.author_id or answered.author_id == reply.author_id:
+        return
+    outbox_write(
+        event="consultation.comment_reply",
+        data={
+            "title": c.title,
+            "url": f"{_url(c)}#comment-{reply.pk}",
+            "item": answered.body[:80],
+            "reply": reply.body[:300],
+            "by_staff": reply.by_staff,
+        },
+        audience={"users": [answered.author_id]},
+        organisation_id=c.organisation_id,
+        record_type=c._meta.label_lower,
+        record_id=c.pk,
+    )
 
 
 # --- moderation -------------------------------------------------------------------------------------
@@ -594,6 +634,7 @@ def moderation_decide(
         c = _fresh(consultation)
         rules.check("moderate", actor, c)
         item = contribution_get(c, kind, object_id, lock=True)
+        moderation_guard(item, actor)
         target = Visibility.PUBLISHED if outcome == "publish" else Visibility.REMOVED
         if item.visibility == Visibility.MERGED:
             raise Conflict(_("A merged problem cannot be moderated."), code="merged")
@@ -608,6 +649,8 @@ def moderation_decide(
             payload={"reason_code": reason_code, "kind": kind},
         )  # fmt: skip
         _tell_author(c, item, outcome="published" if outcome == "publish" else "removed", reason_code=reason_code, reason=reason)
+        if kind == Report.Kind.COMMENT and before == Visibility.PENDING:  # a reply waiting for moderation is public now
+            _tell_replied(c, item)
     return item
 
 
@@ -620,6 +663,7 @@ def report_dismiss(*, consultation: Consultation, actor, kind: str, object_id, r
         c = _fresh(consultation)
         rules.check("moderate", actor, c)
         item = contribution_get(c, kind, object_id, lock=True)
+        moderation_guard(item, actor)
         reports = Report.objects.filter(kind=kind, object_id=item.pk, resolved_at__isnull=True)
         count = reports.update(resolved_at=timezone.now())
         if not count:

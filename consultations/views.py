@@ -4,7 +4,7 @@ place where it helps (support, vote)."""
 
 from __future__ import annotations
 
-import datetime as dt
+import re
 from functools import wraps
 
 from django.contrib import messages
@@ -18,14 +18,15 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Village
 from accounts.redirects import safe_next
-from accounts.thai import format_datetime
 from accounts.selectors import staff_organisations
+from accounts.thai import format_datetime
 from workflows.errors import ApplicationError, NotFound, ValidationFailed, error_text
 from workflows.filters import for_page, form_fields
+from workflows.paging import page_for
 from workflows.services import available_transitions
 
 from . import api, rules, selectors, services
-from .filters import ConsultationFilter
+from .filters import PROBLEM_ORDERING, ConsultationFilter, ProblemFilter
 from .forms import (
     AlternativeForm,
     BallotForm,
@@ -101,34 +102,40 @@ def action(anchor: str = ""):
 # --- list and calendar ---------------------------------------------------------------------------
 
 
-LIST_LIMIT = 100
+def _calendar_month(raw: str) -> tuple[int, int] | None:
+    """`?month=YYYY-MM` (1900–2200) as (year, month); None when it is not one."""
+    match = re.fullmatch(r"([0-9]{4})-([0-9]{2})", raw)
+    if not match or not 1900 <= int(match[1]) <= 2200 or not 1 <= int(match[2]) <= 12:
+        return None
+    return int(match[1]), int(match[2])
 
 
 def consultation_list(request):
+    """The consultations (consultations.filters.ConsultationFilter, as the API's; numbered pages)
+    and the month's activity calendar. Refused values are a 400 showing why."""
     today = timezone.localdate()
-    year, month = today.year, today.month
     raw = request.GET.get("month", "")
-    try:
-        if raw:
-            year, month = (int(x) for x in raw.split("-"))
-            dt.date(year, month, 1)
-    except ValueError:
-        year, month = today.year, today.month
-    if not 1900 <= year <= 2200:
-        year, month = today.year, today.month
+    month = _calendar_month(raw) if raw else (today.year, today.month)
     base = selectors.consultation_list(request.user)
     filterset = ConsultationFilter(request.GET, queryset=base, request=request)
     queryset, _ordering, filter_errors = for_page(filterset, base.none())
+    consultations, pager, paging_errors = page_for(request.GET, queryset.prefetch_related("stages"))
+    filter_errors += paging_errors
+    bad_month = month is None
+    if bad_month:
+        filter_errors.append(_("Month: give a year and month such as %(example)s.") % {"example": today.strftime("%Y-%m")})
+    year, month = month or (today.year, today.month)
     villages = Village.objects.order_by("number").values_list("number", "name")
     context = {
-        "consultations": list(queryset.prefetch_related("stages")[:LIST_LIMIT]),
+        "consultations": consultations,
+        "pager": pager,
         "calendar": selectors.month_calendar(request.user, year, month),
         "can_create": bool(staff_organisations(request.user)),
         "filter_fields": form_fields(
             filterset, options={"village": [("", _("All")), *{n: f"หมู่ที่ {n} {name}".strip() for n, name in villages}.items()]}
         ),
         "filter_errors": filter_errors,
-        "filter_keep": [("month", raw)] if raw else [],
+        "filter_keep": [("month", raw)] if raw and not bad_month else [],
         "filtering": any(request.GET.get(name) for name in ConsultationFilter.base_filters),
     }
     return render(request, "consultations/list.html", context, status=400 if filter_errors else 200)
@@ -182,7 +189,18 @@ def _results_chart(results: dict | None) -> dict | None:
 
 def consultation_detail(request, pk):
     c = _consultation(request, pk)
-    context = selectors.detail(c, request.user, seed=api.order_seed(request, c))
+    order = ProblemFilter({"ordering": request.GET.get("ordering", "")}, queryset=Problem.objects.none(), request=request)
+    problem_errors = (
+        [] if order.is_valid() else [f"{_('Sort problems by')}: {' '.join(str(m) for m in order.errors['ordering'])}"]
+    )
+    chosen = order.form.cleaned_data.get("ordering") if not problem_errors else ""
+    try:
+        problem_order = selectors.problem_ordering(c, chosen or "", api.order_seed(request, c))
+    except ValidationFailed as exc:
+        problem_errors, chosen = [f"{_('Sort problems by')}: {_error_text(exc)}"], ""
+        problem_order = selectors.problem_ordering(c, "", api.order_seed(request, c))
+    chosen = chosen or ("random" if selectors.supports_open(c) else ProblemFilter.DEFAULT_ORDERING)
+    context = selectors.detail(c, request.user, problem_order=problem_order)
     staff = (
         rules.can("add_document", request.user, c)
         or rules.can("moderate", request.user, c)
@@ -203,9 +221,15 @@ def consultation_detail(request, pk):
             "is_draft": c.state == State.DRAFT,
             "held_back": rules.held_back(request.user, c),
             "share_url": request.build_absolute_uri(c.get_absolute_url()),
+            "problem_sorts": [
+                (value, label, value == chosen)
+                for value, label in PROBLEM_ORDERING
+                if value != "most_supported" or not selectors.supports_open(c)  # not while supports are open
+            ],
+            "problem_errors": problem_errors,
         }
     )
-    return render(request, "consultations/detail.html", context)
+    return render(request, "consultations/detail.html", context, status=400 if problem_errors else 200)
 
 
 def _schedule_fields(c: Consultation) -> dict:

@@ -1,4 +1,4 @@
-"""The notifications API: my inbox, mark read, my settings, follow/unfollow."""
+"""The notifications API: my inbox, mark read, my settings, my LINE link, follow/unfollow."""
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -161,4 +161,32 @@ class SubscriptionDetail(APIView):
     @extend_schema(request=None, responses={204: None}, tags=["notifications"])
     def delete(self, request, record_type: str, record_id: str):
         services.subscription_unfollow_ref(user=request.user, record_type=record_type, record_id=record_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LineLinkSerializer(serializers.Serializer):
+    available = serializers.BooleanField(help_text="LINE Login is set up on this site (else nobody can link)")
+    linked = serializers.BooleanField()
+    linked_at = serializers.DateTimeField(allow_null=True)
+    line_user = serializers.CharField(help_text='The end of the LINE user id ("U…1a2b"), never the whole id; "" when not linked')
+    link_url = serializers.CharField(help_text="The page a signed-in browser POSTs to (with its CSRF token) to link through LINE")
+
+
+class LineLink(APIView):
+    """GET my LINE link (linked? since when?); DELETE unlinks it. Linking itself happens in the
+    browser, through LINE Login (POST link_url from the settings page)."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = LineLinkSerializer
+
+    @extend_schema(responses=LineLinkSerializer, tags=["notifications"])
+    def get(self, request):
+        from django.urls import reverse
+
+        state = selectors.line_link_of(user=request.user)
+        return Response({**state, "link_url": absolute(reverse("notifications:line-link"))})
+
+    @extend_schema(request=None, responses={204: None}, tags=["notifications"])
+    def delete(self, request):
+        services.line_unlink(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

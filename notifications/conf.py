@@ -47,8 +47,11 @@ WEBHOOK_TIMEOUT = _int("NOTIFICATIONS_WEBHOOK_TIMEOUT", 10)
 
 # Mail a person asked for or must get: sent immediately whatever their preference says.
 TRANSACTIONAL = frozenset(
-    {"account.confirm_email", "account.password_reset", "signature.confirm_requested", "moderation.outcome", "complaint.received"}
-)
+    {
+        "account.confirm_email", "account.password_reset", "signature.confirm_requested", "moderation.outcome",
+        "complaint.received", "signature.invalidated", "signature.restored",
+    }
+)  # fmt: skip
 # Links with secrets inside: never in the inbox, never to integrators.
 NO_INAPP = frozenset({"account.confirm_email", "account.password_reset", "signature.confirm_requested"})
 # Never to integrators' webhooks: mail a person must get, and events about a complaint (each carries

@@ -13,6 +13,7 @@ CHOOSABLE_EVENTS = {
     "consultation.closing_soon": _("A consultation I follow closes soon"),
     "consultation.decision_published": _("A consultation I follow publishes its decision"),
     "consultation.progress_update": _("Progress on a decision I follow"),
+    "consultation.comment_reply": _("Someone replies to my comment in a consultation"),
     "moderation.outcome": _("A moderator decides on what I wrote"),
     "complaint.resolved": _("My complaint is resolved or answered"),
 }

@@ -98,7 +98,11 @@ class ChannelAddress(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "channel"], name="channel_address_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "channel"], name="channel_address_unique"),
+            # A LINE account reaches one person of the site (a phone may be a household's).
+            models.UniqueConstraint(fields=["address"], condition=models.Q(channel="line"), name="channel_address_line_once"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.channel}"

@@ -90,3 +90,18 @@ def subscriptions_with_records(*, user, limit: int = 200) -> list[Subscription]:
     for sub in subs:
         sub.record = found.get((sub.record_type, sub.record_id))
     return subs
+
+
+def line_link_of(*, user) -> dict:
+    """The person's LINE link as the settings page and the API show it: whether linking is offered
+    here, whether they are linked and since when, and only the end of the LINE user id."""
+    from . import line_login
+    from .models import ChannelAddress
+
+    row = ChannelAddress.objects.filter(user=user, channel=Channel.LINE, verified_at__isnull=False).first()
+    return {
+        "available": line_login.available(),
+        "linked": row is not None,
+        "linked_at": row.verified_at if row else None,
+        "line_user": line_login.masked(row.address) if row else "",
+    }

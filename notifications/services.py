@@ -292,3 +292,88 @@ def channel_address_remove(*, user, channel: str) -> bool:
 
     deleted, _ = ChannelAddress.objects.filter(user=user, channel=channel).delete()
     return bool(deleted)
+
+
+# --- LINE: linking a resident's LINE account (LINE Login, notifications/line_login.py) ----------
+
+
+def line_link(*, user, line_user_id: str):
+    """Link `user` to the LINE account `line_user_id` (the `sub` of a LINE Login ID token whose
+    state, nonce and signature were checked): the Official Account may push to it from now on.
+
+    A LINE account reaches one person here: if it was linked to another account, that link is
+    taken away (the person just proved they hold the LINE account; the other account's LINE
+    choices fall back to email as on unlink). Logged, not audited: nothing the public sees changes."""
+    from django.db import IntegrityError
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from .models import Channel, ChannelAddress
+    from .push import valid_line_user_id
+
+    if not valid_line_user_id(line_user_id):
+        raise ValidationError({"address": [_("This is not a LINE user id.")]})
+    for attempt in (1, 2):  # two accounts linking one LINE account at the same moment: the second try wins
+        try:
+            with transaction.atomic():
+                others = list(
+                    ChannelAddress.objects.select_for_update()
+                    .filter(channel=Channel.LINE, address=line_user_id)
+                    .exclude(user=user)
+                    .values_list("user_id", flat=True)
+                )
+                for other in others:
+                    _line_drop(user_id=other)
+                row, _created = ChannelAddress.objects.update_or_create(
+                    user=user, channel=Channel.LINE, defaults={"address": line_user_id, "verified_at": timezone.now()}
+                )
+        except IntegrityError:
+            if attempt == 2:
+                raise
+            continue
+        break
+    log.info("LINE linked: user %s (…%s)%s", user.pk, line_user_id[-4:], f", taken from user(s) {others}" if others else "")
+    return row
+
+
+def line_unlink(*, user) -> bool:
+    """Unlink `user`'s LINE account: nothing more is pushed to it, LINE is no longer chosen for any
+    event type, and whatever the person heard on LINE they hear by email instead (see _line_drop).
+    Idempotent: False when nothing was linked."""
+    with transaction.atomic():
+        linked = _line_drop(user_id=user.pk)
+    if linked:
+        log.info("LINE unlinked: user %s", user.pk)
+    return linked
+
+
+def _line_drop(*, user_id: int) -> bool:
+    """Take away one account's LINE link, in the caller's transaction. For every scope (the channel
+    as a whole, each event type chosen one by one) where LINE was on and email off, email gets
+    LINE's mode (immediately or the digest); then every LINE choice is removed. Messages still
+    waiting for LINE (queued, or for tomorrow's digest) are not sent there."""
+    from django.utils import timezone
+
+    from .models import Channel, ChannelAddress, Delivery, Mode, Preference
+    from .selectors import DEFAULT_MODES
+
+    deleted, _ = ChannelAddress.objects.filter(user_id=user_id, channel=Channel.LINE).delete()
+    rows = Preference.objects.filter(user_id=user_id, channel__in=[Channel.LINE, Channel.EMAIL])
+    chosen = {(channel, event): mode for channel, event, mode in rows.values_list("channel", "event", "mode")}
+
+    def effective(channel: str, event: str) -> str:
+        return chosen.get((channel, event)) or chosen.get((channel, "")) or DEFAULT_MODES[channel]
+
+    now = timezone.now()
+    for event in ["", *sorted({e for _c, e in chosen if e})]:  # the channel-wide choice first: events inherit it
+        line_mode = effective(Channel.LINE, event)
+        if line_mode != Mode.OFF and effective(Channel.EMAIL, event) == Mode.OFF:
+            Preference.objects.update_or_create(
+                user_id=user_id, channel=Channel.EMAIL, event=event, defaults={"mode": line_mode, "updated_at": now}
+            )
+            chosen[(Channel.EMAIL, event)] = line_mode
+    Preference.objects.filter(user_id=user_id, channel=Channel.LINE).delete()
+    Delivery.objects.filter(
+        user_id=user_id, channel=Channel.LINE, status__in=[Delivery.Status.PENDING, Delivery.Status.DIGEST]
+    ).update(status=Delivery.Status.FAILED, last_error="not sent: the LINE account was unlinked", lease_until=None)
+    return bool(deleted)

@@ -12,4 +12,7 @@ urlpatterns = [
     path("follow/<str:record_type>/<str:record_id>/", views.follow, name="follow"),
     path("unfollow/<str:record_type>/<str:record_id>/", views.unfollow, name="unfollow"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("line/link/", views.line_link, name="line-link"),
+    path("line/callback/", views.line_callback, name="line-callback"),
+    path("line/unlink/", views.line_unlink, name="line-unlink"),
 ]

@@ -168,6 +168,9 @@ def _consultation(c, started_at) -> Activity:
 
 
 def _petition(p) -> Activity:
+    from django.contrib.auth.models import AnonymousUser
+
+    petition_selectors.withhold_for(p, AnonymousUser())  # a withheld text stays out of the public report
     counts = petition_selectors.petition_counts(p.pk, fresh=True)
     results = [_("Status: %(state)s") % {"state": p.get_state_display()}]
     if p.response_threshold:

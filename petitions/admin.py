@@ -4,13 +4,34 @@ from django.utils.translation import gettext_lazy as _
 
 from workflows.admin import AuditedPolicyAdmin
 
-from . import services
+from . import controls, services
 from .models import Petition, PetitionPolicy
+
+
+class PetitionPolicyForm(forms.ModelForm):
+    """The signing limits' floors (controls.limit_floor) as form errors, before the audited save."""
+
+    class Meta:
+        model = PetitionPolicy
+        fields = ["organisation", *services.POLICY_FIELDS]
+
+    def clean(self):
+        cleaned = super().clean()
+        organisation = cleaned.get("organisation") or getattr(self.instance, "organisation", None)
+        current = PetitionPolicy.for_organisation(organisation.pk) if organisation else PetitionPolicy()
+        before = {name: getattr(current, name) for name in controls.SIGNING_LIMIT_FIELDS}
+        values = {name: cleaned[name] for name in controls.SIGNING_LIMIT_FIELDS if name in cleaned}
+        errors, _below = controls.limit_errors(before, values)
+        for name, problems in errors.items():
+            self.add_error(name, problems)
+        return cleaned
 
 
 @admin.register(PetitionPolicy)
 class PetitionPolicyAdmin(AuditedPolicyAdmin):
     """Admins tune every number of the petition rules per organisation here (audited)."""
+
+    form = PetitionPolicyForm
 
     list_display = [
         "organisation",

@@ -59,8 +59,16 @@ class PetitionSerializer(serializers.ModelSerializer):
     rejection = serializers.SerializerMethodField()
     response = serializers.SerializerMethodField()
     council_outcome = serializers.SerializerMethodField()
+    municipal_edit = serializers.SerializerMethodField()
+    text_withheld = serializers.SerializerMethodField(
+        help_text="rejected or hidden for libel, offence, personal data or advertising: the public gets the title "
+        "“Text withheld” and empty body and background, with `rejection` saying why (staff and the author read the text)"
+    )
     waiting_since = serializers.SerializerMethodField(help_text="with ?waiting=: since when it waits")
     days_waited = serializers.SerializerMethodField(help_text="with ?waiting=: whole days waited so far")
+    village_signatures = serializers.SerializerMethodField(
+        help_text="with ?village=N: confirmed signatures (online and counted paper) from หมู่ที่ N"
+    )
 
     class Meta:
         model = Petition
@@ -69,14 +77,36 @@ class PetitionSerializer(serializers.ModelSerializer):
             "response_state_label", "author_name", "sponsors_required", "response_threshold", "council_threshold",
             "opened_at", "closes_at", "closed_at", "response_threshold_reached_at", "council_threshold_reached_at",
             "report_due_at", "submitted_at", "council_due_at", "signatures", "rejection", "response", "council_outcome",
-            "version", "waiting_since", "days_waited",
+            "version", "waiting_since", "days_waited", "village_signatures", "text_withheld", "municipal_edit",
         ]  # fmt: skip
+
+    def to_representation(self, instance):
+        request = self.context.get("request")
+        selectors.withhold_for(instance, getattr(request, "user", None))  # the placeholder, for who may not read it
+        return super().to_representation(instance)
+
+    def get_text_withheld(self, obj) -> bool:
+        return obj.text_withheld
+
+    @extend_schema_field(
+        inline_serializer(
+            "MunicipalEdit", {"edited_at": serializers.DateTimeField(), "reason": serializers.CharField()}, allow_null=True
+        )
+    )
+    def get_municipal_edit(self, obj):
+        """A moderator corrected the text ("edited by the municipality"): when and why."""
+        if obj.municipal_edit_at is None:
+            return None
+        return {"edited_at": obj.municipal_edit_at, "reason": obj.municipal_edit_reason}
 
     def get_waiting_since(self, obj) -> dt.datetime | None:
         return getattr(obj, "waiting_since", None)
 
     def get_days_waited(self, obj) -> int | None:
         return days_since(getattr(obj, "waiting_since", None), self.context.get("now") or timezone.now())
+
+    def get_village_signatures(self, obj) -> int | None:
+        return getattr(obj, "village_signatures", None)
 
     def get_author_name(self, obj) -> str:
         return obj.author.full_name or _("a resident")
@@ -172,12 +202,53 @@ class PetitionDetailSerializer(WithAttachments, PetitionSerializer):
         fields = [*PetitionSerializer.Meta.fields, "attachments"]
 
 
+class PetitionEditRequest(serializers.Serializer):
+    title = serializers.CharField(max_length=200, required=False)
+    body = serializers.CharField(max_length=5000, required=False)
+    background = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    reason = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, help_text="required of a moderator's correction; shown publicly"
+    )
+    expected_version = serializers.IntegerField(required=False, min_value=0, max_value=2**31)
+
+
 class PetitionDetail(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(responses={200: PetitionDetailSerializer})
     def get(self, request, pk: int):
         petition = _visible_petition(pk, request.user)
+        return Response(PetitionDetailSerializer(petition, context={"request": request}).data)
+
+    @extend_schema(
+        request=PetitionEditRequest,
+        description=(
+            "Edit the text (title, body, background). The author: until the petition is sponsored "
+            "(409 petition_not_editable after). A moderator of its organisation: in any state, with a "
+            "`reason` (a correction, shown publicly as edited by the municipality); never on a petition "
+            "they started (403 own_contribution_moderation). Audited with the text's SHA-256 before and after."
+        ),
+        responses={
+            200: PetitionDetailSerializer,
+            400: OpenApiResponse(description="invalid"),
+            401: OpenApiResponse(description="not_authenticated"),
+            403: OpenApiResponse(description="forbidden, own_contribution_moderation"),
+            404: OpenApiResponse(description="not_found"),
+            409: OpenApiResponse(description="petition_not_editable, conflict"),
+        },
+        tags=["petitions"],
+    )
+    def patch(self, request, pk: int):
+        if not request.user.is_authenticated:
+            raise PermissionDenied(_("Sign in to do this."), code="not_authenticated")
+        petition = _visible_petition(pk, request.user)
+        body = PetitionEditRequest(data=_body(request))
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        reason, expected = data.pop("reason", ""), data.pop("expected_version", None)
+        petition = services.petition_edit(
+            petition=petition, actor=request.user, values=data, reason=reason, expected_version=expected
+        )
         return Response(PetitionDetailSerializer(petition, context={"request": request}).data)
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api, api_paper
+from . import api, api_controls, api_paper
 
 urlpatterns = [
     # The two requests of a signature first: they are most of a spike (api.SIGN, api.CONFIRM; JSON
@@ -13,6 +13,17 @@ urlpatterns = [
     path("petitions/<int:pk>/", api.PetitionDetail.as_view(), name="petition-detail"),
     path("petitions/<int:pk>/count/", api.PetitionCount.as_view(), name="petition-count"),
     path("petitions/<int:pk>/signatures/invalidate/", api.InvalidateView.as_view(), name="petition-signatures-invalidate"),
+    path("petitions/<int:pk>/signatures/find/", api_controls.SignatureFind.as_view(), name="petition-signatures-find"),
+    path(
+        "petitions/<int:pk>/signatures/<int:signature>/invalidate/",
+        api_controls.SignatureInvalidateOne.as_view(),
+        name="signature-invalidate",
+    ),
+    path(
+        "petitions/<int:pk>/signatures/<int:signature>/restore/",
+        api_controls.SignatureRestoreOne.as_view(),
+        name="signature-restore",
+    ),
     path("petitions/<int:pk>/sponsors/", api.SponsorView.as_view(), name="petition-sponsor"),
     path("petitions/<int:pk>/signature-log/", api.SignatureLogView.as_view(), name="petition-signature-log"),
     path("signature-receipts/<str:receipt>/", api.ReceiptView.as_view(), name="signature-receipt"),
@@ -28,5 +39,8 @@ urlpatterns = [
     path("petitions/<int:pk>/representatives/", api_paper.RepresentativeCreate.as_view(), name="petition-representatives"),
     path("petitions/<int:pk>/objection-notice/", api_paper.ObjectionNoticeView.as_view(), name="petition-objection-notice"),
     path("petitions/<int:pk>/objections/", api_paper.ObjectionList.as_view(), name="petition-objections"),
+    path("organisations/<slug:org>/signing-blocks/", api_controls.SigningBlockList.as_view(), name="signing-block-list"),
+    path("organisations/<slug:org>/signing-blocks/<int:pk>/", api_controls.SigningBlockDetail.as_view(), name="signing-block"),
+    path("organisations/<slug:org>/signing-limits/", api_controls.SigningLimitsView.as_view(), name="signing-limits"),
     path("objections/<int:pk>/resolve/", api_paper.ObjectionResolve.as_view(), name="objection-resolve"),
 ]

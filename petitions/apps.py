@@ -13,7 +13,7 @@ class PetitionsConfig(AppConfig):
         from notifications.services import audience_source
         from workflows import registry
 
-        from . import machine, selectors
+        from . import machine, selectors, where
         from . import privacy as petition_privacy
         from .models import Petition, Signature
 
@@ -27,6 +27,7 @@ class PetitionsConfig(AppConfig):
             published=machine.published,
             attach_parts=machine.attach_parts,
             may_attach=machine.may_attach,
+            step_help=where.step_help,
         )
         # Signatures: a declared machine whose moves petitions.signing makes (the hot path), with
         # no chain entry per move; their own log is sealed in batches (petitions.siglog).

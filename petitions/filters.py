@@ -3,11 +3,13 @@
 q         words that must all appear in the title, text or background (Thai without spaces works:
           substring matching on trigram indexes, workflows.filters)
 state     one of the petition states;  kind  general | ordinance
-village   petitions signed in that village (หมู่ที่ N, confirmed signatures)
+village   petitions signed in that village (หมู่ที่ N: confirmed online signatures and counted paper
+          ones, both in the tally rows), each with `village_signatures`, its count there
 waiting   response: past the response threshold, not yet answered;
           council: past the council threshold (or submitted), no council decision yet
 ordering  newest (default) | oldest | most_supported | closing_soon | longest_waiting (with
-          `waiting`, and its default: oldest wait first)
+          `waiting`, and its default: oldest wait first) | most_in_village (with `village`: the
+          most signatures in that village first)
 """
 
 from __future__ import annotations
@@ -34,7 +36,13 @@ ORDERING = [
     ("most_supported", _("Most signatures")),
     ("closing_soon", _("Closing soon")),
     ("longest_waiting", _("Waiting longest")),
+    ("most_in_village", _("Most signatures in the village")),
 ]
+# Orderings that only mean something with another parameter: ordering → (that parameter, the message).
+NEEDS = {
+    "longest_waiting": ("waiting", _("“longest_waiting” needs waiting=response or waiting=council.")),
+    "most_in_village": ("village", _("“most_in_village” needs village=N (the village number, หมู่ที่).")),
+}
 
 
 def waiting_for(kind: str) -> tuple[Q, Coalesce]:
@@ -47,6 +55,19 @@ def waiting_for(kind: str) -> tuple[Q, Coalesce]:
         state__in=[State.OPEN, State.CLOSED], council_threshold_reached_at__isnull=False
     )
     return council, Coalesce("council_threshold_reached_at", "submitted_at", "created_at")
+
+
+def village_total(number: int):
+    """The confirmed count of each petition in village `number` (หมู่ที่), as a subquery: online
+    signatures and counted paper ones alike are in the "v<N>" tally rows."""
+    rows = (
+        SignatureTally.objects.filter(petition_id=OuterRef("pk"), bucket=f"v{number}")
+        .order_by()
+        .values("petition_id")
+        .annotate(n=Sum("count"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
 
 
 def confirmed_total():
@@ -72,6 +93,7 @@ class PetitionFilter(ListFilterSet):
         "newest": ("-opened_sort", "-id"),
         "oldest": ("opened_sort", "id"),
         "longest_waiting": ("waiting_since", "id"),
+        "most_in_village": ("-village_signatures", "-id"),
     }
     SEARCH_FIELDS = SEARCH_FIELDS
 
@@ -79,16 +101,19 @@ class PetitionFilter(ListFilterSet):
         model = Petition
         fields: list[str] = []
 
+    def search(self, queryset, name, value):
+        """A withheld text (libel, personal data…) is searched for staff only: for the others a match
+        on its words would tell what it says."""
+        from accounts.selectors import staff_organisations
+
+        from .selectors import withheld_q
+
+        user = getattr(self.request, "user", None)
+        orgs = [o.pk for o in staff_organisations(user)] if getattr(user, "is_authenticated", False) else []
+        return super().search(queryset.exclude(withheld_q() & ~Q(organisation_id__in=orgs)), name, value)
+
     def signed_in_village(self, queryset, name, value):
-        signed = (
-            SignatureTally.objects.filter(bucket=f"v{value}")
-            .order_by()
-            .values("petition_id")
-            .annotate(n=Sum("count"))
-            .filter(n__gt=0)
-            .values("petition_id")
-        )
-        return queryset.filter(pk__in=signed)
+        return queryset.annotate(village_signatures=village_total(value)).filter(village_signatures__gt=0)
 
     def waiting_filter(self, queryset, name, value):
         where, since = waiting_for(value)
@@ -97,8 +122,9 @@ class PetitionFilter(ListFilterSet):
     def ordering_value(self) -> str:
         data = self.form.cleaned_data
         ordering = data.get("ordering") or ("longest_waiting" if data.get("waiting") else self.DEFAULT_ORDERING)
-        if ordering == "longest_waiting" and not data.get("waiting"):
-            raise ValidationFailed(details={"ordering": [_("“longest_waiting” needs waiting=response or waiting=council.")]})
+        needed, message = NEEDS.get(ordering, (None, ""))
+        if needed and not data.get(needed):
+            raise ValidationFailed(details={"ordering": [message]})
         return ordering
 
     def annotate_for(self, queryset, ordering: str):

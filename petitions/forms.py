@@ -19,6 +19,25 @@ class PetitionForm(forms.Form):
     )
 
 
+class PetitionEditForm(forms.Form):
+    """The author's edit (until the petition is sponsored) or a moderator's correction (with a reason)."""
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    body = forms.CharField(label=_("What we ask for"), max_length=5000, widget=forms.Textarea(attrs={"rows": 6}))
+    background = forms.CharField(
+        label=_("Background (optional)"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    reason = forms.CharField(
+        label=_("Why the municipality corrects the text (shown publicly)"), max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )  # fmt: skip
+
+    def __init__(self, *args, municipal=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not municipal:
+            del self.fields["reason"]
+
+
 class SignForm(forms.Form):
     name = forms.CharField(label=_("Full name"), max_length=200)
     email = forms.EmailField(
@@ -142,3 +161,20 @@ class ResolveForm(forms.Form):
         choices=[("1", _("Uphold: remove the entry")), ("0", _("Dismiss: the entry stands"))],
     )  # fmt: skip
     reason = forms.CharField(label=_("Reason (public, in the audit trail)"), max_length=5000)
+
+
+# --- signing controls (views_controls) ------------------------------------------------------------
+class SigningBlockForm(forms.Form):
+    value = forms.CharField(label=_("Email address or domain"), max_length=300)
+    note = forms.CharField(label=_("Note (why; kept in the audit trail)"), max_length=500, required=False)
+
+
+class SigningLimitsForm(forms.Form):
+    burst_limit = forms.IntegerField(label=_("Sign requests per address in a short burst"), min_value=0)
+    burst_window_seconds = forms.IntegerField(label=_("Burst window (seconds)"), min_value=0)
+    ip_limit = forms.IntegerField(label=_("Sign requests per address and window (refused above)"), min_value=0)
+    ip_window_seconds = forms.IntegerField(label=_("Address window (seconds)"), min_value=0)
+    ip_review_limit = forms.IntegerField(label=_("Signatures per address and window before staff review them"), min_value=0)
+    petition_limit = forms.IntegerField(label=_("Sign requests per petition and window"), min_value=0)
+    petition_window_seconds = forms.IntegerField(label=_("Petition window (seconds)"), min_value=0)
+    reason = forms.CharField(label=_("Reason (kept in the audit trail)"), max_length=2000, required=False)

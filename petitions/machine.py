@@ -32,8 +32,11 @@ def _iso(value) -> str:
 
 
 def base_data(petition: Petition) -> dict:
+    from .selectors import withheld_title_both
+
     return {
-        "title": petition.title,
+        # Withheld text (libel, personal data…) stays out of the mail and the inboxes too.
+        "title": withheld_title_both() if petition.text_withheld else petition.title,
         "url": petition.get_absolute_url(),
         "petition_id": petition.pk,
         "kind": petition.kind,
@@ -85,7 +88,11 @@ def _request_sponsors(p: Petition, move: Move) -> list[dict]:
 def _sponsors_complete(p: Petition, move: Move) -> list[dict]:
     due = p.moderation_due_at()
     deadline_schedule(p, transition="moderation_overdue", due_at=due)
-    return [event(p, "petition.awaiting_moderation", {"roles": STAFF}, due_date=_iso(due))]  # the moderators' desk
+    return [
+        event(p, "petition.awaiting_moderation", {"roles": STAFF}, due_date=_iso(due)),  # the moderators' desk
+        # The author hears their sponsors are complete and the municipality checks it now.
+        event(p, "petition.sponsors_complete", {"users": [p.author_id]}, count=p.sponsor_count(), due_date=_iso(due)),
+    ]
 
 
 def _open(p: Petition, move: Move) -> list[dict]:
@@ -109,6 +116,23 @@ def _rejected(p: Petition, move: Move) -> list[dict]:
             hidden=hidden,
         )
     ]
+
+
+def _restored(p: Petition, move: Move) -> list[dict]:
+    """Back where it was: its deadlines as they would be there (hide and reject cancelled them all)."""
+    if p.state == State.AWAITING_MODERATION:
+        deadline_schedule(p, transition="moderation_overdue", due_at=p.moderation_due_at())
+    elif p.state == State.OPEN:
+        due_for_council = not p.is_ordinance and p.council_threshold_reached_at is not None
+        deadline_schedule(p, transition="submit" if due_for_council else "close", due_at=p.closes_at or timezone.now())
+    elif p.state == State.CLOSED:
+        if p.is_ordinance and p.report_due_at and p.council_threshold_reached_at:
+            deadline_schedule(p, transition="report_overdue", due_at=p.report_due_at)
+        elif not p.is_ordinance and p.council_threshold_reached_at:
+            deadline_schedule(p, transition="submit", due_at=timezone.now())
+    public = p.state in (State.OPEN, State.CLOSED)
+    audience = {"followers": True, "users": [p.author_id]} if public else {"users": [p.author_id]}
+    return [event(p, "petition.restored", audience, reason=move.reason)]
 
 
 def _withdrawn(p: Petition, move: Move) -> list[dict]:
@@ -264,6 +288,7 @@ _HANDLERS = {
     "open": _open,
     "reject": _rejected,
     "hide": _rejected,
+    "restore": _restored,
     "withdraw": _withdrawn,
     "moderation_overdue": _moderation_overdue,
     "reach_council_threshold": _council_threshold,
@@ -283,7 +308,9 @@ _HANDLERS = {
 
 
 def title(petition: Petition) -> str:
-    return petition.title
+    from .selectors import withheld_title
+
+    return withheld_title() if petition.text_withheld else petition.title
 
 
 def public_url(petition: Petition) -> str:

@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, transition
+from django_fsm import RETURN_VALUE, FSMField, transition
 
 from accounts.verification import REQUIREMENTS
 from workflows.models import AppendOnly, WorkflowRecord
@@ -67,6 +67,14 @@ class CouncilDecision(models.TextChoices):
 
 # States in which the public sees a petition; the others are seen by its author and staff.
 PUBLIC_STATES = frozenset({State.OPEN, State.CLOSED, State.SUBMITTED, State.UNDER_CONSIDERATION, State.DECIDED, State.REJECTED})
+# Where `restore` may take a rejected or hidden petition back to.
+RESTORE_TARGETS = (State.AWAITING_MODERATION, State.OPEN, State.CLOSED)
+# Rejection codes that withhold the text from the public (title, body, background): the page and the
+# API show a placeholder and the reason instead. The others (a duplicate, outside the powers…) leave
+# the text readable, so that residents see what was refused.
+WITHHOLDING_CODES = frozenset(
+    {RejectionCode.LIBELLOUS, RejectionCode.OFFENSIVE, RejectionCode.PERSONAL_DATA, RejectionCode.ADVERTISING}
+)
 # States before submission: an ordinance signer may still withdraw.
 WITHDRAWABLE_STATES = frozenset({State.OPEN, State.CLOSED})
 # Where a municipal response makes sense (the petition was public).
@@ -97,6 +105,11 @@ class PetitionPolicy(models.Model):
     ip_window_seconds = models.PositiveIntegerField(_("address window (seconds)"), default=3600)
     petition_limit = models.PositiveIntegerField(_("sign requests per petition and window"), default=6000)
     petition_window_seconds = models.PositiveIntegerField(_("petition window (seconds)"), default=60)
+    # A short burst from one address (a script, not a meeting): refused above burst_limit sign
+    # requests per petition and address within burst_window_seconds. Admins set every refusing
+    # limit through the signing-limits page/API, never below controls.limit_floor (a meeting).
+    burst_limit = models.PositiveIntegerField(_("sign requests per address in a short burst (refused above)"), default=60)
+    burst_window_seconds = models.PositiveIntegerField(_("burst window (seconds)"), default=10)
     # Trending alert to staff: more than trend_min_signatures in the last trend_window_minutes and
     # more than trend_factor times the previous hour's rate (checked by petitions_check).
     trend_window_minutes = models.PositiveSmallIntegerField(_("trending: window (minutes)"), default=10)
@@ -137,6 +150,13 @@ def _system_only(instance, user) -> bool:
     return False
 
 
+def _restore_target(petition) -> str:
+    """Where `restore` takes a rejected or hidden petition: back to signing (open or closed) if it
+    was hidden from there, else to the moderators' desk."""
+    came_from = petition.moderated_from if petition.state == State.HIDDEN else ""
+    return came_from if came_from in (State.OPEN, State.CLOSED) else State.AWAITING_MODERATION
+
+
 class Petition(WorkflowRecord):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.GENERAL)
     title = models.CharField(_("title"), max_length=200)
@@ -162,6 +182,12 @@ class Petition(WorkflowRecord):
     council_due_at = models.DateTimeField(null=True, blank=True)
     rejection_code = models.CharField(max_length=30, choices=RejectionCode.choices, blank=True)
     rejection_reason = models.TextField(blank=True)
+    # The state a rejection or hiding came from: where `restore` takes the petition back to.
+    moderated_from = models.CharField(max_length=30, blank=True, default="")
+    # A moderator's correction of the text (services.petition_edit): the page shows "edited by the
+    # municipality" with the date and the reason; the audit entry holds the old text's hash only.
+    municipal_edit_at = models.DateTimeField(null=True, blank=True)
+    municipal_edit_reason = models.CharField(max_length=500, blank=True, default="")
     # What an ordinance initiative's filing carries (petitions.filing): the draft ordinance itself,
     # the council regulation that sets the collection window, and the objection notice's period.
     draft_ordinance = models.TextField(_("draft ordinance"), max_length=50000, blank=True, default="")
@@ -190,6 +216,20 @@ class Petition(WorkflowRecord):
     @property
     def is_public(self) -> bool:
         return self.state in PUBLIC_STATES
+
+    @property
+    def author_may_edit(self) -> bool:
+        """The author edits the text until the petition is sponsored: while a draft, and while it
+        collects sponsors and nobody has sponsored it yet (sponsors back the text they read)."""
+        if self.state == State.DRAFT:
+            return True
+        return self.state == State.COLLECTING_SPONSORS and not self.sponsors.exists()
+
+    @property
+    def text_withheld(self) -> bool:
+        """Rejected or hidden for libel, offence, personal data or advertising: the public reads the
+        placeholder and the reason, not the title, body or background (selectors.public_text)."""
+        return self.state in (State.REJECTED, State.HIDDEN) and self.rejection_code in WITHHOLDING_CODES
 
     @property
     def accepting_signatures(self) -> bool:
@@ -236,9 +276,11 @@ class Petition(WorkflowRecord):
         pass
 
     # --- state: moderation ---------------------------------------------------------------------
+    # "moderates": the engine refuses these moves to the petition's author (a staff member who
+    # started a petition for a resident who called in): another moderator decides on it.
     @transition(
         field=state, source=State.AWAITING_MODERATION, target=State.OPEN,
-        permission=rules.is_moderator, custom={"label": _("Open for signing")},
+        permission=rules.is_moderator, custom={"label": _("Open for signing"), "moderates": True},
     )  # fmt: skip
     def open(self, *, actor=None, reason="", payload=None):
         now = timezone.now()
@@ -247,22 +289,47 @@ class Petition(WorkflowRecord):
 
     @transition(
         field=state, source=State.AWAITING_MODERATION, target=State.REJECTED, permission=rules.is_moderator,
-        custom={"label": _("Reject (public)"), "reason_required": True, "clean_payload": rules.clean_rejection},
+        custom={
+            "label": _("Reject (public)"), "reason_required": True, "clean_payload": rules.clean_rejection,
+            "moderates": True,
+        },
     )  # fmt: skip
     def reject(self, *, actor=None, reason="", payload=None):
+        self.moderated_from = self.state
         self.rejection_code = payload["reason_code"]
         self.rejection_reason = reason
 
     @transition(
         field=state, source=[State.AWAITING_MODERATION, State.OPEN, State.CLOSED, State.REJECTED], target=State.HIDDEN,
         permission=rules.is_moderator,
-        custom={"label": _("Hide"), "reason_required": True, "clean_payload": rules.clean_rejection},
+        custom={"label": _("Hide"), "reason_required": True, "clean_payload": rules.clean_rejection, "moderates": True},
     )  # fmt: skip
     def hide(self, *, actor=None, reason="", payload=None):
+        if self.state != State.REJECTED:  # hiding a rejected petition: a restore reconsiders it
+            self.moderated_from = self.state
         self.rejection_code = payload["reason_code"]
         self.rejection_reason = reason
         if self.closed_at is None:
             self.closed_at = timezone.now()
+
+    @transition(
+        field=state, source=[State.REJECTED, State.HIDDEN], target=RETURN_VALUE(*RESTORE_TARGETS),
+        permission=rules.is_moderator,
+        custom={"label": _("Restore"), "reason_required": True, "moderates": True, "target_of": _restore_target},
+    )  # fmt: skip
+    def restore(self, *, actor=None, reason="", payload=None):
+        """Undo a rejection or a hiding: the petition goes back to where it was hidden from (open or
+        closed), or to the moderators' desk (awaiting moderation) if it had been rejected. Its text
+        is shown again; the reason code and reason leave the record (the audit trail keeps them)."""
+        target = _restore_target(self)
+        if target == State.OPEN:
+            self.closed_at = None  # set by the hiding
+        if target == State.AWAITING_MODERATION:
+            self.moderation_requested_at = timezone.now()  # a new moderation, with its own days
+        self.rejection_code = ""
+        self.rejection_reason = ""
+        self.moderated_from = ""
+        return target
 
     @transition(field=state, source=State.AWAITING_MODERATION, target=None, permission=_system_only)
     def moderation_overdue(self, *, actor=None, reason="", payload=None):
@@ -287,7 +354,8 @@ class Petition(WorkflowRecord):
 
     @transition(
         field=state, source=State.OPEN, target=State.CLOSED, conditions=[rules.not_due_for_council],
-        permission=rules.is_moderator, custom={"label": _("Close signing early"), "reason_required": True},
+        permission=rules.is_moderator,
+        custom={"label": _("Close signing early"), "reason_required": True, "moderates": True},
     )  # fmt: skip
     def close_early(self, *, actor=None, reason="", payload=None):
         self._end_signing()
@@ -533,6 +601,19 @@ class Signature(models.Model):
     def invalidate(self):
         pass
 
+    # Staff undo an invalidation of one signature (services.signature_restore_one, with a reason):
+    # back to confirmed if it had been confirmed (it counts again), else back to pending (its mailed
+    # link works again).
+    @transition(field=state, source=SignatureState.INVALIDATED, target=SignatureState.CONFIRMED,
+                custom={"label": _("Restore the signature"), "reason_required": True})  # fmt: skip
+    def restore(self):
+        pass
+
+    @transition(field=state, source=SignatureState.INVALIDATED, target=SignatureState.PENDING,
+                custom={"label": _("Restore the signature to pending"), "reason_required": True})  # fmt: skip
+    def restore_pending(self):
+        pass
+
     @transition(field=state, source=SIGNATURE_ACTIVE, target=SignatureState.FRAUDULENT,
                 custom={"label": _("Void the signature as fraudulent"), "reason_required": True})  # fmt: skip
     def void(self):
@@ -544,6 +625,7 @@ class SignatureLogEvent(models.TextChoices):
     WITHDRAWN = "withdrawn", _("withdrawn by the signer")
     INVALIDATED = "invalidated", _("invalidated by staff")
     FRAUDULENT = "fraudulent", _("voided as fraudulent")
+    RESTORED = "restored", _("restored by staff (counted again)")
 
 
 class SignatureLogEntry(AppendOnly):
@@ -629,6 +711,32 @@ class CouncilOutcome(models.Model):
 
     def __str__(self) -> str:
         return f"council outcome of {self.petition_id}: {self.decision}"
+
+
+class SigningBlock(models.Model):
+    """An email domain or one exact (folded) address that may not sign the organisation's
+    petitions, online or on paper (petitions.controls). A domain also covers its subdomains.
+    Added and removed by the organisation's administrators, each act audited."""
+
+    class Kind(models.TextChoices):
+        DOMAIN = "domain", _("email domain")
+        EMAIL = "email", _("email address")
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="signing_blocks")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    value = models.CharField(max_length=254)  # a folded address, or a lower-case (IDNA) domain
+    note = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["kind", "value"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "value"], name="signing_block_once")]
+        verbose_name = _("signing block")
+        verbose_name_plural = _("signing blocks")
+
+    def __str__(self) -> str:
+        return f"{self.kind} block of {self.organisation_id}"
 
 
 class AddressFlag(models.Model):

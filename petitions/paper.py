@@ -38,7 +38,7 @@ from workflows.errors import Conflict, NotFound, PermissionDenied, TransitionNot
 from workflows.models import AuditEntry
 from workflows.services import audit_append
 
-from . import rules
+from . import controls, rules
 from .models import Channel, PaperEntry, PaperSheet, Petition, Signature, SignatureState, State
 from .selectors import counts_key, petition_total
 from .services import MAX_NAME, SHARDS, _hour_bucket, _tally_add, thresholds_check
@@ -299,6 +299,7 @@ def paper_entry_record(*, petition: Petition, actor, sheet_number, **reading) ->
     _check_staff(petition, actor)
     petition = Petition.objects.get(pk=petition.pk)  # its window as it is now
     clean = _clean_reading(petition, _villages(petition), reading)
+    controls.refuse_blocked(petition.organisation_id, clean["email"])  # 403 email_blocked, nothing entered
     with transaction.atomic():
         locked = Petition.objects.select_for_update().get(pk=petition.pk)
         sheet = paper_sheet_get(petition=locked, number=sheet_number)
@@ -340,7 +341,7 @@ def paper_sheet_import(*, petition: Petition, actor, sheet_number, file, scan=No
     rows = _csv_rows(raw)
     petition = Petition.objects.get(pk=petition.pk)  # its window as it is now
     villages = _villages(petition)
-    clean, errors, seen = [], {}, set()
+    clean, errors, seen, blocked = [], {}, set(), {}
     for n, row in enumerate(rows, start=2):  # row 1 is the header
         try:
             reading = _clean_reading(petition, villages, row)
@@ -352,8 +353,12 @@ def paper_sheet_import(*, petition: Petition, actor, sheet_number, file, scan=No
             continue
         seen.add(reading["line"])
         clean.append(reading)
+        if reading["email"] and controls.email_blocked(petition.organisation_id, reading["email"]):
+            blocked[f"row {n}"] = {"email": [_("This email address is blocked from signing.")]}
     if errors:
         raise ValidationFailed(_("Some lines of the CSV file are not valid; nothing was entered."), details=errors)
+    if blocked:  # the whole file is refused, as for any other bad line
+        raise controls.blocked_error(details=blocked)
     with transaction.atomic():
         if scan is not None and not PaperSheet.objects.filter(petition=petition, number=_int_or_none(sheet_number)).exists():
             paper_sheet_add(petition=petition, actor=actor, number=sheet_number, scan=scan)

@@ -70,6 +70,14 @@ def can_see(petition, user) -> bool:
     return petition.is_public or is_author(petition, user) or is_staff(petition, user)
 
 
+def sponsor_link_live(petition) -> bool:
+    """A rejected or hidden petition's sponsor link answers 404, as its page does for the public
+    (a withheld text must not be read there): nobody reads or sponsors it through the link."""
+    from .models import State
+
+    return petition.state not in (State.REJECTED, State.HIDDEN)
+
+
 def can_review_signatures(petition, user) -> bool:
     return is_moderator(petition, user)
 

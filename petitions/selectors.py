@@ -19,6 +19,7 @@ from accounts.selectors import has_role, staff_organisations
 from .models import (
     PUBLIC_STATES,
     RESPONDABLE_STATES,
+    WITHHOLDING_CODES,
     AddressFlag,
     Channel,
     Petition,
@@ -146,6 +147,47 @@ def village_numbers() -> list[tuple[int, str]]:
 
 def policy_for(organisation_id: int) -> PetitionPolicy:
     return PetitionPolicy.for_organisation(organisation_id)
+
+
+# --- withheld text (models.WITHHOLDING_CODES) ----------------------------------------------------
+def withheld_title() -> str:
+    """What the public reads instead of a withheld petition's title (and of its text)."""
+    return _("Text withheld")
+
+
+def withheld_title_both() -> str:
+    """The placeholder in Thai and English, for what is stored once for readers of either language
+    (an outbox event's data): "ข้อความถูกระงับ / Text withheld"."""
+    from django.utils import translation
+
+    with translation.override("th"):
+        thai = withheld_title()
+    with translation.override("en"):
+        english = withheld_title()
+    return f"{thai} / {english}"
+
+
+def withheld_q() -> Q:
+    """The petitions whose text is withheld from the public (Petition.text_withheld, in SQL)."""
+    return Q(state__in=[State.REJECTED, State.HIDDEN], rejection_code__in=WITHHOLDING_CODES)
+
+
+def may_read_withheld(petition: Petition, user) -> bool:
+    """Staff of the petition's organisation (who decide on it, and may restore it) and its author."""
+    from . import rules
+
+    return rules.is_staff(petition, user) or rules.is_author(petition, user)
+
+
+def withhold_for(petitions, user) -> list[Petition]:
+    """Mask the text of withheld petitions the viewer may not read, on these instances in memory
+    (for display only: they are never saved). Each gets `text_masked`, True where masked."""
+    items = list(petitions) if not isinstance(petitions, Petition) else [petitions]
+    for p in items:
+        p.text_masked = p.text_withheld and not may_read_withheld(p, user)
+        if p.text_masked:
+            p.title, p.body, p.background = withheld_title(), "", ""
+    return items
 
 
 def petitions_public(*, organisation_id: int | None = None, states=None):
@@ -367,7 +409,8 @@ def search(user, q: str, *, limit: int = 20) -> dict:
     """Public petitions matching `q` (petitions.filters), closest first: {"items": [...], "more": bool}."""
     from .filters import PetitionFilter
 
-    found = PetitionFilter.ranked(PetitionFilter({"q": q}, queryset=petitions_public()).qs, q)
+    public = petitions_public().exclude(withheld_q())  # a withheld text is not searched either
+    found = PetitionFilter.ranked(PetitionFilter({"q": q}, queryset=public).qs, q)
     petitions = list(found[: limit + 1])
     totals = totals_for([p.pk for p in petitions[:limit]])
     items = [
@@ -416,3 +459,60 @@ def paper_counts(petition_id: int) -> dict:
         paper.annotate(hour=TruncHour("confirmed_at", tzinfo=dt.UTC)).values_list("hour").annotate(n=Count("id")).order_by()
     )
     return {"total": sum(villages.values()), "villages": villages, "hours": hours}
+
+
+# --- one signature: staff find it ------------------------------------------------------------------
+FIND_LIMIT = 50
+FIND_MIN = 2
+
+
+@dataclass
+class FoundSignature:
+    """A signature as staff see it in search results: name and email masked (controls.mask_*)."""
+
+    id: int
+    name: str
+    email: str
+    state: str
+    state_label: str
+    village: int
+    channel: str
+    created_at: dt.datetime
+    confirmed_at: dt.datetime | None
+    ended_at: dt.datetime | None
+    can_invalidate: bool
+    can_restore: bool
+
+
+def signatures_find(petition_id: int, q: str) -> list[FoundSignature]:
+    """The petition's signatures whose email is `q` (folded as signing folds it, so any spelling of
+    the inbox finds it) or, without an "@", whose name contains `q` (case and spacing aside); the
+    newest first, at most FIND_LIMIT. Staff only (the caller checks)."""
+    from accounts.models import normalise_email
+
+    from . import controls
+    from .models import Signature, SignatureState
+
+    q = " ".join(str(q or "").split())
+    if len(q) < FIND_MIN:
+        return []
+    match = Q(email=fold_email(q)) | Q(email=normalise_email(q)) if "@" in q else Q(name__icontains=q)
+    rows = Signature.objects.filter(match, petition_id=petition_id).order_by("-created_at", "-id")[:FIND_LIMIT]
+    active = {SignatureState.PENDING, SignatureState.CONFIRMED}
+    return [
+        FoundSignature(
+            id=s.pk,
+            name=controls.mask_name(s.name),
+            email="" if s.channel == "paper" and s.email.endswith(".invalid") else controls.mask_email(s.email),
+            state=s.state,
+            state_label=str(s.get_state_display()),
+            village=s.village_number,
+            channel=s.channel,
+            created_at=s.created_at,
+            confirmed_at=s.confirmed_at,
+            ended_at=s.ended_at,
+            can_invalidate=s.state in active,
+            can_restore=s.state == SignatureState.INVALIDATED,
+        )  # fmt: skip
+        for s in rows
+    ]

@@ -15,7 +15,9 @@ caught by the next one.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import hmac
+import json
 import logging
 import random
 import secrets
@@ -48,9 +50,9 @@ from workflows.errors import (
 from workflows.models import AuditEntry
 from workflows.parsers import whole_number
 from workflows.ratelimit import hit
-from workflows.services import audit_append, policy_fields, policy_update, transition
+from workflows.services import audit_append, moderation_guard, policy_fields, policy_update, transition
 
-from . import rules, siglog, signing
+from . import controls, rules, siglog, signing
 from .models import (
     WITHDRAWABLE_STATES,
     AddressFlag,
@@ -83,19 +85,9 @@ def petition_create(*, organisation, author, kind: str, title: str, body: str, b
             )
         raise PermissionDenied(_("Only residents with a confirmed account can start a petition."))
     title, body, background = (title or "").strip(), (body or "").strip(), (background or "").strip()
-    errors: dict = {}
+    errors = _text_errors({"title": title, "body": body, "background": background})
     if kind not in Kind.values:
         errors["kind"] = [_("Choose a kind of petition.")]
-    if not title:
-        errors["title"] = [_("This field is required.")]
-    elif len(title) > MAX_TITLE:
-        errors["title"] = [_("At most %(n)d characters.") % {"n": MAX_TITLE}]
-    if not body:
-        errors["body"] = [_("This field is required.")]
-    elif len(body) > MAX_BODY:
-        errors["body"] = [_("At most %(n)d characters.") % {"n": MAX_BODY}]
-    if len(background) > MAX_BODY:
-        errors["background"] = [_("At most %(n)d characters.") % {"n": MAX_BODY}]
     if errors:
         raise ValidationFailed(details=errors)
     policy = PetitionPolicy.for_organisation(organisation.pk)
@@ -119,6 +111,109 @@ def petition_create(*, organisation, author, kind: str, title: str, body: str, b
         )  # fmt: skip
         subscription_follow(user=author, record=petition, auto=True)
     return petition
+
+
+def _text_errors(text: dict) -> dict:
+    """The field errors of a petition's text (title and body required; the lengths)."""
+    errors: dict = {}
+    for name, limit, required in (("title", MAX_TITLE, True), ("body", MAX_BODY, True), ("background", MAX_BODY, False)):
+        value = text.get(name, "")
+        if required and not value:
+            errors[name] = [_("This field is required.")]
+        elif len(value) > limit:
+            errors[name] = [_("At most %(n)d characters.") % {"n": limit}]
+    return errors
+
+
+TEXT_FIELDS = ("title", "body", "background")
+MAX_EDIT_REASON = 500
+
+
+def content_sha256(petition: Petition) -> str:
+    """The SHA-256 of a petition's text (title, body, background), as compact sorted JSON in UTF-8:
+    what an edit's audit entry binds, so anyone holding a copy of a text can check it was this one."""
+    text = {name: getattr(petition, name) for name in TEXT_FIELDS}
+    return hashlib.sha256(json.dumps(text, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _clean_edit(values) -> dict:
+    if not isinstance(values, dict):
+        raise ValidationFailed(_("Send a JSON object."), code="malformed_request")
+    errors = {name: [_("This field cannot be edited.")] for name in sorted(set(values) - set(TEXT_FIELDS))}
+    text = {}
+    for name in TEXT_FIELDS:
+        if name in values:
+            if not isinstance(values[name], str):
+                errors[name] = [_("Send text.")]
+            else:
+                text[name] = values[name].strip()
+    if not text and not errors:
+        errors["title"] = [_("Send at least one of: %(fields)s") % {"fields": ", ".join(TEXT_FIELDS)}]
+    errors |= {k: v for k, v in _text_errors({"title": "-", "body": "-", **text}).items() if k not in errors}
+    if errors:
+        raise ValidationFailed(details=errors)
+    return text
+
+
+def petition_edit(*, petition: Petition, actor, values: dict, reason: str = "", expected_version: int | None = None) -> Petition:
+    """Change a petition's text (title, body, background). Two people may:
+
+    - its author, until it is sponsored (Petition.author_may_edit: a draft, or collecting sponsors
+      with none yet); after that 409 petition_not_editable. Audited as "edit".
+    - a moderator of its organisation, in any state, with a reason (a correction: personal data, a
+      libellous phrase), never on a petition they started themselves (403
+      own_contribution_moderation). The page shows "edited by the municipality" with the date and
+      the reason; the author is told (petition.corrected). Audited as "municipal_edit".
+
+    The audit entry names the fields changed and binds the text's SHA-256 before and after
+    (content_sha256), never the old text itself (it may be the libel that was removed)."""
+    text = _clean_edit(values)
+    reason = (reason or "").strip() if isinstance(reason, str) else ""
+    with transaction.atomic():
+        locked = Petition.objects.select_for_update().get(pk=petition.pk)
+        if expected_version is not None and locked.version != expected_version:
+            raise Conflict(details={"expected_version": expected_version, "version": locked.version})
+        municipal = not rules.is_author(locked, actor)
+        if not municipal:
+            if not locked.author_may_edit:
+                raise TransitionNotAllowed(
+                    _("Your petition can no longer be edited: sponsors have backed it as it is."),
+                    code="petition_not_editable", details={"state": locked.state},
+                )  # fmt: skip
+        else:
+            if not rules.is_moderator(locked, actor):
+                raise PermissionDenied(_("Only the author or a moderator of this organisation can edit a petition."))
+            moderation_guard(locked, actor)
+            if not reason:
+                raise ValidationFailed(
+                    _("Say why the municipality corrects the text."), details={"reason": [_("This field is required.")]}
+                )
+            if len(reason) > MAX_EDIT_REASON:
+                raise ValidationFailed(details={"reason": [_("At most %(n)d characters.") % {"n": MAX_EDIT_REASON}]})
+        changed = [name for name in TEXT_FIELDS if name in text and text[name] != getattr(locked, name)]
+        if not changed:
+            return locked
+        before = content_sha256(locked)
+        for name in changed:
+            setattr(locked, name, text[name])
+        fields = [*changed, "version", "updated_at"]
+        if municipal:
+            locked.municipal_edit_at, locked.municipal_edit_reason = timezone.now(), reason
+            fields += ["municipal_edit_at", "municipal_edit_reason"]
+        locked.version += 1
+        locked.updated_at = timezone.now()
+        locked.save(update_fields=fields)
+        audit_append(
+            action=AuditEntry.Action.MODERATION if municipal else AuditEntry.Action.TRANSITION,
+            name="municipal_edit" if municipal else "edit", actor=actor, record=locked, reason=reason,
+            payload={"fields": changed, "previous_sha256": before, "content_sha256": content_sha256(locked)},
+        )  # fmt: skip
+        if municipal:
+            from .machine import event
+
+            outbox_write(**event(locked, "petition.corrected", {"users": [locked.author_id]}, reason=reason, fields=changed))
+    targets_forget(locked.pk)
+    return locked
 
 
 THRESHOLD_FIELDS = ("sponsors_required", "response_threshold", "council_threshold")
@@ -196,10 +291,34 @@ POLICY_FIELDS = policy_fields(PetitionPolicy)
 def petition_policy_update(*, actor, organisation_id: int, values: dict, reason: str = "") -> PetitionPolicy:
     """Change numbers of an organisation's petition rules (audited with before and after, see
     workflows.services.policy_update). Petitions already created keep the thresholds they were
-    given; petition_thresholds_set changes one of them."""
+    given; petition_thresholds_set changes one of them. The signing limits may not go below their
+    floors (controls.limit_floor: a village meeting must get through), whichever page changes them:
+    400 limit_below_floor."""
+    current = PetitionPolicy.for_organisation(organisation_id)
+    before = {name: getattr(current, name) for name in controls.SIGNING_LIMIT_FIELDS}
+    errors, below = controls.limit_errors(before, {k: v for k, v in values.items() if k in before})
+    if errors:
+        raise ValidationFailed(
+            _("A signing limit is below its floor.") if below else None,
+            code="limit_below_floor" if below else None,
+            details=errors,
+        )
     policy = policy_update(PetitionPolicy, organisation_id=organisation_id, actor=actor, values=values, reason=reason)
     targets_forget()  # the signing limits are read from the policy and kept a few seconds per process
     return policy
+
+
+def signing_limits_set(*, organisation, actor, values: dict, reason: str = "") -> PetitionPolicy:
+    """An administrator changes the organisation's signing limits (controls.SIGNING_LIMIT_FIELDS),
+    never below their floors; audited as "policy_changed" with the values before and after.
+    Signing reads them within TARGET_TTL seconds."""
+    if not controls.may_administer(actor, organisation.pk):
+        raise PermissionDenied(_("Only an administrator of this organisation can change how its petitions are signed."))
+    unknown = sorted(set(values) - set(controls.SIGNING_LIMIT_FIELDS))
+    if unknown:
+        raise ValidationFailed(details={name: [_("Unknown setting.")] for name in unknown})
+    reason = str(reason or "").strip()[:2000] if isinstance(reason, str) else ""
+    return petition_policy_update(actor=actor, organisation_id=organisation.pk, values=dict(values), reason=reason)
 
 
 def petition_request_sponsors(*, petition: Petition, actor) -> Petition:
@@ -216,7 +335,7 @@ def sponsor_add(*, petition_id: int, user, token: str) -> tuple[Sponsor, bool]:
     petition moves on to moderation. Returns (sponsor, created)."""
     with transaction.atomic():
         petition = Petition.objects.select_for_update().filter(pk=petition_id).first()
-        if petition is None or not _same_secret(petition.sponsor_token, token):
+        if petition is None or not _same_secret(petition.sponsor_token, token) or not rules.sponsor_link_live(petition):
             raise NotFound(_("This sponsor link is not valid."))
         if not getattr(user, "is_authenticated", False):
             raise PermissionDenied(_("Sign in to sponsor this petition."), code="not_authenticated")
@@ -425,11 +544,13 @@ def _rate_limit(target: SignTarget, ip_hash: str) -> bool:
     """Refuse clear abuse (429); return whether the address is busy enough for staff to review.
 
     Many honest people share one address (a village meeting on one Wi-Fi, a mobile carrier's NAT),
-    so the per-address refusal is sized far above a meeting hall (policy ip_limit, 300 an hour by
-    default); below it a busy address is flagged for review (AddressFlag), never voided."""
+    so the per-address refusals are sized far above a meeting hall (policy ip_limit, 300 an hour by
+    default, and burst_limit, 60 in 10 seconds; neither can be set below controls.limit_floor);
+    below them a busy address is flagged for review (AddressFlag), never voided."""
     windows = [(f"p:{target.pk}", target.petition_window)]
     if ip_hash:
         windows.append((f"ip:{target.pk}:{ip_hash}", target.ip_window))
+        windows.append((f"b:{target.pk}:{ip_hash}", target.burst_window))
     counts = _hits(windows)
     if counts[0] > target.petition_limit:
         raise RateLimited(
@@ -438,6 +559,11 @@ def _rate_limit(target: SignTarget, ip_hash: str) -> bool:
         )
     if not ip_hash:
         return False
+    if counts[2] > target.burst_limit:
+        raise RateLimited(
+            _("Too many signatures from your network within a few seconds; please wait a moment and try again."),
+            details={"retry_after_seconds": target.burst_window, "scope": "burst"},
+        )
     if counts[1] > target.ip_limit:
         raise RateLimited(
             _("Too many signatures from your network in a short time; please try again later."),
@@ -493,7 +619,7 @@ def client_ip_hash(ip: str) -> str:
 # here the ORM's query building costs more CPU than the database work. Everything else uses the ORM.
 _POLICY_DEFAULTS = {name: PetitionPolicy._meta.get_field(name).default for name in (
     "ip_limit", "ip_window_seconds", "petition_limit", "petition_window_seconds", "ip_review_limit", "signing_level",
-    "ordinance_signing_level")}  # fmt: skip
+    "ordinance_signing_level", "burst_limit", "burst_window_seconds")}  # fmt: skip
 TARGET_TTL = 5.0  # seconds a process reuses what signing needs to know about an open petition
 
 
@@ -513,6 +639,8 @@ class SignTarget:
     petition_limit: int
     petition_window: int
     review_limit: int
+    burst_limit: int
+    burst_window: int
     required_level: str = VerificationLevel.EMAIL  # accounts/verification.py: what the policy asks of a signer
 
     @property
@@ -529,7 +657,7 @@ def _sign_target(petition_id: int) -> SignTarget | None:
         "SELECT p.id, p.organisation_id, p.kind, p.title, p.state, "
         "CASE WHEN p.state = %s AND (p.closes_at IS NULL OR p.closes_at > %s) THEN 1 ELSE 0 END, "
         "pol.ip_limit, pol.ip_window_seconds, pol.petition_limit, pol.petition_window_seconds, pol.ip_review_limit, "
-        "pol.signing_level, pol.ordinance_signing_level "
+        "pol.signing_level, pol.ordinance_signing_level, pol.burst_limit, pol.burst_window_seconds "
         "FROM petitions_petition p LEFT JOIN petitions_petitionpolicy pol ON pol.organisation_id = p.organisation_id "
         "WHERE p.id = %s"
     )
@@ -549,6 +677,8 @@ def _sign_target(petition_id: int) -> SignTarget | None:
         petition_limit=d["petition_limit"] if row[8] is None else row[8],
         petition_window=d["petition_window_seconds"] if row[9] is None else row[9],
         review_limit=d["ip_review_limit"] if row[10] is None else row[10],
+        burst_limit=d["burst_limit"] if row[13] is None else row[13],
+        burst_window=d["burst_window_seconds"] if row[14] is None else row[14],
         required_level=(row[12] or d["ordinance_signing_level"]) if row[2] == Kind.ORDINANCE else (row[11] or d["signing_level"]),
     )  # fmt: skip
 
@@ -682,6 +812,8 @@ def signature_sign(
     target = _check_open(_sign_target_cached(petition_id) if fast else _sign_target(petition_id))
     level_required(level=VerificationLevel.EMAIL, required=target.required_level)  # the mail proves the email, no more
     clean = _clean_signer(target, name=name, email=email, village=village, consent=consent, national_id=national_id)
+    if not fast:  # the fast path's statement checks the blocks itself (and says why below)
+        controls.refuse_blocked(target.organisation_id, clean["email"])
     ip_hash = client_ip_hash(ip)
     busy = _rate_limit(target, ip_hash)
     now = timezone.now()
@@ -694,12 +826,13 @@ def signature_sign(
         data, audience = _confirm_requested_mail(target, signature)
         if signing.sign(
             signature=signature, target=target, mac=_token_mac(signature.salt), link_head=CONFIRM_LINK_HEAD,
-            event=CONFIRM_REQUESTED, data=data, audience=audience,
+            event=CONFIRM_REQUESTED, data=data, audience=audience, blocks=controls.block_keys(clean["email"]),
         ):  # fmt: skip
             if busy:
                 _address_busy(target, ip_hash, now=now)
             return signature, "created"
         target = _check_open(_sign_target(petition_id))  # it wrote nothing: find out why, below
+        controls.refuse_blocked(target.organisation_id, clean["email"])
     if (
         clean["national_id_hash"]
         and Signature.objects.filter(
@@ -777,6 +910,8 @@ def signature_confirm(*, token: str) -> tuple[Signature, bool]:
         raise Conflict(_("This national ID number has already signed this petition."), code="already_signed") from None
     if found is None:
         raise NotFound(_("This confirmation link is not valid."), code="invalid_token")
+    if found.blocked and not found.confirmed and found.state == SignatureState.PENDING:
+        raise controls.blocked_error()  # blocked since it was made: it stays pending, uncounted
     signature = Signature(pk=pk, salt=salt, state=found.state, village_number=found.village_number, petition_id=found.petition_id)
     if found.confirmed:
         signature.state, signature.confirmed_at = SignatureState.CONFIRMED, now
@@ -842,6 +977,7 @@ def signature_sign_member(
     )  # fmt: skip
     if user.national_id_hash and clean["national_id_hash"] and clean["national_id_hash"] != user.national_id_hash:
         raise ValidationFailed(details={"national_id": [_("This is not the national ID number your account was verified with.")]})
+    controls.refuse_blocked(target.organisation_id, clean["email"])
     ip_hash = client_ip_hash(ip)
     busy = _rate_limit(target, ip_hash)
     now = timezone.now()
@@ -981,6 +1117,8 @@ def _invalidate(*, petition: Petition, actor, reason: str, filters: dict, flag: 
         qs = qs.filter(created_at__gte=dt.datetime.fromisoformat(filters["created_from"]))
     if filters["created_to"]:
         qs = qs.filter(created_at__lt=dt.datetime.fromisoformat(filters["created_to"]))
+    if filters.get("signature"):  # one signature staff found (signature_invalidate_one)
+        qs = qs.filter(pk=filters["signature"])
     rows = list(qs.select_for_update().order_by("id").values_list("id", "state", "village_number", "confirmed_at"))
     ids = [r[0] for r in rows]
     confirmed = [(r[2], r[3]) for r in rows if r[1] == SignatureState.CONFIRMED]
@@ -1000,6 +1138,110 @@ def _invalidate(*, petition: Petition, actor, reason: str, filters: dict, flag: 
     if confirmed:
         thresholds_after_fall(petition.pk, count_before=before, because="signatures_invalidated")
     return {"invalidated": len(ids), "confirmed": len(confirmed), "count_before": before, "count_after": payload["count_after"]}
+
+
+# --- one signature: staff found it (selectors.signatures_find) and act on it --------------------------
+SIGNATURE_INVALIDATED = "signature.invalidated"
+SIGNATURE_RESTORED = "signature.restored"
+# Restoring changes a count only while it can still matter: before the petition is submitted.
+RESTORABLE_STATES = WITHDRAWABLE_STATES
+
+
+def _one_signature(petition: Petition, signature_id, actor, reason: str) -> tuple[str, Signature]:
+    """(reason, the signature locked) for a staff act on one signature of `petition`; the caller
+    holds the transaction. 403 to anyone who may not review its signatures, 404 for a signature
+    of another petition."""
+    if not rules.can_review_signatures(petition, actor):
+        raise PermissionDenied()
+    reason = str(reason or "").strip() if isinstance(reason, str) else ""
+    if not reason:
+        raise ValidationFailed(details={"reason": [_("This field is required.")]})
+    if len(reason) > 4000:
+        raise ValidationFailed(details={"reason": [_("At most %(n)d characters.") % {"n": 4000}]})
+    pk = whole_number(signature_id)
+    signature = Signature.objects.select_for_update().filter(petition=petition, pk=pk).first() if pk and pk < 2**62 else None
+    if signature is None:
+        raise NotFound(_("There is no such signature."))
+    return reason, signature
+
+
+def _tell_signer(petition: Petition, signature: Signature, event: str, reason: str) -> None:
+    """Mail the signer what staff did to their signature (a paper signature has no address)."""
+    from .paper import is_placeholder_email
+
+    if is_placeholder_email(signature.email):
+        return
+    outbox_write(
+        event=event,
+        audience={"emails": [{"email": signature.email, "name": signature.name, "language": signature.language}]},
+        data={"title": petition.title, "url": petition.get_absolute_url(), "petition_id": petition.pk, "reason": reason,
+              "receipt": siglog.receipt(signature.salt), "state": signature.state},
+        organisation_id=petition.organisation_id, record_type="petitions.petition", record_id=petition.pk,
+    )  # fmt: skip
+
+
+def signature_invalidate_one(*, petition: Petition, signature_id, actor, reason: str) -> dict:
+    """Staff invalidate one pending or confirmed signature with a reason: the same audited act as
+    the bulk one (_invalidate: one "signatures_invalidated" entry whose filter names the signature
+    and its receipt, the counts before and after, the threshold moves of a falling count through
+    thresholds_after_fall). The signer is told by mail. 409 signature_not_active otherwise."""
+    with transaction.atomic():
+        petition = Petition.objects.get(pk=petition.pk)
+        reason, signature = _one_signature(petition, signature_id, actor, reason)
+        signing.check("invalidate", signature.state)
+        filters = {"email_domain": "", "ip_hash": "", "created_from": "", "created_to": "", "signature": signature.pk,
+                   "receipt": siglog.receipt(signature.salt)}  # fmt: skip
+        result = _invalidate(petition=petition, actor=actor, reason=reason, filters=filters)
+        signature.state = SignatureState.INVALIDATED
+        _tell_signer(petition, signature, SIGNATURE_INVALIDATED, reason)
+    cache.delete(counts_key(petition.pk))
+    return result | {"signature": signature.pk, "state": signature.state}
+
+
+def signature_restore_one(*, petition: Petition, signature_id, actor, reason: str) -> dict:
+    """Staff undo the invalidation of one signature with a reason, before the petition is submitted:
+    back to confirmed if it had been confirmed (it counts again, in the tallies of its village and
+    hour; a threshold it reaches makes its move through thresholds_check), else back to pending (its
+    mailed link works again). Audited as "signature_restored" with the counts before and after; the
+    signer is told by mail. Refused when the signer has signed again since (409 signed_again), the
+    household is full, or the address is blocked now (403 email_blocked)."""
+    with transaction.atomic():
+        petition = Petition.objects.select_for_update().get(pk=petition.pk)
+        reason, signature = _one_signature(petition, signature_id, actor, reason)
+        move = "restore" if signature.confirmed_at else "restore_pending"
+        signing.check(move, signature.state)
+        if petition.state not in RESTORABLE_STATES:
+            raise TransitionNotAllowed(
+                _("The petition has been submitted; its signatures can no longer be restored."), code="signatures_final"
+            )
+        controls.refuse_blocked(petition.organisation_id, signature.email)
+        if _active(petition.pk, signature.email).filter(name__iexact=signature.name).exists():
+            raise Conflict(_("This person has signed again since; the new signature stands."), code="signed_again")
+        _household_check(petition.pk, signature.email, signature.village_number)
+        before = petition_total(petition.pk)
+        getattr(signature, move)()
+        signature.ended_at = None
+        try:
+            with transaction.atomic():
+                signature.save(update_fields=["state", "ended_at"])
+        except IntegrityError:  # its national ID has confirmed another signature since
+            raise Conflict(_("This person has signed again since; the new signature stands."), code="signed_again") from None
+        counted = signature.state == SignatureState.CONFIRMED
+        if counted:
+            _tally_add(petition.pk, 0, _deltas_for([(signature.village_number, signature.confirmed_at)], 1))
+        after = before + (1 if counted else 0)
+        audit_append(
+            action=AuditEntry.Action.MODERATION, name="signature_restored", actor=actor, record=petition, reason=reason,
+            from_state=str(before), to_state=str(after),
+            payload={"signature": signature.pk, "receipt": siglog.receipt(signature.salt), "state": signature.state,
+                     "counted": counted, "count_before": before, "count_after": after},
+        )  # fmt: skip
+        _tell_signer(petition, signature, SIGNATURE_RESTORED, reason)
+    cache.delete(counts_key(petition.pk))
+    if counted:
+        thresholds_check(petition.pk)
+    return {"signature": signature.pk, "state": signature.state, "counted": counted, "count_before": before,
+            "count_after": after}  # fmt: skip
 
 
 # --- busy addresses: the review queue -----------------------------------------------------------
@@ -1067,6 +1309,7 @@ __all__ = [
     "ApplicationError",
     "petition_act",
     "petition_create",
+    "petition_edit",
     "petition_policy_update",
     "petition_request_sponsors",
     "petition_thresholds_set",
@@ -1075,6 +1318,9 @@ __all__ = [
     "signature_sign_member",
     "signature_withdraw",
     "signatures_invalidate",
+    "signature_invalidate_one",
+    "signature_restore_one",
+    "signing_limits_set",
     "address_flag_clear",
     "address_flag_invalidate",
     "sponsor_add",

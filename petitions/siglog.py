@@ -16,7 +16,7 @@ signer got on the confirmation page and in the mail) and its village: no persona
 
 The hash of entry n: sha256_hex(prev_hash + C({"petition", "position", "event", "receipt",
 "village"})) with C the audit chain's canonical JSON; the first prev_hash is 64 zeros. valid = the
-number of "confirmed" events less the others. docs/AUDIT.md; tools/verify_record.py recomputes it.
+number of "confirmed" and "restored" events less the others. docs/AUDIT.md; tools/verify_record.py recomputes it.
 """
 
 from __future__ import annotations
@@ -59,14 +59,21 @@ def entry_hash(prev_hash: str, *, petition_id: int, position: int, event: str, r
     return hashlib.sha256((prev_hash + canonical(body)).encode()).hexdigest()
 
 
+COUNTING = frozenset({SignatureLogEvent.CONFIRMED, SignatureLogEvent.RESTORED})
+
+
 def _weight(event: str) -> int:
-    return 1 if event == SignatureLogEvent.CONFIRMED else -1
+    return 1 if event in COUNTING else -1
 
 
 def _events(state: str, logged: str) -> list[str]:
-    """The log events that take a signature from what the log recorded (`logged`) to `state`."""
+    """The log events that take a signature from what the log recorded (`logged`) to `state`. A
+    signature staff restored after the log recorded its invalidation is "restored" (it counts
+    again); restored before any seal, the log records only what it is now."""
     if state == SignatureState.PENDING or state == logged:
         return []
+    if state == SignatureState.CONFIRMED and logged:  # the log had it ended: staff restored it
+        return [SignatureLogEvent.RESTORED.value]
     events = [SignatureLogEvent.CONFIRMED.value] if not logged else []  # every row here was confirmed once
     if state != SignatureState.CONFIRMED:
         events.append(state)
@@ -192,7 +199,7 @@ def receipt_lookup(value) -> dict | None:
             "url": f"/petitions/{rows[0].petition_id}/",
         },  # fmt: skip
         "entries": [{"position": r.position, "event": r.event} for r in rows],
-        "counted": rows[-1].event == SignatureLogEvent.CONFIRMED,
+        "counted": rows[-1].event in COUNTING,
         "checkpoint": checkpoint,
     }
 

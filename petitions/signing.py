@@ -34,6 +34,7 @@ from notifications.services import outbox_insert_sql, outbox_kick
 from workflows import registry
 from workflows.errors import Conflict
 
+from . import controls
 from .models import ResponseState, Signature, SignatureState, State
 from .selectors import petition_total
 
@@ -163,10 +164,15 @@ def _sign_sql(*, national_id: bool) -> str:
           AND h.state IN ('{_PENDING}', '{_CONFIRMED}') AND (h.village_number <> %(village)s
               OR (SELECT count(*) FROM petitions_signature k WHERE k.petition_id = p.id AND k.email = %(email)s
                   AND k.state IN ('{_PENDING}', '{_CONFIRMED}')) >= %(household)s))"""  # noqa: S608
+    # An email the organisation blocked (petitions.controls: the address, its domain or a parent) signs nothing.
+    blocked = """
+      AND NOT EXISTS (SELECT 1 FROM petitions_signingblock b WHERE b.organisation_id = p.organisation_id
+          AND b.value = ANY(%(blocks)s))"""
     return f"""
 WITH target AS (
     SELECT p.id FROM petitions_petition p
-    WHERE p.id = %(petition)s AND p.state = '{_OPEN}' AND (p.closes_at IS NULL OR p.closes_at > %(now)s){id_check}{household}
+    WHERE p.id = %(petition)s AND p.state = '{_OPEN}' AND (p.closes_at IS NULL OR p.closes_at > %(now)s)
+        {id_check}{household}{blocked}
 ), signature AS (
     INSERT INTO petitions_signature (petition_id, state, name, email, village_number, national_id_hash,
         national_id_last4, ip_hash, language, salt, consented_at, created_at, last_sent_at, notify_outcome)
@@ -188,19 +194,19 @@ SELECT id FROM signature
 _SIGN_SQL = {False: _sign_sql(national_id=False), True: _sign_sql(national_id=True)}
 
 
-def sign(*, signature, target, mac: str, link_head: str, event: str, data: dict, audience: dict) -> bool:
+def sign(*, signature, target, mac: str, link_head: str, event: str, data: dict, audience: dict, blocks: list[str]) -> bool:
     """Insert the pending `signature` (an unsaved Signature) and its confirmation mail in one
     statement; set signature.pk and return True, or return False when nothing was written: the
     petition is no longer open, the email already has a pending or confirmed signature under this
-    name (or its household is full or signed for another village), or the national ID has already
-    confirmed one."""
+    name (or its household is full or signed for another village), the national ID has already
+    confirmed one, or the organisation blocked one of `blocks` (controls.block_keys of the email)."""
     params = {
         "petition": target.pk, "organisation": target.organisation_id, "now": signature.created_at, "name": signature.name,
         "email": signature.email, "village": signature.village_number, "nid": signature.national_id_hash,
         "last4": signature.national_id_last4, "ip": signature.ip_hash, "language": signature.language,
         "salt": signature.salt, "notify": signature.notify_outcome, "mac": mac, "link_head": link_head, "event": event,
         "data": json.dumps(data, ensure_ascii=False), "audience": json.dumps(audience, ensure_ascii=False),
-        "household": settings.PETITION_HOUSEHOLD_SIGNATURES,
+        "household": settings.PETITION_HOUSEHOLD_SIGNATURES, "blocks": blocks,
     }  # fmt: skip
     row = _one_statement(_SIGN_SQL[signature.national_id_hash is not None], params)
     if row is None:
@@ -227,6 +233,7 @@ class Confirmation:
     # How many confirmations `total` may miss: those that other connections commit while this
     # statement runs (it reads the snapshot of its start; a wait for a tally row lock lengthens it).
     unseen: int = 0
+    blocked: bool = False  # the organisation blocked the signature's email since it was made: not confirmed
 
     @property
     def may_cross(self) -> bool:
@@ -254,12 +261,15 @@ WITH s AS (
                 AND COALESCE(p.closed_at, p.closes_at) > %(grace_from)s)) AS accepting,
         p.council_threshold_reached_at IS NULL AS council_ahead, p.council_threshold,
         (p.response_state = '{_NOT_REQUIRED}' AND p.response_threshold IS NOT NULL) AS response_ahead,
-        p.response_threshold
+        p.response_threshold,
+        EXISTS (SELECT 1 FROM petitions_signingblock b WHERE b.organisation_id = p.organisation_id
+            AND (b.value = s.email OR (b.kind = 'domain' AND (split_part(s.email, '@', 2) = b.value
+                OR right(split_part(s.email, '@', 2), length(b.value) + 1) = '.' || b.value)))) AS blocked
     FROM petitions_signature s JOIN petitions_petition p ON p.id = s.petition_id
     WHERE s.id = %(id)s AND s.salt = %(salt)s
 ), confirmed AS (
     UPDATE petitions_signature t SET state = '{_CONFIRM_TO}', confirmed_at = %(now)s
-    FROM s WHERE t.id = s.id AND s.accepting AND t.state IN {_CONFIRM_FROM}
+    FROM s WHERE t.id = s.id AND s.accepting AND NOT s.blocked AND t.state IN {_CONFIRM_FROM}
     RETURNING t.petition_id, t.village_number
 ), tally AS (
     INSERT INTO petitions_signaturetally (petition_id, bucket, shard, count)
@@ -272,7 +282,7 @@ SELECT s.state, s.accepting, EXISTS (SELECT 1 FROM confirmed), s.petition_id, s.
     s.council_ahead, s.council_threshold, s.response_ahead, s.response_threshold,
     CASE WHEN s.council_ahead OR s.response_ahead THEN
         (SELECT COALESCE(SUM(count), 0) FROM petitions_signaturetally WHERE petition_id = s.petition_id AND bucket = 't')
-    END
+    END, s.blocked
 FROM s
 """  # noqa: S608 (constant states; values are parameters)
 # The tally rows are upserted in the order "t", "h…", "v…", the order services._tally_add uses, so
@@ -291,14 +301,15 @@ def confirm(*, pk: int, salt: str, now: dt.datetime, shard: int, hour_bucket: st
     row = _one_statement(_CONFIRM_SQL, params)
     if row is None:
         return None
-    state, accepting, done, petition_id, village, council_ahead, council_threshold, response_ahead, response_threshold, total = (
-        row
-    )
+    (
+        state, accepting, done, petition_id, village, council_ahead, council_threshold, response_ahead, response_threshold,
+        total, blocked,
+    ) = row  # fmt: skip
     return Confirmation(
         state=state, accepting=accepting, confirmed=done, petition_id=petition_id, village_number=village,
         council_ahead=council_ahead, council_threshold=council_threshold, response_ahead=response_ahead,
         response_threshold=response_threshold, total=None if total is None else int(total) + (1 if done else 0),
-        unseen=RECHECK,
+        unseen=RECHECK, blocked=bool(blocked),
     )  # fmt: skip
 
 
@@ -329,7 +340,8 @@ _CONFIRM_READ_SQL = (
     "AND s.created_at < COALESCE(p.closed_at, p.closes_at) AND COALESCE(p.closed_at, p.closes_at) > %s) THEN 1 ELSE 0 END, "
     "s.petition_id, s.village_number, "
     "CASE WHEN p.council_threshold_reached_at IS NULL THEN 1 ELSE 0 END, p.council_threshold, "
-    "CASE WHEN p.response_state = %s AND p.response_threshold IS NOT NULL THEN 1 ELSE 0 END, p.response_threshold "
+    "CASE WHEN p.response_state = %s AND p.response_threshold IS NOT NULL THEN 1 ELSE 0 END, p.response_threshold, "
+    "p.organisation_id, s.email "
     "FROM petitions_signature s JOIN petitions_petition p ON p.id = s.petition_id WHERE s.id = %s AND s.salt = %s"
 )
 _CONFIRM_PORTABLE_SQL = (
@@ -363,9 +375,9 @@ def confirm_portable(*, pk: int, salt: str, now: dt.datetime, shard: int, hour_b
     found = Confirmation(
         state=row[0], accepting=bool(row[1]), confirmed=False, petition_id=row[2], village_number=row[3],
         council_ahead=bool(row[4]), council_threshold=row[5], response_ahead=bool(row[6]), response_threshold=row[7],
-        total=None,
+        total=None, blocked=controls.email_blocked(row[8], row[9]),
     )  # fmt: skip
-    if not allowed("confirm", found.state) or not found.accepting:
+    if not allowed("confirm", found.state) or not found.accepting or found.blocked:
         return found
     with transaction.atomic():
         with connection.cursor() as cursor:

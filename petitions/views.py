@@ -30,12 +30,22 @@ from accounts.selectors import staff_organisations
 from workflows import readcache
 from workflows.errors import ApplicationError, ValidationFailed
 from workflows.filters import days_since, for_page, form_fields
-from workflows.services import available_transitions
+from workflows.paging import page_for
+from workflows.services import available_transitions, own_contribution
 
 from . import rules, selectors, services, siglog
 from .charts import signatures_chart
-from .filters import ORDERING, PetitionFilter
-from .forms import InvalidateForm, OutcomeForm, PetitionForm, ReasonForm, RejectForm, ResponseForm, SignForm
+from .filters import NEEDS, ORDERING, PetitionFilter
+from .forms import (
+    InvalidateForm,
+    OutcomeForm,
+    PetitionEditForm,
+    PetitionForm,
+    ReasonForm,
+    RejectForm,
+    ResponseForm,
+    SignForm,
+)
 from .models import PUBLIC_STATES, AddressFlag, Petition, Signature, SignatureState, State
 
 LIST_TABS = {
@@ -78,24 +88,27 @@ def _percent(n: int, of: int | None) -> int:
 
 
 FILTER_KEYS = ("q", "state", "kind", "village", "waiting", "ordering")
-LIST_LIMIT = 100
 
 
 def petition_list(request):
     """Public petitions: a tab (a group of states) or the filters of petitions.filters.PetitionFilter
-    (search, state, kind, village, waiting, sorting), the same as the API's."""
+    (search, state, kind, village, waiting, sorting), the same as the API's; numbered pages
+    (workflows.paging.page_of). Refused values are a 400 showing why."""
     filtering = any(request.GET.get(k) for k in FILTER_KEYS)
     tab = request.GET.get("tab", "" if filtering else "open")
     tab = tab if tab in LIST_TABS else ("" if filtering else "open")
     base = selectors.petitions_public(states=LIST_TABS[tab] if tab else None)
     filterset = PetitionFilter(request.GET, queryset=base, request=request)
     queryset, _ordering, filter_errors = for_page(filterset, base.none())
-    petitions = list(queryset[:LIST_LIMIT])
+    petitions, pager, paging_errors = page_for(request.GET, queryset)
+    petitions = selectors.withhold_for(petitions, request.user)
+    filter_errors += paging_errors
     totals = selectors.totals_for([p.pk for p in petitions])
     now = timezone.now()
     rows = [
         {"petition": p, "count": totals[p.pk], "percent": _percent(totals[p.pk], p.council_threshold),
-         "days_waited": days_since(getattr(p, "waiting_since", None), now)}
+         "days_waited": days_since(getattr(p, "waiting_since", None), now),
+         "village_signatures": getattr(p, "village_signatures", None)}
         for p in petitions
     ]  # fmt: skip
     villages = selectors.village_numbers()
@@ -103,11 +116,11 @@ def petition_list(request):
         "state": [("", _("All")), *[(s.value, s.label) for s in State if s in PUBLIC_STATES]],
         "village": [("", _("All")), *villages],
         "ordering": sorted(  # with `waiting`, its default (oldest wait first) comes first
-            [(v, label) for v, label in ORDERING if v != "longest_waiting" or request.GET.get("waiting")],
+            [(v, label) for v, label in ORDERING if v not in NEEDS or request.GET.get(NEEDS[v][0])],
             key=lambda option: option[0] != "longest_waiting",
         ),
     }
-    my_village = getattr(request.user, "village", None) if request.user.is_authenticated else None
+    my_village = request.user.village if request.user.is_authenticated and request.user.village_id else None
     mine = []
     if request.user.is_authenticated:
         mine = list(
@@ -119,7 +132,8 @@ def petition_list(request):
         "rows": rows, "tab": tab, "tabs": LIST_TABS, "mine": mine, "waiting": request.GET.get("waiting", ""),
         "filter_fields": form_fields(filterset, options=options), "filter_errors": filter_errors,
         "filter_keep": [("tab", tab)] if tab and filtering else [], "my_village": my_village,
-        "limited": len(petitions) == LIST_LIMIT,
+        "pager": pager, "village": request.GET.get("village", ""),
+        "in_my_village": bool(my_village) and request.GET.get("village") == str(my_village.number),
     }  # fmt: skip
     return render(request, "petitions/list.html", context, status=400 if filter_errors else 200)
 
@@ -151,6 +165,7 @@ def _sign_form(petition, data=None, user=None):
 
 def petition_detail(request, pk: int, *, sign_form=None, status=200):
     petition = _petition_or_404(pk, request.user)
+    selectors.withhold_for(petition, request.user)  # the placeholder instead of a withheld text
     counts = selectors.petition_counts(petition.pk)
     user = request.user
     moves = {m["name"]: m for m in available_transitions(petition, user)} if user.is_authenticated else {}
@@ -169,6 +184,7 @@ def petition_detail(request, pk: int, *, sign_form=None, status=200):
         "verify_needed": _verify_needed(petition, user),
         "moves": moves,
         "is_author": rules.is_author(petition, user),
+        "can_edit": bool(user.is_authenticated and _edit_mode(petition, user)),
         "is_staff": rules.is_staff(petition, user),
         "sponsor_count": petition.sponsor_count()
         if petition.state in (State.COLLECTING_SPONSORS, State.AWAITING_MODERATION)
@@ -205,7 +221,7 @@ def petition_widget(request, pk: int):
     snapshot = selectors.count_snapshot(pk)
     if snapshot is None:
         raise Http404
-    title = Petition.objects.values_list("title", flat=True).get(pk=pk)
+    title = selectors.withhold_for(Petition.objects.get(pk=pk), None)[0].title
     context = {
         "snapshot": snapshot, "title": title, "percent": _percent(snapshot["count"], snapshot["council_threshold"]),
         "url": request.build_absolute_uri(reverse("petitions:detail", args=[pk])),
@@ -329,6 +345,43 @@ def petition_create(request):
     return render(request, "petitions/create.html", {"form": form, "policy": policy, "organisation": organisation})
 
 
+def _edit_mode(petition: Petition, user) -> str:
+    """ "author" (may edit now), "municipal" (a moderator's correction) or "" (may not edit)."""
+    if rules.is_author(petition, user):
+        return "author" if petition.author_may_edit else ""
+    return "municipal" if rules.is_moderator(petition, user) and not own_contribution(petition, user) else ""
+
+
+def petition_edit(request, pk: int):
+    """The author edits their petition until it is sponsored; a moderator corrects it with a reason
+    (services.petition_edit holds both rules)."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    petition = _petition_or_404(pk, request.user)
+    mode = _edit_mode(petition, request.user)
+    if not mode:
+        status = 409 if rules.is_author(petition, request.user) else 403
+        return render(request, "petitions/edit.html", {"petition": petition, "refused": True}, status=status)
+    initial = {"title": petition.title, "body": petition.body, "background": petition.background}
+    form = PetitionEditForm(request.POST or None, initial=initial, municipal=mode == "municipal")
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            reason = data.pop("reason", "")
+            try:
+                services.petition_edit(petition=petition, actor=request.user, values=data, reason=reason)
+            except ValidationFailed as exc:
+                apply_errors(form, exc)
+            except ApplicationError as exc:
+                form.add_error(None, str(exc.message))
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("petitions:detail", petition.pk)
+        status = 400
+    return render(request, "petitions/edit.html", {"petition": petition, "form": form, "mode": mode}, status=status)
+
+
 def _organisation_for(request) -> Organisation | None:
     """The organisation a resident acts in: their resident membership, else the first one."""
     membership = request.user.memberships.select_related("organisation").order_by("id").first()
@@ -337,7 +390,7 @@ def _organisation_for(request) -> Organisation | None:
 
 def petition_sponsor(request, pk: int, token: str):
     petition = Petition.objects.filter(pk=pk).first()
-    if petition is None or petition.sponsor_token != token:
+    if petition is None or not services._same_secret(petition.sponsor_token, token) or not rules.sponsor_link_live(petition):
         raise Http404
     context = {"petition": petition, "token": token}
     if request.method == "POST":

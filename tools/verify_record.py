@@ -239,7 +239,7 @@ def verify_signature_logs(site: Site, entries: list[dict]) -> tuple[int, int]:
             if log_entry_hash(prev, int(record_id), row) != row["hash"]:
                 raise Broken(where, "signature_log_hash_mismatch", f"entry {n} of petition {record_id}'s signature log "
                              "does not match its hash")  # fmt: skip
-            prev, valid = row["hash"], valid + (1 if row["event"] == "confirmed" else -1)
+            prev, valid = row["hash"], valid + (1 if row["event"] in ("confirmed", "restored") else -1)
             at[n] = (prev, valid)
         total += len(rows)
         for mark in marks:

@@ -174,7 +174,7 @@ def for_page(filterset, fallback):
         queryset, ordering = filterset.validated()
     except ValidationFailed as exc:
         fields = filterset.base_filters
-        messages = [f"{fields[k].label if k in fields else k}: {' '.join(v)}" for k, v in exc.details.items()]
+        messages = [f"{fields[k].label if k in fields else k}: {' '.join(str(m) for m in v)}" for k, v in exc.details.items()]
         return fallback, None, messages
     return queryset, ordering, []
 

@@ -52,6 +52,15 @@ class Machine:
     # hang on now ("" = the record itself), and (record, user, part) -> may this person attach there?
     attach_parts: Callable[[Any], dict[str, bool]] | None = None
     may_attach: Callable[[Any, Any, str], bool] | None = None
+    # record -> the user id of the person who wrote it (None: nobody). A move declared with
+    # custom={"moderates": True} is refused to that person (services.moderation_guard): nobody
+    # moderates their own contribution. Default: the record's `author_id`, if it has one.
+    author_of: Callable[[Any], int | None] | None = None
+    # Where the record is, in words (workflows.where): record -> the states of its first FSM field it
+    # can pass through, in order (None: the longest line through the graph); record -> {state: one
+    # sentence on what happens while it is there}.
+    path: Callable[[Any], list[str]] | None = None
+    step_help: Callable[[Any], dict[str, str]] | None = None
     extra: dict = field(default_factory=dict)
 
     @property

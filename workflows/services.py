@@ -91,6 +91,8 @@ def transition(
             raise PermissionDenied(_("Sign in to do this."), code="not_authenticated", details={"transition": name})
         if actor is not SYSTEM and not meta.has_transition_perm(locked, source, actor):
             raise PermissionDenied(details={"transition": name})
+        if (spec.custom or {}).get("moderates"):
+            moderation_guard(locked, actor, details={"transition": name})
         unmet = _unmet_conditions(meta, locked, source)
         if unmet:
             raise TransitionNotAllowed(
@@ -135,6 +137,36 @@ def transition(
             published_record(record=locked, actor=actor, name=f"{name}:published", since=published_before)
     locked.last_audit_entry = entry
     return locked
+
+
+def author_id_of(record) -> int | None:
+    """Who wrote `record`: its machine's `author_of`, else its `author_id` (None: nobody, or a
+    record that has no author, e.g. one the municipality made)."""
+    try:
+        machine = registry.machine_for(record)
+    except LookupError:
+        machine = None
+    if machine is not None and machine.author_of is not None:
+        return machine.author_of(record)
+    return getattr(record, "author_id", None)
+
+
+def own_contribution(record, actor) -> bool:
+    """Is `actor` the author of `record`? (The system is nobody's author.)"""
+    pk = getattr(actor, "pk", None)
+    return actor is not SYSTEM and pk is not None and author_id_of(record) == pk
+
+
+def moderation_guard(record, actor, *, details: dict | None = None) -> None:
+    """Refuse a moderation act (a move declared with custom={"moderates": True}, or a domain
+    service's own moderation: consultations' contributions) on what the actor wrote themselves:
+    403 own_contribution_moderation. Another moderator must decide on it."""
+    if own_contribution(record, actor):
+        raise PermissionDenied(
+            _("You wrote this yourself: another moderator must decide on it."),
+            code="own_contribution_moderation",
+            details=details or {},
+        )
 
 
 def audit_append(
@@ -237,13 +269,16 @@ def available_transitions(record: models.Model, user) -> list[dict]:
             continue
         spec = meta.get_transition(state)
         custom = spec.custom or {}
+        if custom.get("moderates") and own_contribution(record, user):
+            continue  # moderation_guard would refuse it: nobody is offered their own
         found.append(
             {
                 "name": name,
                 "label": str(custom.get("label", name)),
                 "field": meta.field.name,
                 "source": state,
-                "target": spec.target,
+                # A computed target (RETURN_VALUE) says where it would go with custom["target_of"].
+                "target": custom["target_of"](record) if "target_of" in custom else spec.target,
                 "reason_required": bool(custom.get("reason_required")),
             }
         )

@@ -8,6 +8,7 @@ nonce, exp, …) or {"sign_with_stranger": True} to sign with a key the JWKS doe
 
 import base64
 import hashlib
+import hmac
 import json
 import secrets
 import time
@@ -141,3 +142,77 @@ class FakeThaID(FakeServer):
             r, s = decode_dss_signature(key.sign(signed, ec.ECDSA(hashes.SHA256())))
             signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")
         return f"{signed.decode()}.{b64url(signature)}"
+
+
+def hs256(claims: dict, secret: str, *, alg: str = "HS256") -> str:
+    """An ID token as LINE Login's web login signs it: HMAC-SHA256 keyed with the channel secret."""
+    header = {"alg": alg, "typ": "JWT"}
+    signed = f"{b64url(json.dumps(header).encode())}.{b64url(json.dumps(claims).encode())}".encode()
+    return f"{signed.decode()}.{b64url(hmac.new(secret.encode(), signed, hashlib.sha256).digest())}"
+
+
+class FakeLineLogin(FakeServer):
+    """A local LINE Login v2.1, as LINE documents it: GET /oauth2/v2.1/authorize redirects back
+    with a code and the state (or with error=access_denied when `deny` is set: the person pressed
+    Cancel), POST /oauth2/v2.1/token takes the form (grant_type, code, redirect_uri, client_id,
+    client_secret, code_verifier) and answers an ID token signed HS256 with the channel secret,
+    issued by https://access.line.me for the channel id, `sub` the person's LINE user id.
+
+    Knobs: `sub`, `deny`, and `tamper`: claim overrides (aud, nonce, exp, …) or {"secret": "…"} to
+    sign with another secret. `authorize_queries` keeps what each authorize request asked for."""
+
+    CHANNEL_ID = "1650000000"
+    CHANNEL_SECRET = "0123456789abcdef0123456789abcdef"
+    ISSUER = "https://access.line.me"
+
+    def __init__(self):
+        self.sub = "U" + "4" * 32
+        self.deny = False
+        self.tamper: dict = {}
+        self.codes: dict[str, dict] = {}
+        self.authorize_queries: list[dict] = []
+        super().__init__()
+        self.authorize_url = self.base_url + "/oauth2/v2.1/authorize"
+        self.token_url = self.base_url + "/oauth2/v2.1/token"
+
+    def handle_get(self, path, headers):
+        url = urllib.parse.urlsplit(path)
+        if url.path != "/oauth2/v2.1/authorize":
+            return 404, {"error": "not_found"}, {}
+        query = dict(urllib.parse.parse_qsl(url.query))
+        with self.lock:
+            self.authorize_queries.append(query)
+        if query.get("client_id") != self.CHANNEL_ID or query.get("response_type") != "code" or not query.get("state"):
+            return 400, {"error": "invalid_request"}, {}
+        if "openid" not in query.get("scope", "").split() or query.get("code_challenge_method") != "S256":
+            return 400, {"error": "invalid_request"}, {}
+        if self.deny:
+            back = {"error": "access_denied", "error_description": "The user has denied the request", "state": query["state"]}
+        else:
+            code = secrets.token_urlsafe(16)
+            with self.lock:
+                self.codes[code] = {"nonce": query.get("nonce"), "challenge": query["code_challenge"],
+                                    "redirect_uri": query["redirect_uri"]}  # fmt: skip
+            back = {"code": code, "state": query["state"]}
+        return 302, {}, {"Location": query["redirect_uri"] + "?" + urllib.parse.urlencode(back)}
+
+    def handle(self, path, headers, body):
+        if path != "/oauth2/v2.1/token":
+            return 404, {"error": "not_found"}
+        form = dict(urllib.parse.parse_qsl(body.decode()))
+        if form.get("client_id") != self.CHANNEL_ID or form.get("client_secret") != self.CHANNEL_SECRET:
+            return 400, {"error": "invalid_client"}
+        grant = self.codes.pop(form.get("code", ""), None)
+        if form.get("grant_type") != "authorization_code" or grant is None or form.get("redirect_uri") != grant["redirect_uri"]:
+            return 400, {"error": "invalid_grant"}
+        if b64url(hashlib.sha256(form.get("code_verifier", "").encode()).digest()) != grant["challenge"]:
+            return 400, {"error": "invalid_grant", "error_description": "code_verifier"}
+        now = int(time.time())
+        claims = {"iss": self.ISSUER, "sub": self.sub, "aud": self.CHANNEL_ID, "exp": now + 3600, "iat": now,
+                  "amr": ["linesso"]}  # fmt: skip
+        if grant["nonce"]:
+            claims["nonce"] = grant["nonce"]
+        claims.update({k: v for k, v in self.tamper.items() if k != "secret"})
+        token = hs256(claims, self.tamper.get("secret", self.CHANNEL_SECRET))
+        return 200, {"access_token": secrets.token_urlsafe(16), "expires_in": 2592000, "id_token": token,
+                     "refresh_token": secrets.token_urlsafe(16), "scope": "openid", "token_type": "Bearer"}  # fmt: skip

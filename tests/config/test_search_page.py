@@ -86,8 +86,8 @@ def test_a_resident_with_a_village_gets_the_my_village_link(client, demo, make_u
     user = make_user(Role.RESIDENT, org=org, village=Village.objects.get(organisation=org, number=3))
     client.force_login(user)
     html = client.get("/petitions/").content.decode()
-    assert 'href="?village=3&amp;ordering=most_supported"' in html
-    mine = client.get("/petitions/", {"village": "3", "ordering": "most_supported"}).content.decode()
+    assert 'href="?village=3&amp;ordering=most_in_village"' in html
+    mine = client.get("/petitions/", {"village": "3", "ordering": "most_in_village"}).content.decode()
     assert f"/petitions/{lights.pk}/" in mine
 
 

@@ -116,3 +116,17 @@ def test_postgres_binds_on_the_server_and_prepares_unless_told_not_to(monkeypatc
     assert options["server_side_binding"] is True and options["prepare_threshold"] == threshold
     monkeypatch.setenv("SOME_DATABASE_URL", "sqlite:///var/x.sqlite3")
     assert "prepare_threshold" not in env_database("SOME_DATABASE_URL", "sqlite:///x").get("OPTIONS", {})
+
+
+def test_line_login_needs_its_secret_and_form_action_opens_to_line_and_thaid_only_when_configured(tmp_path):
+    result = manage(tmp_path, "check", LINE_LOGIN_CHANNEL_ID="1650000000")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[0].startswith("configuration error: LINE_LOGIN_CHANNEL_SECRET: ")
+    show = "from django.conf import settings; print(settings.CONTENT_SECURITY_POLICY)"
+    on = manage(tmp_path, "shell", "-c", show, LINE_LOGIN_CHANNEL_ID="1650000000", LINE_LOGIN_CHANNEL_SECRET="s")
+    assert "form-action 'self' https://access.line.me;" in on.stdout, on
+    off = manage(tmp_path, "shell", "-c", show)
+    assert "form-action 'self';" in off.stdout, off
+    thaid = manage(tmp_path, "shell", "-c", show, THAID_ISSUER="https://imauth.bora.dopa.go.th", THAID_CLIENT_ID="c",
+                   THAID_CLIENT_SECRET="s")  # fmt: skip
+    assert "form-action 'self' https://imauth.bora.dopa.go.th;" in thaid.stdout, thaid

@@ -181,4 +181,5 @@ def test_pages_refuse_bad_input_with_a_message_and_change_nothing(make_consultat
     assert counts() == before
     assert client.get(f"/consultations/{c.pk}/ballot/").status_code == 405
     assert client.get("/consultations/abc/").status_code == 404
-    assert client.get("/consultations/?month=2021-13").status_code == 200
+    bad_month = client.get("/consultations/?month=2021-13")  # said, not silently replaced by this month
+    assert bad_month.status_code == 400 and 'data-testid="filter-errors"' in bad_month.content.decode()

@@ -110,7 +110,9 @@ def test_it_is_refused_to_residents_after_the_end_and_without_a_reason(running, 
         services.consultation_stage_extend(consultation=deciding, actor=moderator, ends_at=later, reason="r")
     end_current_stage(running)
     with pytest.raises(Conflict) as exc:
-        services.consultation_stage_extend(consultation=running, actor=moderator, ends_at=later + dt.timedelta(days=9), reason="r")
+        services.consultation_stage_extend(
+            consultation=running, actor=moderator, ends_at=later + dt.timedelta(days=9), reason="r"
+        )
     assert exc.value.code == "stage_not_running"
 
 
@@ -137,7 +139,9 @@ def test_the_api_extends_and_answers_4xx_codes(running, moderator, residents, ap
         assert answer.status_code == status, (data, answer.content)
         assert answer.json()["error"]["code"] == code
     end_current_stage(running)
-    answer = api(moderator).post(url, {"ends_at": (timezone.now() + dt.timedelta(days=30)).isoformat(), "reason": "r"}, format="json")
+    answer = api(moderator).post(
+        url, {"ends_at": (timezone.now() + dt.timedelta(days=30)).isoformat(), "reason": "r"}, format="json"
+    )
     assert answer.status_code == 409 and answer.json()["error"]["code"] == "stage_not_running"
     assert AuditEntry.objects.filter(name="stage_extended").count() == 1
 

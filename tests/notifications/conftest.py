@@ -4,6 +4,7 @@ real Celery worker subprocess (started with the interpreter running the tests)."
 import asyncio
 import email
 import email.policy
+import http.client
 import os
 import signal
 import socket
@@ -11,10 +12,12 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.conf import settings as django_settings
 from django.db import connection, transaction
 
 from notifications.models import OutboxEvent, Subscription
@@ -267,3 +270,40 @@ def fake_sms(settings):
 
 def line_id(n: int) -> str:
     return "U" + f"{n:032x}"
+
+
+@pytest.fixture
+def line_login(settings, fake_line):
+    """A local LINE Login (tests/accounts/oidc_provider.py); settings point LINE_LOGIN_* at it (the
+    issuer stays LINE's own). LINE pushes go to the fake Messaging API (fake_line)."""
+    from tests.accounts.oidc_provider import FakeLineLogin
+
+    server = FakeLineLogin()
+    settings.LINE_LOGIN_CHANNEL_ID = FakeLineLogin.CHANNEL_ID
+    settings.LINE_LOGIN_CHANNEL_SECRET = FakeLineLogin.CHANNEL_SECRET
+    settings.LINE_LOGIN_AUTHORIZE_URL = server.authorize_url
+    settings.LINE_LOGIN_TOKEN_URL = server.token_url
+    yield server
+    server.stop()
+
+
+def location_of(url: str) -> str:
+    """GET `url` on LINE Login without following its redirect: where it sends the browser back."""
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    conn.request("GET", parts.path + "?" + parts.query)
+    response = conn.getresponse()
+    body = response.read()
+    conn.close()
+    assert response.status == 302, (response.status, body)
+    return response.getheader("Location")
+
+
+def link_through_line(client, *, query_changes=None):
+    """Press "Link LINE", agree at LINE, come back: the callback's response."""
+    start = client.post("/notifications/line/link/")
+    assert start.status_code == 302 and start["Location"].startswith(django_settings.LINE_LOGIN_AUTHORIZE_URL)
+    back = urllib.parse.urlsplit(location_of(start["Location"]))
+    query = dict(urllib.parse.parse_qsl(back.query))
+    query.update(query_changes or {})
+    return client.get(back.path, query)

@@ -55,7 +55,8 @@ def test_it_sends_thai_and_english_with_buddhist_era_dates(make_user, smtp_backe
         "petition.ordinance_council_due", "consultation.stage_opened", "consultation.closing_soon", "consultation.closed",
         "consultation.decision_published", "consultation.progress_update", "moderation.outcome", "petition.submitted",
         "petition.awaiting_moderation", "petition.address_flagged", "consultation.contribution_pending",
-        "consultation.contribution_reported", "consultation.decision_due",
+        "consultation.contribution_reported", "consultation.decision_due", "petition.restored", "petition.corrected",
+        "petition.sponsors_complete", "signature.invalidated", "signature.restored",
     ],
 )  # fmt: skip
 def test_it_has_its_own_thai_template_for_every_event_of_the_catalogue(make_user, event):

@@ -39,6 +39,7 @@ def test_the_signature_graph_is_declared_once_and_read_by_the_sql(db):
         ("pending", "withdrawn"), ("confirmed", "withdrawn"),
         ("pending", "invalidated"), ("confirmed", "invalidated"),
         ("pending", "fraudulent"), ("confirmed", "fraudulent"),
+        ("invalidated", "confirmed"), ("invalidated", "pending"),  # staff restore one (with a reason)
     }  # fmt: skip
     assert signing.MOVES["confirm"] == (frozenset({"pending"}), "confirmed")
     assert "t.state IN ('pending')" in signing._CONFIRM_SQL and "'confirmed'" in signing._CONFIRM_SQL

@@ -40,6 +40,25 @@ def workflow_diagram(record, field: str = ""):
     return {"fields": fields, "multiple": len(fields) > 1}
 
 
+@register.inclusion_tag("includes/where.html")
+def where(record, schedule=None, diagram: bool = True, ends=None):
+    """Where `record` is and what comes next, in words (workflows.where), with the full diagram one
+    click away. `schedule`: rows with name, starts_at, ends_at (a consultation's stages) put dates
+    on the steps; `ends`: when the current step ends."""
+    from workflows.where import where as where_of
+
+    found = where_of(record)
+    if found is None:
+        return {"where": None}
+    dates = {str(row["name"]): row for row in schedule or []}
+    steps = [
+        {"value": s.value, "label": s.label, "status": s.status, "starts_at": dates.get(s.value, {}).get("starts_at"),
+         "ends_at": dates.get(s.value, {}).get("ends_at")}
+        for s in found.steps
+    ]  # fmt: skip
+    return {"where": found, "steps": steps, "record": record, "diagram": diagram, "ends": ends}
+
+
 @register.inclusion_tag("workflows/attachments.html", takes_context=True)
 def attachments(context, record, part: str = "", part_id=None, level: int = 3):
     """The files on `part` of `record` this person may see, and the form to attach one when they may
