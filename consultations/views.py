@@ -75,8 +75,30 @@ def _error_text(exc: ApplicationError) -> str:
     return error_text(exc)
 
 
-def action(anchor: str = ""):
-    """Wrap a POST handler: it calls a service; errors become a message; then back to the page."""
+KEPT_FIELDS = {"problem": ("title", "body"), "alternative": ("title", "body"), "comment": ("body",)}
+
+
+def _posted_id(value):
+    value = str(value or "").strip()
+    return int(value) if value.isascii() and value.isdigit() and 0 < len(value) < 19 else None
+
+
+def _kept(request, kind: str, exc: ApplicationError) -> dict:
+    """What a refused writing form had (its text, where it was, the errors): the page shows it again
+    in that form (templatetags/kept.py) instead of losing it."""
+    kept = {"kind": kind, "errors": [_error_text(exc)]}
+    kept |= {name: request.POST.get(name, "") for name in KEPT_FIELDS[kind]}
+    if kind == "comment":
+        kept |= {name: _posted_id(request.POST.get(name)) for name in ("parent_id", "problem_id", "alternative_id")}
+    if kind == "alternative":
+        kept["problem_ids"] = {i for i in map(_posted_id, request.POST.getlist("problem_ids")) if i}
+    return kept
+
+
+def action(anchor: str = "", *, keep: str = ""):
+    """Wrap a POST handler: it calls a service; errors become a message; then back to the page.
+    With `keep` (a resident's writing form: problem, alternative, comment), a refusal renders the
+    page again with the error status, what was written kept in its form and the errors beside it."""
 
     def decorate(fn):
         @wraps(fn)
@@ -87,6 +109,8 @@ def action(anchor: str = ""):
             try:
                 done = fn(request, c, *args, **kwargs)
             except ApplicationError as exc:
+                if keep:
+                    return consultation_detail(request, pk, refused=_kept(request, keep, exc), status=exc.status)
                 messages.error(request, _error_text(exc))
             else:
                 if done:
@@ -187,7 +211,7 @@ def _results_chart(results: dict | None) -> dict | None:
     return {"bars": bars, "height": len(rows) * (bar_h + gap + 14) + 4, "width": width + 60, "bar_h": bar_h, "label_w": label_w}
 
 
-def consultation_detail(request, pk):
+def consultation_detail(request, pk, *, refused=None, status=200):
     c = _consultation(request, pk)
     order = ProblemFilter({"ordering": request.GET.get("ordering", "")}, queryset=Problem.objects.none(), request=request)
     problem_errors = (
@@ -229,7 +253,8 @@ def consultation_detail(request, pk):
             "problem_errors": problem_errors,
         }
     )
-    return render(request, "consultations/detail.html", context, status=400 if problem_errors else 200)
+    context["refused"] = refused or {}
+    return render(request, "consultations/detail.html", context, status=400 if problem_errors else status)
 
 
 def _schedule_fields(c: Consultation) -> dict:
@@ -276,7 +301,7 @@ def document_add(request, c):
     return _("Document added.")
 
 
-@action("problems")
+@action("problems", keep="problem")
 def problem_submit(request, c):
     p = services.problem_submit(consultation=c, actor=request.user, **posted(ProblemForm, request))
     return (
@@ -307,13 +332,13 @@ def problem_merge(request, c, problem_pk):
     return _("Merged.")
 
 
-@action("alternatives")
+@action("alternatives", keep="alternative")
 def alternative_create(request, c):
     a = services.alternative_create(consultation=c, actor=request.user, **posted(AlternativeForm, request))
     return _("Your alternative is waiting for moderation.") if a.visibility == "pending" else _("Alternative added.")
 
 
-@action("comments")
+@action("comments", keep="comment")
 def comment_post(request, c):
     services.comment_post(consultation=c, actor=request.user, **posted(CommentForm, request))
     return _("Comment posted.")
