@@ -379,16 +379,29 @@ def moderation(request, pk):
                 else _("Moderation saved; the author has been told."),
             )
         except ApplicationError as exc:
-            messages.error(request, _error_text(exc))
+            # Refused: the page comes back with the reason the moderator typed, in the item's form.
+            refused = {
+                "kind": "moderation", "errors": [_error_text(exc)], "item_kind": request.POST.get("kind", ""),
+                "object_id": _posted_id(request.POST.get("object_id")), "reason": request.POST.get("reason", ""),
+                "reason_code": request.POST.get("reason_code", ""),
+            }  # fmt: skip
+            if request.POST.get("next"):  # from the public page: that page, at the item
+                return consultation_detail(request, pk, refused=refused, status=exc.status)
+            if not rules.can("moderate", request.user, c):
+                raise Http404 from None
+            return _moderation_page(request, c, refused=refused, status=exc.status)
         # From the public page a moderator goes back to where they read (next=/consultations/7/#comment-3).
         return redirect(safe_next(request, request.POST.get("next"), "consultations:moderation", c.pk))
     if not rules.can("moderate", request.user, c):
         raise Http404
-    return render(
-        request,
-        "consultations/moderation.html",
-        {"consultation": c, "items": selectors.moderation_queue(c), "reason_codes": ReasonCode.choices},
-    )
+    return _moderation_page(request, c)
+
+
+def _moderation_page(request, c, *, refused=None, status=200):
+    context = {
+        "consultation": c, "items": selectors.moderation_queue(c), "reason_codes": ReasonCode.choices, "refused": refused or {},
+    }  # fmt: skip
+    return render(request, "consultations/moderation.html", context, status=status)
 
 
 @login_required

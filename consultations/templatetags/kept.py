@@ -15,8 +15,10 @@ def _id(value):
 
 
 @register.simple_tag
-def kept(refused, kind, parent_id="", problem_id="", alternative_id=""):
+def kept(refused, kind, parent_id="", problem_id="", alternative_id="", item_kind="", object_id=""):
     if not refused or refused.get("kind") != kind:
+        return {}
+    if kind == "moderation" and (refused.get("item_kind"), refused.get("object_id")) != (item_kind, _id(object_id)):
         return {}
     if kind == "comment":
         here = (_id(parent_id), _id(problem_id), _id(alternative_id))
