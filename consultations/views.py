@@ -110,6 +110,8 @@ def action(anchor: str = "", *, keep: str = ""):
                 done = fn(request, c, *args, **kwargs)
             except ApplicationError as exc:
                 if keep:
+                    if not isinstance(exc, ValidationFailed):  # refused by a rule: the form may not be on the page
+                        messages.error(request, _error_text(exc))
                     return consultation_detail(request, pk, refused=_kept(request, keep, exc), status=exc.status)
                 messages.error(request, _error_text(exc))
             else:
