@@ -111,25 +111,35 @@ class ConsultationOut(serializers.ModelSerializer):
         return [v.pk for v in c.villages.all()]
 
 
+WITHDRAWN_HELP = "a withdrawn one reads 'withdrawn by its author' (ถอนโดยผู้เขียน) in place of its text"
+
+
 class ProblemOut(serializers.ModelSerializer):
+    title = serializers.CharField(source="shown_title", help_text=WITHDRAWN_HELP)
+    body = serializers.CharField(source="shown_body")
     supporters = serializers.IntegerField(source="n_supports", default=0)
     village = serializers.StringRelatedField(allow_null=True)
 
     class Meta:
         model = Problem
-        fields = ["id", "title", "body", "visibility", "supporters", "merged_into", "village", "response", "created_at"]
+        fields = [
+            "id", "title", "body", "visibility", "supporters", "merged_into", "village", "response", "created_at",
+            "edited_at", "withdrawn_at",
+        ]  # fmt: skip
 
 
 class AlternativeOut(serializers.Serializer):
     id = serializers.IntegerField()
-    title = serializers.CharField()
-    body = serializers.CharField()
+    title = serializers.CharField(source="shown_title", help_text=WITHDRAWN_HELP)
+    body = serializers.CharField(source="shown_body")
     visibility = serializers.CharField()
     by_staff = serializers.BooleanField()
     problem_ids = serializers.SerializerMethodField()
     adopted = serializers.BooleanField()
     response = serializers.CharField()
     created_at = serializers.DateTimeField()
+    edited_at = serializers.DateTimeField(allow_null=True)
+    withdrawn_at = serializers.DateTimeField(allow_null=True)
 
     def get_problem_ids(self, a) -> list[int]:
         return [p.pk for p in a.problems.all()]
@@ -137,7 +147,7 @@ class AlternativeOut(serializers.Serializer):
 
 class CommentOut(serializers.Serializer):
     id = serializers.IntegerField()
-    body = serializers.CharField()
+    body = serializers.CharField(source="shown_body", help_text=WITHDRAWN_HELP)
     visibility = serializers.CharField()
     parent_id = serializers.IntegerField(allow_null=True)
     depth = serializers.IntegerField(help_text="1 a comment, 2 a reply, 3 at most (a reply to level 3 joins level 3)")
@@ -145,8 +155,11 @@ class CommentOut(serializers.Serializer):
     problem_id = serializers.IntegerField(allow_null=True)
     alternative_id = serializers.IntegerField(allow_null=True)
     by_staff = serializers.BooleanField()
+    official = serializers.BooleanField(help_text="the municipality's official answer (คำตอบจากเทศบาล)")
     author = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
+    edited_at = serializers.DateTimeField(allow_null=True)
+    withdrawn_at = serializers.DateTimeField(allow_null=True)
 
     def get_author(self, cm) -> str:
         return (cm.author.full_name or _("resident")) if cm.author_id else ""
@@ -204,6 +217,16 @@ class CommentIn(serializers.Serializer):
     parent_id = serializers.IntegerField(required=False, allow_null=True)
     problem_id = serializers.IntegerField(required=False, allow_null=True)
     alternative_id = serializers.IntegerField(required=False, allow_null=True)
+    official = serializers.BooleanField(required=False, default=False, help_text="staff: answer as the municipality")
+
+
+class EditIn(serializers.Serializer):
+    title = serializers.CharField(required=False, max_length=300, help_text="problems and alternatives")
+    body = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+
+
+class WithdrawIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
 
 
 class ReportIn(serializers.Serializer):
@@ -410,6 +433,43 @@ class CommentList(Base):
         c = self.consultation(request, pk)
         comment = services.comment_post(consultation=c, actor=user, **_valid(CommentIn, request))
         return Response(CommentOut(comment).data, status=201)
+
+
+OUT = {"problem": ProblemOut, "alternative": AlternativeOut, "comment": CommentOut}
+
+
+def _contribution_out(c, kind: str, item) -> dict:
+    if kind == "problem":
+        item = selectors.problem_counted(c, item.pk)
+    return OUT[kind](item).data
+
+
+class ContributionEdit(Base):
+    """PATCH …/problems|alternatives|comments/<id>/: the author edits it (edit window, nobody answered)."""
+
+    kind = "problem"
+
+    @extend_schema(request=EditIn, responses=OpenApiTypes.OBJECT, tags=["consultations"])
+    def patch(self, request, pk, object_id):
+        user = _signed_in(request)
+        c = self.consultation(request, pk)
+        data = _valid(EditIn, request)
+        item = services.contribution_edit(consultation=c, actor=user, kind=self.kind, object_id=object_id, **data)
+        return Response(_contribution_out(c, self.kind, item))
+
+
+class ContributionWithdraw(Base):
+    """POST …/problems|alternatives|comments/<id>/withdraw/: the author withdraws it, with a reason."""
+
+    kind = "problem"
+
+    @extend_schema(request=WithdrawIn, responses=OpenApiTypes.OBJECT, tags=["consultations"])
+    def post(self, request, pk, object_id):
+        user = _signed_in(request)
+        c = self.consultation(request, pk)
+        data = _valid(WithdrawIn, request)
+        item = services.contribution_withdraw(consultation=c, actor=user, kind=self.kind, object_id=object_id, **data)
+        return Response(_contribution_out(c, self.kind, item))
 
 
 class ReportCreate(Base):

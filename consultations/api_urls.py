@@ -18,6 +18,22 @@ urlpatterns = [
     ),
     path("consultations/<int:pk>/alternatives/", api.AlternativeList.as_view(), name="consultation-alternatives"),
     path("consultations/<int:pk>/comments/", api.CommentList.as_view(), name="consultation-comments"),
+    *[
+        route
+        for kind in ("problem", "alternative", "comment")
+        for route in (
+            path(
+                f"consultations/<int:pk>/{kind}s/<int:object_id>/",
+                api.ContributionEdit.as_view(kind=kind),
+                name=f"consultation-{kind}-edit",
+            ),
+            path(
+                f"consultations/<int:pk>/{kind}s/<int:object_id>/withdraw/",
+                api.ContributionWithdraw.as_view(kind=kind),
+                name=f"consultation-{kind}-withdraw",
+            ),
+        )
+    ],
     path("consultations/<int:pk>/reports/", api.ReportCreate.as_view(), name="consultation-reports"),
     path("consultations/<int:pk>/moderation/", api.ModerationView.as_view(), name="consultation-moderation"),
     path("consultations/<int:pk>/ballot/", api.BallotView.as_view(), name="consultation-ballot"),

@@ -36,6 +36,7 @@ class ConsultationsConfig(AppConfig):
             may_attach=consultation_may_attach,
             path=where.path,
             step_help=where.step_help,
+            confirm={"publish", "cancel"},  # going public and cancelling cannot be undone
         )
         # Personal data (PDPA): contributions and "you voted" in a person's export.
         privacy.register("consultations", export=consultation_privacy.export)

@@ -11,6 +11,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from accounts.fields import BuddhistDateTimeField
+
 from .models import Consultation, Level, ReasonCode, Report, State
 
 MAX_ID = 2**63 - 1  # BigAutoField
@@ -55,13 +57,13 @@ class OrganisationForm(forms.Form):
 class ScheduleForm(forms.Form):
     """The start of the first stage and the end of each stage the level visits (end_<stage>)."""
 
-    start = forms.DateTimeField(label=_("Start"))
+    start = BuddhistDateTimeField(label=_("Start"))
 
     def __init__(self, data, *, stages: list[str]):
         super().__init__(data)
         self.stages = stages
         for name in stages:
-            self.fields[f"end_{name}"] = forms.DateTimeField(label=State(name).label)
+            self.fields[f"end_{name}"] = BuddhistDateTimeField(label=State(name).label)
 
     def schedule(self) -> dict:
         """{stage: (start, end)}, each stage starting where the one before it ends."""
@@ -75,6 +77,7 @@ class ScheduleForm(forms.Form):
 class MoveForm(forms.Form):
     name = forms.SlugField(label=_("Step"), max_length=100)
     reason = forms.CharField(label=_("Reason"), max_length=MAX_TEXT, required=False)
+    confirm = forms.BooleanField(label=_("I understand"), required=False)
 
 
 class StageExtendForm(forms.Form):
@@ -113,6 +116,22 @@ class CommentForm(forms.Form):
     parent_id = _id(_("Reply to"))
     problem_id = _id(_("Problem"))
     alternative_id = _id(_("Alternative"))
+    official = forms.BooleanField(label=_("Post as the municipality's official answer"), required=False)
+
+
+class EditForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=300, required=False)
+    body = forms.CharField(label=_("Text"), max_length=MAX_TEXT, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("title"):
+            data["title"] = None  # a comment has no title; a blank one keeps the old title
+        return data
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=2000)
 
 
 class ReportForm(forms.Form):

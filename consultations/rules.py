@@ -45,7 +45,14 @@ RULES: dict[str, Rule] = {
     "comment": Rule(
         RESIDENT | STAFF, frozenset({State.PROBLEM_IDENTIFICATION, State.ALTERNATIVES, State.DELIBERATION}), Level.CONSULT
     ),
+    # Staff answer as the municipality (official: true) from informing to implementation, also in
+    # the stages where residents cannot comment (e.g. answers to questions while deciding).
+    "comment_official": Rule(STAFF, PUBLISHED_STATES - {State.CLOSED, State.CANCELLED}, Level.CONSULT),
     "report": Rule(RESIDENT, PUBLISHED_STATES, Level.CONSULT),
+    # An author withdraws what they wrote (services.contribution_withdraw) while the hearing runs.
+    "withdraw": Rule(
+        RESIDENT | STAFF, frozenset({State.PROBLEM_IDENTIFICATION, State.ALTERNATIVES, State.DELIBERATION}), Level.CONSULT
+    ),
     "vote": Rule(RESIDENT, frozenset({State.DELIBERATION}), Level.CONSULT),
     "moderate": Rule(MODERATORS, PUBLISHED_STATES, Level.CONSULT),
     "record_decision": Rule(DECIDERS, frozenset({State.DECIDING}), Level.CONSULT),

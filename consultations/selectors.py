@@ -26,6 +26,7 @@ from .models import (
     BallotChoice,
     Comment,
     Consultation,
+    ConsultationPolicy,
     Decision,
     Level,
     Problem,
@@ -198,13 +199,73 @@ def decision_ignores_winner(c: Consultation) -> bool:
     return not (chosen & win)
 
 
+# --- the author's own edits (services.contribution_edit / contribution_withdraw) ---------------------
+
+EDITABLE = (Visibility.PUBLISHED, Visibility.PENDING)
+
+
+def post_rule(item) -> str:
+    """The rule that let the author post `item`: editing it needs the same one (stage and role)."""
+    if isinstance(item, Problem):
+        return "submit_problem"
+    if isinstance(item, Alternative):
+        return "draft_alternative" if item.by_staff else "propose_alternative"
+    return "comment_official" if item.official else "comment"
+
+
+def contribution_answered(item) -> bool:
+    """Someone other than the author has supported, voted for, replied to or answered it."""
+    if getattr(item, "response", ""):
+        return True
+    others = ~Q(author_id=item.author_id)
+    if isinstance(item, Problem):
+        return (
+            Support.objects.filter(problem=item).exclude(user_id=item.author_id).exists()
+            or Comment.objects.filter(others, problem=item).exists()
+        )
+    if isinstance(item, Alternative):
+        return (
+            item.adopted
+            or BallotChoice.objects.filter(alternative=item).exists()
+            or Comment.objects.filter(others, alternative=item).exists()
+        )
+    return Comment.objects.filter(others, Q(parent=item) | Q(reply_to=item)).exists()
+
+
+def edit_refusal(item, c: Consultation, *, now=None, minutes: int | None = None) -> str | None:
+    """None when the author may still edit `item`, else the 409 code: edit_window_closed, or
+    already_answered (someone supported or answered it)."""
+    if minutes is None:
+        minutes = ConsultationPolicy.for_organisation(c.organisation_id).edit_minutes
+    if (now or timezone.now()) - item.created_at > dt.timedelta(minutes=minutes):
+        return "edit_window_closed"
+    if contribution_answered(item):
+        return "already_answered"
+    return None
+
+
+def own_actions(c: Consultation, user, items) -> None:
+    """Mark each of `user`'s own items with what they may still do to it: .can_edit (the post rule,
+    the window, nobody answered) and .can_withdraw. Others' items get False for both."""
+    if not getattr(user, "is_authenticated", False):
+        return
+    may = rules.allowed_actions(user, c)
+    now, minutes = timezone.now(), ConsultationPolicy.for_organisation(c.organisation_id).edit_minutes
+    for item in items:
+        own = item.author_id == user.pk and item.visibility in EDITABLE
+        item.can_edit = own and may.get(post_rule(item), False) and edit_refusal(item, c, now=now, minutes=minutes) is None
+        item.can_withdraw = own and may["withdraw"]
+
+
 # --- the detail page and its API ---------------------------------------------------------------------
 
 
 def _visible_filter(user, c: Consultation, moderator: bool) -> Q:
     if moderator:
         return Q()
-    q = Q(visibility=Visibility.PUBLISHED)
+    # Withdrawn ones stay in place (replies keep their context); pages and the API show
+    # "withdrawn by its author" instead of their text (Contribution.shown_title / shown_body).
+    q = Q(visibility__in=[Visibility.PUBLISHED, Visibility.WITHDRAWN])
     if getattr(user, "is_authenticated", False):
         q |= Q(author=user) & ~Q(visibility=Visibility.MERGED)
     return q
@@ -257,7 +318,7 @@ def alternatives_for(c: Consultation, user, *, moderator: bool = False):
     return (
         Alternative.objects.filter(consultation=c)
         .filter(_visible_filter(user, c, moderator))
-        .prefetch_related(Prefetch("problems", queryset=Problem.objects.only("id", "title", "consultation_id")))
+        .prefetch_related(Prefetch("problems", queryset=Problem.objects.only("id", "title", "visibility", "consultation_id")))
         .order_by("id")
     )
 
@@ -315,6 +376,7 @@ def detail(c: Consultation, user, *, problem_order: tuple = ()) -> dict:
         p.thread = threads.get(("problem", p.pk), [])
     for a in alternatives:
         a.thread = threads.get(("alternative", a.pk), [])
+    own_actions(c, user, [*problems, *alternatives, *comments])
     if moderator:  # staff act where they read: each item carries its open reports
         reports = open_reports(c)
         for kind, items in (("problem", problems), ("alternative", alternatives), ("comment", comments)):
@@ -434,14 +496,17 @@ def participation_record(c: Consultation) -> dict:
         )
 
     public = Q(visibility=Visibility.PUBLISHED)
+    withdrawn = Q(visibility=Visibility.WITHDRAWN)
     problems = list(
         Problem.objects.filter(consultation=c)
-        .filter(public | Q(visibility=Visibility.MERGED))
+        .filter(public | Q(visibility=Visibility.MERGED) | withdrawn)
         .select_related("merged_into")
         .annotate(n_supports=Count("supports"))
         .order_by("id")
     )
-    alternatives = list(Alternative.objects.filter(consultation=c).filter(public).prefetch_related("problems").order_by("id"))
+    alternatives = list(
+        Alternative.objects.filter(consultation=c).filter(public | withdrawn).prefetch_related("problems").order_by("id")
+    )
     comments = comments_visible(c, None)
     counts = tally(c)["counts"] if results_visible(c) else {}
 
@@ -478,8 +543,9 @@ def participation_record(c: Consultation) -> dict:
             {
                 "type": "problem",
                 "id": p.pk,
-                "title": p.title,
-                "text": p.body,
+                "title": p.shown_title,
+                "text": p.shown_body,
+                "withdrawn": p.withdrawn,
                 "supporters": p.n_supports,
                 "merged_into": p.merged_into.title if p.merged_into_id else None,
                 "answer": p.response if decision else "",
@@ -490,8 +556,9 @@ def participation_record(c: Consultation) -> dict:
             {
                 "type": "alternative",
                 "id": a.pk,
-                "title": a.title,
-                "text": a.body,
+                "title": a.shown_title,
+                "text": a.shown_body,
+                "withdrawn": a.withdrawn,
                 "proposed_by": "staff" if a.by_staff else "resident",
                 "votes": counts.get(a.pk, 0) if counts else None,
                 "addresses": [p.title for p in a.problems.all()],
@@ -524,12 +591,14 @@ def participation_record(c: Consultation) -> dict:
         },
         "said": {
             "problems": sum(1 for p in problems if p.visibility == Visibility.PUBLISHED),
-            "supports": sum(p.n_supports for p in problems),
-            "alternatives": len(alternatives),
-            "alternatives_by_residents": sum(1 for a in alternatives if not a.by_staff),
+            "supports": sum(p.n_supports for p in problems if not p.withdrawn),
+            "alternatives": sum(1 for a in alternatives if not a.withdrawn),
+            "alternatives_by_residents": sum(1 for a in alternatives if not a.by_staff and not a.withdrawn),
             "comments": comments.count(),
             "ballots": Ballot.objects.filter(consultation=c).count() if not voting_open and results_visible(c) else None,
-            "top_problems": [p.title for p in sorted(problems, key=lambda p: -p.n_supports)[:5] if p.n_supports],
+            "top_problems": [
+                p.title for p in sorted((p for p in problems if not p.withdrawn), key=lambda p: -p.n_supports)[:5] if p.n_supports
+            ],
         },
         "decision": {
             "rationale": decision.rationale,

@@ -16,10 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.fields import format_be
 from accounts.models import Village
 from accounts.redirects import safe_next
 from accounts.selectors import staff_organisations
 from accounts.thai import format_datetime
+from workflows.confirm import ConfirmationRequired, refused
 from workflows.errors import ApplicationError, NotFound, ValidationFailed, error_text
 from workflows.filters import for_page, form_fields
 from workflows.paging import page_for
@@ -34,6 +36,7 @@ from .forms import (
     ConsultationForm,
     DecisionForm,
     DocumentForm,
+    EditForm,
     MergeForm,
     ModerationForm,
     MoveForm,
@@ -44,6 +47,7 @@ from .forms import (
     ScheduleForm,
     StageExtendForm,
     SupportForm,
+    WithdrawForm,
 )
 from .models import Consultation, Problem, ReasonCode, State, stages_for_level
 
@@ -108,6 +112,8 @@ def action(anchor: str = "", *, keep: str = ""):
             c = _consultation(request, pk)
             try:
                 done = fn(request, c, *args, **kwargs)
+            except ConfirmationRequired as exc:
+                return refused(request, exc, reverse("consultations:detail", args=[c.pk]) + (f"#{anchor}" if anchor else ""))
             except ApplicationError as exc:
                 if keep:
                     if not isinstance(exc, ValidationFailed):  # refused by a rule: the form may not be on the page
@@ -263,14 +269,13 @@ def _schedule_fields(c: Consultation) -> dict:
     saved = {s.name: s for s in c.stages.all()}
     names = stages_for_level(c.level)
     first = saved.get(names[0])
-    fmt = "%Y-%m-%dT%H:%M"
-    return {
-        "start": timezone.localtime(first.starts_at).strftime(fmt) if first else "",
+    return {  # Buddhist Era, as staff read dates everywhere else (accounts/fields.py)
+        "start": format_be(first.starts_at) if first else "",
         "ends": [
             {
                 "name": n,
                 "label": State(n).label,
-                "value": timezone.localtime(saved[n].ends_at).strftime(fmt) if n in saved else "",
+                "value": format_be(saved[n].ends_at) if n in saved else "",
             }
             for n in names
         ],
@@ -346,6 +351,34 @@ def comment_post(request, c):
     return _("Comment posted.")
 
 
+@login_required
+@require_POST
+def contribution_edit(request, pk, kind, object_id):
+    """The author's own edit (within the window), back to where it is."""
+    return _own_act(request, pk, kind, object_id, EditForm, services.contribution_edit, _("Saved."))
+
+
+@login_required
+@require_POST
+def contribution_withdraw(request, pk, kind, object_id):
+    """The author's withdrawal, with a reason."""
+    done = _("Withdrawn. It now reads “withdrawn by its author”.")
+    return _own_act(request, pk, kind, object_id, WithdrawForm, services.contribution_withdraw, done)
+
+
+def _own_act(request, pk, kind, object_id, form_class, service, done: str):
+    c = _consultation(request, pk)
+    if kind not in ("problem", "alternative", "comment"):
+        raise Http404
+    try:
+        service(consultation=c, actor=request.user, kind=kind, object_id=object_id, **posted(form_class, request))
+    except ApplicationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, done)
+    return redirect(reverse("consultations:detail", args=[c.pk]) + f"#{kind}-{object_id}")
+
+
 @action("comments")
 def report_file(request, c):
     services.report_file(consultation=c, actor=request.user, **posted(ReportForm, request))
@@ -382,16 +415,16 @@ def moderation(request, pk):
             )
         except ApplicationError as exc:
             # Refused: the page comes back with the reason the moderator typed, in the item's form.
-            refused = {
+            kept = {
                 "kind": "moderation", "errors": [_error_text(exc)], "item_kind": request.POST.get("kind", ""),
                 "object_id": _posted_id(request.POST.get("object_id")), "reason": request.POST.get("reason", ""),
                 "reason_code": request.POST.get("reason_code", ""),
             }  # fmt: skip
             if request.POST.get("next"):  # from the public page: that page, at the item
-                return consultation_detail(request, pk, refused=refused, status=exc.status)
+                return consultation_detail(request, pk, refused=kept, status=exc.status)
             if not rules.can("moderate", request.user, c):
                 raise Http404 from None
-            return _moderation_page(request, c, refused=refused, status=exc.status)
+            return _moderation_page(request, c, refused=kept, status=exc.status)
         # From the public page a moderator goes back to where they read (next=/consultations/7/#comment-3).
         return redirect(safe_next(request, request.POST.get("next"), "consultations:moderation", c.pk))
     if not rules.can("moderate", request.user, c):

@@ -28,6 +28,7 @@ class PetitionsConfig(AppConfig):
             attach_parts=machine.attach_parts,
             may_attach=machine.may_attach,
             step_help=where.step_help,
+            confirm={"reject", "hide"},  # a rejection is public; hiding takes it from the public
         )
         # Signatures: a declared machine whose moves petitions.signing makes (the hot path), with
         # no chain entry per move; their own log is sealed in batches (petitions.siglog).

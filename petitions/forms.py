@@ -4,6 +4,8 @@ views.apply_errors puts back on the form in the page's language."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.fields import BuddhistDateField, BuddhistDateTimeField
+
 from .models import CouncilDecision, Kind, RejectionCode
 
 
@@ -86,21 +88,19 @@ class OutcomeForm(forms.Form):
     decision = forms.ChoiceField(label=_("Council decision"), choices=CouncilDecision.choices)
     summary = forms.CharField(label=_("Summary of the decision"), max_length=10000, widget=forms.Textarea(attrs={"rows": 4}))
     meeting = forms.CharField(label=_("Council meeting"), max_length=200, required=False)
-    decided_on = forms.DateField(
-        label=_("Date of the decision"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
-    )
+    decided_on = BuddhistDateField(label=_("Date of the decision"))
 
 
 class InvalidateForm(forms.Form):
     email_domain = forms.CharField(label=_("Email domain"), max_length=253, required=False)
     ip_hash = forms.CharField(label=_("IP hash"), max_length=64, required=False)
-    created_from = forms.DateTimeField(
-        label=_("Signed from"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
-    created_to = forms.DateTimeField(
-        label=_("Signed before"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+    created_from = BuddhistDateTimeField(label=_("Signed from"), required=False, time_required=False)
+    created_to = BuddhistDateTimeField(label=_("Signed before"), required=False, time_required=False)
     reason = forms.CharField(label=_("Reason (kept in the audit trail)"), max_length=4000)
+    confirm = forms.BooleanField(
+        label=_("I understand: the matching signatures stop counting"), required=False,
+        widget=forms.CheckboxInput(attrs={"required": True, "data-testid": "confirm-invalidate"}),
+    )  # fmt: skip
 
 
 # --- paper signatures and the ordinance filing (views_paper) ------------------------------------------
@@ -139,7 +139,7 @@ class RepresentativeForm(forms.Form):
     village_number = forms.TypedChoiceField(label=_("Village (หมู่ที่)"), coerce=int, choices=())
     address = forms.CharField(label=_("Address (not published)"), max_length=300, required=False)
     declaration = forms.CharField(label=_("Declaration"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
-    declared_on = forms.DateField(label=_("Declared on (YYYY-MM-DD)"))
+    declared_on = BuddhistDateField(label=_("Declared on"))
 
     def __init__(self, *args, villages=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -315,7 +315,10 @@ class Petition(WorkflowRecord):
     @transition(
         field=state, source=[State.REJECTED, State.HIDDEN], target=RETURN_VALUE(*RESTORE_TARGETS),
         permission=rules.is_moderator,
-        custom={"label": _("Restore"), "reason_required": True, "moderates": True, "target_of": _restore_target},
+        custom={
+            "label": _("Restore"), "reason_required": True, "moderates": True, "target_of": _restore_target,
+            "drawn_targets": {State.REJECTED: [State.AWAITING_MODERATION], State.HIDDEN: list(RESTORE_TARGETS)},
+        },
     )  # fmt: skip
     def restore(self, *, actor=None, reason="", payload=None):
         """Undo a rejection or a hiding: the petition goes back to where it was hidden from (open or

@@ -1073,9 +1073,11 @@ def signatures_invalidate(
     ip_hash: str = "",
     created_from: dt.datetime | None = None,
     created_to: dt.datetime | None = None,
+    confirm: bool | None = None,
 ) -> dict:
     """Staff invalidate pending and confirmed signatures matching a filter, as one audited
-    moderation act; the tallies follow in the same transaction."""
+    moderation act; the tallies follow in the same transaction. `confirm` False (a person's
+    request that did not tick the confirmation, workflows.confirm) is refused, nothing changed."""
     if not rules.can_review_signatures(petition, actor):
         raise PermissionDenied()
     reason = (reason or "").strip()
@@ -1090,6 +1092,10 @@ def signatures_invalidate(
         errors["created_to"] = [_("The end of the window is before its start.")]
     if errors:
         raise ValidationFailed(details=errors)
+    if confirm is False:
+        from workflows.confirm import require
+
+        require({}, action="signatures_invalidate")
     filters = {
         "email_domain": email_domain,
         "ip_hash": ip_hash,
@@ -1298,11 +1304,14 @@ def address_flag_clear(*, flag_id: int, actor, reason: str = "") -> AddressFlag:
     return flag
 
 
-def petition_act(*, petition: Petition, name: str, actor, reason: str = "", payload: dict | None = None) -> Petition:
-    """A person's move from a page or the API (the same engine path as the generic endpoint)."""
+def petition_act(
+    *, petition: Petition, name: str, actor, reason: str = "", payload: dict | None = None, confirm: bool | None = None
+) -> Petition:
+    """A person's move from a page or the API (the same engine path as the generic endpoint);
+    `confirm` is their answer for a move they must confirm (workflows.confirm: reject, hide)."""
     if name in {"request_sponsors"}:
         return petition_request_sponsors(petition=petition, actor=actor)
-    return transition(petition, name, actor=actor, reason=reason, payload=payload or {})
+    return transition(petition, name, actor=actor, reason=reason, payload=payload or {}, confirm=confirm)
 
 
 __all__ = [

@@ -28,6 +28,7 @@ from accounts.models import Organisation, VerificationLevel
 from accounts.redirects import redirect_next
 from accounts.selectors import staff_organisations
 from workflows import readcache
+from workflows.confirm import ConfirmationRequired, confirmed, refused
 from workflows.errors import ApplicationError, ValidationFailed
 from workflows.filters import days_since, for_page, form_fields
 from workflows.paging import page_for
@@ -95,14 +96,17 @@ def petition_list(request):
     (search, state, kind, village, waiting, sorting), the same as the API's; numbered pages
     (workflows.paging.page_of). Refused values are a 400 showing why."""
     filtering = any(request.GET.get(k) for k in FILTER_KEYS)
-    tab = request.GET.get("tab", "" if filtering else "open")
-    tab = tab if tab in LIST_TABS else ("" if filtering else "open")
+    tab = request.GET.get("tab", "") or ("" if filtering else "open")
+    tab_errors = []
+    if tab and tab not in LIST_TABS:
+        allowed = _("Not one of the allowed values: %(allowed)s.") % {"allowed": ", ".join(LIST_TABS)}
+        tab_errors, tab = [f"{_('List')}: {allowed}"], ("" if filtering else "open")
     base = selectors.petitions_public(states=LIST_TABS[tab] if tab else None)
     filterset = PetitionFilter(request.GET, queryset=base, request=request)
     queryset, _ordering, filter_errors = for_page(filterset, base.none())
     petitions, pager, paging_errors = page_for(request.GET, queryset)
     petitions = selectors.withhold_for(petitions, request.user)
-    filter_errors += paging_errors
+    filter_errors += tab_errors + paging_errors
     totals = selectors.totals_for([p.pk for p in petitions])
     now = timezone.now()
     rows = [
@@ -431,7 +435,11 @@ def petition_act(request, pk: int, name: str):
     payload = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in form.cleaned_data.items() if k != "reason"}
     reason = form.cleaned_data.get("reason", "")
     try:
-        services.petition_act(petition=petition, name=name, actor=request.user, reason=reason, payload=payload)
+        services.petition_act(
+            petition=petition, name=name, actor=request.user, reason=reason, payload=payload, confirm=confirmed(request.POST)
+        )
+    except ConfirmationRequired as exc:
+        return refused(request, exc, reverse("petitions:detail", args=[pk]))
     except ApplicationError as exc:
         messages.error(request, str(exc.message))
     else:
@@ -464,11 +472,13 @@ def signature_review(request, pk: int):
     if not rules.can_review_signatures(petition, request.user):
         return render(request, "403.html", status=403)
     form = InvalidateForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             result = services.signatures_invalidate(petition=petition, actor=request.user, **form.cleaned_data)
         except ValidationFailed as exc:
             apply_errors(form, exc)
+            status = 400 if exc.code == ConfirmationRequired.code else status
         except ApplicationError as exc:
             form.add_error(None, str(exc.message))
         else:
@@ -497,7 +507,7 @@ def signature_review(request, pk: int):
         "default_reason": DEFAULT_INVALIDATE_REASON,
         "here": request.path,
     }
-    return render(request, "petitions/signatures.html", context)
+    return render(request, "petitions/signatures.html", context, status=status)
 
 
 # What the one-click invalidation records as its reason unless staff write their own.

@@ -34,6 +34,9 @@ class TransitionRequest(serializers.Serializer):
     payload = serializers.DictField(required=False, default=dict)
     expected_version = serializers.IntegerField(required=False, min_value=0)
     expected_state = serializers.CharField(required=False, max_length=50)
+    confirm = serializers.BooleanField(
+        required=False, default=False, help_text="true for a destructive move (confirm_required), else 400 confirmation_required"
+    )
 
 
 class AvailableTransition(serializers.Serializer):
@@ -43,6 +46,7 @@ class AvailableTransition(serializers.Serializer):
     source = serializers.CharField()
     target = serializers.CharField()
     reason_required = serializers.BooleanField()
+    confirm_required = serializers.BooleanField()
 
 
 def _record(api_name: str, pk: int, user):
@@ -90,6 +94,7 @@ class TransitionApplyView(APIView):
             200: inline_serializer(
                 "TransitionResult", {"state": serializers.DictField(), "audit_id": serializers.IntegerField()}
             ),
+            400: OpenApiResponse(description="invalid, or confirmation_required (a destructive move without confirm)"),
             403: OpenApiResponse(description="forbidden"),
             409: OpenApiResponse(description="transition_not_allowed or conflict"),
         },
@@ -110,6 +115,7 @@ class TransitionApplyView(APIView):
             payload=data.get("payload") or {},
             expected_version=data.get("expected_version"),
             expected_state=data.get("expected_state"),
+            confirm=data.get("confirm", False),
         )
         return Response({"state": _state_of(machine, updated), "audit_id": updated.last_audit_entry.pk})
 

@@ -46,15 +46,19 @@ def machine_graph(model: type) -> list[FieldGraph]:
         raw = []
         for t in fsm_field.get_all_transitions(model):
             custom = t.custom or {}
-            target = t.target if isinstance(t.target, str) else None
-            raw.append((t.name, str(custom.get("label", t.name)), t.source, target, bool(custom.get("reason_required"))))
-            for value in (t.source, target):
+            if isinstance(t.target, str):
+                targets = [t.target]
+            else:  # a computed target (RETURN_VALUE): the states the move declares it may reach, per
+                # source when custom["drawn_targets"] says so; GET_STATE and None cannot be drawn
+                by_source = custom.get("drawn_targets") or {}
+                targets = list(by_source.get(t.source, getattr(t.target, "allowed_states", None) or []))
+            label, reason_required = str(custom.get("label", t.name)), bool(custom.get("reason_required"))
+            raw.extend((t.name, label, t.source, target, reason_required) for target in targets)
+            for value in (t.source, *targets):
                 if isinstance(value, str) and value not in (ANY_STATE, ANY_OTHER_STATE) and value not in states:
                     states.append(value)
         edges = []
         for name, label, source, target, reason_required in raw:
-            if target is None:
-                continue  # a computed target (GET_STATE/RETURN_VALUE) cannot be drawn
             if source == ANY_STATE:
                 sources = states
             elif source == ANY_OTHER_STATE:

@@ -60,6 +60,8 @@ class Machine:
     # can pass through, in order (None: the longest line through the graph); record -> {state: one
     # sentence on what happens while it is there}.
     path: Callable[[Any], list[str]] | None = None
+    # Moves a person must confirm (workflows.confirm): destructive or irreversible ones.
+    confirm: frozenset[str] = frozenset()
     step_help: Callable[[Any], dict[str, str]] | None = None
     extra: dict = field(default_factory=dict)
 
@@ -87,6 +89,8 @@ _by_api_name: dict[str, Machine] = {}
 def register(model: type, *, api_name: str, **options) -> Machine:
     from notifications.services import followable_visibility
 
+    if "confirm" in options:
+        options["confirm"] = frozenset(options["confirm"])
     machine = Machine(model=model, api_name=api_name, **options)
     if machine.attach_parts is not None and machine.published is not None:
         machine.published = _with_files(machine.published)

@@ -52,8 +52,13 @@ def transition(
     payload: dict | None = None,
     expected_version: int | None = None,
     expected_state: str | None = None,
+    confirm: bool | None = None,
 ):
     """Make move `name` on `record` as `actor` (None = the system). Returns the saved record.
+
+    `confirm`: what a person's request said to a destructive move (workflows.confirm); False
+    refuses one with ConfirmationRequired (400) after the other checks; None (the system, a
+    service's own move) does not ask.
 
     Raises TransitionNotAllowed (no such move from here, or its conditions fail),
     PermissionDenied (the actor may not make it), Conflict (the record moved since the
@@ -105,6 +110,10 @@ def transition(
         clean = custom.get("clean_payload")
         if clean is not None:
             payload = clean(locked, payload)  # raises ValidationFailed
+        if confirm is False and name in machine.confirm:  # a person's destructive move, last check
+            from .confirm import require
+
+            require({}, action=name)
 
         before = _field_values(locked)
         published_before = machine.published(locked) if machine.published is not None else None
@@ -280,6 +289,7 @@ def available_transitions(record: models.Model, user) -> list[dict]:
                 # A computed target (RETURN_VALUE) says where it would go with custom["target_of"].
                 "target": custom["target_of"](record) if "target_of" in custom else spec.target,
                 "reason_required": bool(custom.get("reason_required")),
+                "confirm_required": name in machine.confirm,
             }
         )
     return found

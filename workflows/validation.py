@@ -21,9 +21,16 @@ def clean_text(value, field: str, *, max_length: int, required: bool = True) -> 
 
 
 def parse_local_datetime(value: str) -> dt.datetime | None:
-    """A form's datetime-local value in the site's time zone; None when empty or not a date."""
+    """A form's date and time in the site's time zone: Buddhist Era as staff write it (`7/12/2569
+    09:30`, accounts/fields.py) or ISO (a datetime-local value); None when empty or not a date."""
+    from accounts.fields import parse_be
+
     try:
-        naive = dt.datetime.fromisoformat((value or "").strip())
+        day, time = parse_be(value or "")
+        naive = dt.datetime.combine(day, time or dt.time())
     except ValueError:
-        return None
+        try:
+            naive = dt.datetime.fromisoformat((value or "").strip())
+        except ValueError:
+            return None
     return timezone.make_aware(naive) if timezone.is_naive(naive) else naive

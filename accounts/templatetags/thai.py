@@ -18,6 +18,14 @@ def thaidatetime(value):
     return thai.format_datetime(value)
 
 
+@register.simple_tag
+def thainow():
+    """The date and time now, as a page prints it (the print header in base.html)."""
+    from django.utils import timezone
+
+    return thai.format_datetime(timezone.now())
+
+
 @register.filter
 def fiscalyear(value):
     return thai.fiscal_year(value) if value else ""

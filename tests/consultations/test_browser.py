@@ -26,6 +26,8 @@ def _move(page, name, reason=None):
     form = page.get_by_test_id(f"move-{name}")
     if reason is not None:
         form.locator("input[name=reason]").fill(reason)
+    if form.locator("input[name=confirm]").count():  # publishing, cancelling: the person confirms
+        form.locator("input[name=confirm]").check()
     form.get_by_role("button").click()
     page.wait_for_load_state()
 

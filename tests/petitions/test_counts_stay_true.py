@@ -37,7 +37,8 @@ def test_invalidated_signatures_take_a_general_petition_below_both_thresholds(ap
     assert pending_deadlines(petition) == {"submit"}
 
     endpoint = f"/api/v1/petitions/{petition.pk}/signatures/invalidate/"
-    response = api(moderator).post(endpoint, {"email_domain": "spam.example", "reason": "โดเมนสแปม"}, format="json")
+    body = {"email_domain": "spam.example", "reason": "โดเมนสแปม", "confirm": True}
+    response = api(moderator).post(endpoint, body, format="json")
     assert response.status_code == 200 and response.json()["count_after"] == 2
     petition = Petition.objects.get(pk=petition.pk)
     # Below the council threshold: it cannot be submitted; the window's end closes it again.

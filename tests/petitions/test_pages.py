@@ -99,7 +99,11 @@ def test_the_moderation_queue_flags_overdue_petitions(client, org, policy, resid
     assert page.count('data-testid="overdue"') == 1
     assert page.index("ค้างนาน") < page.index("ใหม่")
     client.post(f"/petitions/{fresh.pk}/act/open/", {"next": "/petitions/moderation/"})
-    client.post(f"/petitions/{old.pk}/act/reject/", {"reason_code": "outside_powers", "reason": "เป็นอำนาจของกรมทางหลวง"})
+    reject = {"reason_code": "outside_powers", "reason": "เป็นอำนาจของกรมทางหลวง"}
+    refused = client.post(f"/petitions/{old.pk}/act/reject/", reject)  # a rejection needs its box ticked
+    assert refused.status_code == 400 and 'data-code="confirmation_required"' in refused.content.decode()
+    assert Petition.objects.get(pk=old.pk).state == "awaiting_moderation"
+    client.post(f"/petitions/{old.pk}/act/reject/", reject | {"confirm": "1"})
     assert Petition.objects.get(pk=fresh.pk).state == "open"
     rejected = Petition.objects.get(pk=old.pk)
     assert (rejected.state, rejected.rejection_code) == ("rejected", "outside_powers")
@@ -137,7 +141,10 @@ def test_the_signature_review_page_invalidates_by_filter(client, open_petition, 
     sign(open_petition, 2)
     client.force_login(moderator)
     assert client.get(f"/petitions/{open_petition.pk}/signatures/").status_code == 200
-    client.post(f"/petitions/{open_petition.pk}/signatures/", {"email_domain": "spam.example", "reason": "สแปม"})
+    bulk = {"email_domain": "spam.example", "reason": "สแปม"}
+    refused = client.post(f"/petitions/{open_petition.pk}/signatures/", bulk)  # not without the box ticked
+    assert refused.status_code == 400 and Signature.objects.get(email="a@spam.example").state == "confirmed"
+    client.post(f"/petitions/{open_petition.pk}/signatures/", bulk | {"confirm": "on"})
     assert Signature.objects.get(email="a@spam.example").state == "invalidated"
     assert Signature.objects.filter(state="pending").count() == 1
 

@@ -239,7 +239,10 @@ def test_staff_invalidate_in_bulk_and_the_counts_follow(api, open_petition, mode
     assert api().post(endpoint, body, format="json").status_code in (401, 403)
     response = api(moderator).post(endpoint, {"reason": "no filter"}, format="json")
     assert response.status_code == 400 and Signature.objects.filter(state="invalidated").count() == 0
-    response = api(moderator).post(endpoint, body, format="json")
+    response = api(moderator).post(endpoint, body, format="json")  # a bulk invalidation must be confirmed
+    assert response.status_code == 400 and response.json()["error"]["code"] == "confirmation_required"
+    assert Signature.objects.filter(state="invalidated").count() == 0
+    response = api(moderator).post(endpoint, body | {"confirm": True}, format="json")
     assert response.status_code == 200, response.json()
     assert response.json() == {"invalidated": 4, "confirmed": 3, "count_before": 5, "count_after": 2, "signatures": 2}
     counts_now = petition_counts(open_petition.pk, fresh=True)
@@ -251,7 +254,7 @@ def test_staff_invalidate_in_bulk_and_the_counts_follow(api, open_petition, mode
     # By IP hash and time window.
     sign_and_confirm(open_petition, 20, email="x@example.org", ip="198.51.100.20")
     ip_hash = services.client_ip_hash("198.51.100.20")
-    response = api(moderator).post(endpoint, {"ip_hash": ip_hash, "reason": "ที่อยู่เดียวกัน"}, format="json")
+    response = api(moderator).post(endpoint, {"ip_hash": ip_hash, "reason": "ที่อยู่เดียวกัน", "confirm": True}, format="json")
     assert response.json()["invalidated"] == 1 and petition_total(open_petition.pk) == 2
 
 

@@ -125,6 +125,7 @@ def test_it_lists_only_the_moves_a_user_may_make_now(make_ticket, resident, mode
         "source": "open",
         "target": "closed",
         "reason_required": True,
+        "confirm_required": False,
     }
 
 

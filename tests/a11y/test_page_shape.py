@@ -1,7 +1,8 @@
-"""On a 390×844 phone (issue 14) the sign form and the ballot are on the first screen or one tap
-away: a "ลงชื่อ / Sign" or "ลงคะแนน / Vote" link near the top that brings them into view; a visitor
+"""The shape of the record pages (issue 14). On a 390×844 phone the sign form and the ballot are
+on the first screen or one tap away: a "ลงชื่อ / Sign" or "ลงคะแนน / Vote" link near the top that brings them into view; a visitor
 who is not signed in sees the "take part" card on the first screen of an open consultation; the
-header has Register. Real Chromium on the seeded site (tests/a11y/conftest.py)."""
+header has Register. Printed, a record shows no navigation and a header with the municipality,
+the date printed and the address. Real Chromium on the seeded site (tests/a11y/conftest.py)."""
 
 import pytest
 
@@ -62,3 +63,28 @@ def test_a_visitor_sees_how_to_take_part_on_the_first_screen(pages, site, langua
     assert href.endswith(f"?next=/consultations/{site.consultation['deliberation']}/")
     page.get_by_test_id("take-part-sign-in").click()
     assert page.locator("input[name=next]").input_value() == f"/consultations/{site.consultation['deliberation']}/"
+
+
+@pytest.mark.parametrize(("kind", "language"), [("petition", "th"), ("consultation", "en")])
+def test_a_printed_record_has_no_navigation_and_a_header_naming_the_municipality(pages, site, kind, language):
+    page, _ = pages("anon", language)
+    path = (
+        f"/petitions/{site.petition['open']}/" if kind == "petition" else f"/consultations/{site.consultation['deliberation']}/"
+    )
+    page.goto(path)
+    assert not page.get_by_test_id("print-header").is_visible()  # on screen: not there
+    page.emulate_media(media="print")
+    try:
+        page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+        header = page.get_by_test_id("print-header")
+        assert header.is_visible()
+        text = header.inner_text()
+        assert "บ้านซ่อง" in text  # the record's municipality (the demo's เทศบาลตำบลบ้านซ่อง)
+        assert page.url in text  # the page's address
+        year = str(__import__("datetime").date.today().year + (543 if language == "th" else 0))
+        assert year in text and ("พิมพ์เมื่อ" if language == "th" else "Printed") in text
+        for hidden in ("header.site", "footer.site", "nav", "main form"):
+            assert all(not el.is_visible() for el in page.locator(hidden).all()), hidden
+        assert page.locator("h1").is_visible()
+    finally:
+        page.emulate_media(media="screen")
