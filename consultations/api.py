@@ -7,6 +7,8 @@ Every error is the one JSON shape; bad input changes nothing (each service is on
 
 from __future__ import annotations
 
+import secrets
+
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -17,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Organisation
+from accounts.thai import keyed_hash
 from workflows.attachments_api import WithAttachments
 from workflows.errors import NotFound, PermissionDenied, ValidationFailed
 from workflows.exports import csv_response
@@ -33,6 +36,28 @@ def _signed_in(request):
     if not request.user.is_authenticated:
         raise PermissionDenied(_("Sign in to do this."), code="not_authenticated")
     return request.user
+
+
+SEED_KEY = "consultations:problem_order_seed"
+
+
+def order_seed(request, c: Consultation) -> str:
+    """The visitor's seed for the neutral problem order while supports are open
+    (selectors.problem_order); "" after. Signed in: a keyed hash of the account, so the page, the
+    API and a token client agree and it never changes. Anyone else: a random value kept in their
+    session (made on the first such read), the same on every page they load."""
+    if not selectors.supports_open(c):
+        return ""
+    user = getattr(request, "user", None)
+    if getattr(user, "is_authenticated", False):
+        return keyed_hash(str(user.pk), purpose="problem-order")[:16]
+    session = getattr(request, "session", None)
+    if session is None:
+        return ""
+    seed = session.get(SEED_KEY)
+    if not seed:
+        seed = session[SEED_KEY] = secrets.token_hex(8)
+    return seed
 
 
 def _valid(serializer_class, request) -> dict:
@@ -164,6 +189,11 @@ class StageIn(serializers.Serializer):
 
 class ScheduleIn(serializers.Serializer):
     stages = StageIn(many=True, allow_empty=False)
+
+
+class StageExtendIn(serializers.Serializer):
+    ends_at = serializers.DateTimeField(help_text="the running stage's new end: later than its current end")
+    reason = serializers.CharField(max_length=4000)
 
 
 class ProblemIn(serializers.Serializer):
@@ -299,13 +329,38 @@ class ScheduleView(Base):
         return Response(StageOut(selectors.schedule(c), many=True).data)
 
 
+class StageExtendView(Base):
+    @extend_schema(
+        summary="Extend the running stage (staff, with a reason)",
+        request=StageExtendIn,
+        responses={200: OpenApiTypes.OBJECT},
+        tags=["consultations"],
+    )
+    def post(self, request, pk):
+        """A later end for the running hearing stage; the stages after it move by as much. 400
+        `extension_not_later` for an end that is not later, `schedule_invalid` for a schedule the
+        rules refuse; 403 for anyone but staff; 409 `stage_not_running` once the stage has ended."""
+        user = _signed_in(request)
+        c = self.consultation(request, pk)
+        data = _valid(StageExtendIn, request)
+        stage = services.consultation_stage_extend(consultation=c, actor=user, **data)
+        c = self.consultation(request, pk)
+        return Response(
+            {"stage": stage.name, "ends_at": stage.ends_at, "schedule": StageOut(selectors.schedule(c), many=True).data}
+        )
+
+
 class ProblemList(Base):
     @extend_schema(parameters=openapi_parameters(ProblemFilter), responses=listed("Problem", ProblemOut), tags=["consultations"])
     def get(self, request, pk):
-        """Most supported first (?ordering=most_supported|newest|oldest; ?q= searches them)."""
+        """While supports are open, the visitor's own random order (?ordering=random, the default then;
+        most_supported is refused until supports close); after, most supported first.
+        ?ordering=random|most_supported|newest|oldest; ?q= searches them."""
         c = self.consultation(request, pk)
         problems = selectors.problems_for(c, request.user, moderator=rules.can("moderate", request.user, c))
         problems, _ordering = ProblemFilter(request.query_params, queryset=problems, request=request).validated()
+        chosen = request.query_params.get("ordering", "")
+        problems = problems.order_by(*selectors.problem_ordering(c, chosen, order_seed(request, c)))
         return Response({"results": ProblemOut(problems, many=True).data})
 
     @extend_schema(request=ProblemIn, responses={201: ProblemOut}, tags=["consultations"])
@@ -571,6 +626,8 @@ def record_csv_response(record: dict) -> HttpResponse:
     for s in record["dates"]["stages"]:
         rows.append([s["label"], s["scheduled_start"], s["scheduled_end"], s["opened_at"], s["closed_at"], s["early_reason"]])
     rows.append([_("Unique participants"), record["participants"]["total"]])
+    if not record["participants"]["ballots_counted"]:
+        rows.append([_("Voters"), _("counted when voting closes")])
     for row in record["participants"]["by_village"]:
         rows.append([_("Participants"), row["village"], row["count"]])
     if record["decision"]:

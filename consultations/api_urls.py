@@ -6,6 +6,7 @@ urlpatterns = [
     path("consultations/", api.ConsultationList.as_view(), name="consultation-list"),
     path("consultations/<int:pk>/", api.ConsultationDetail.as_view(), name="consultation-detail"),
     path("consultations/<int:pk>/schedule/", api.ScheduleView.as_view(), name="consultation-schedule"),
+    path("consultations/<int:pk>/stage/extend/", api.StageExtendView.as_view(), name="consultation-stage-extend"),
     path("consultations/<int:pk>/problems/", api.ProblemList.as_view(), name="consultation-problems"),
     path(
         "consultations/<int:pk>/problems/<int:problem_pk>/support/",

@@ -80,6 +80,11 @@ class MoveForm(forms.Form):
     confirm = forms.BooleanField(label=_("I understand"), required=False)
 
 
+class StageExtendForm(forms.Form):
+    ends_at = forms.DateTimeField(label=_("New end"))
+    reason = forms.CharField(label=_("Reason"), max_length=MAX_TEXT)
+
+
 class DocumentForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=MAX_TITLE)
     url = forms.CharField(label=_("Link"), max_length=500, required=False)

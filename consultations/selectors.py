@@ -6,14 +6,15 @@ import calendar
 import datetime as dt
 from collections import Counter, defaultdict
 
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import CharField, Count, Prefetch, Q, Sum, Value
+from django.db.models.functions import MD5, Cast, Concat
 from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from accounts import thai
 from accounts.models import Village
-from workflows.errors import NotFound, PermissionDenied
+from workflows.errors import NotFound, PermissionDenied, ValidationFailed
 from workflows.models import AuditEntry
 
 from . import rules
@@ -270,18 +271,40 @@ def _visible_filter(user, c: Consultation, moderator: bool) -> Q:
     return q
 
 
+def supports_open(c: Consultation) -> bool:
+    """Whether residents may still support problems (the stages of rules.RULES["support_problem"])."""
+    return c.state in rules.RULES["support_problem"].states
+
+
+def problem_ordering(c: Consultation, chosen: str = "", seed: str = "") -> tuple:
+    """The problems' order_by for the sort `chosen` (consultations.filters.ProblemFilter; "" for the
+    default). While supports are open the default is a neutral order, md5(id || the visitor's
+    seed): random per visitor and the same on every request of theirs, so no problem is first for
+    everyone and the first one raised does not gather the supports; sorting by support waits until
+    supports close (400 before), and is the default after."""
+    from .filters import ProblemFilter
+
+    chosen = chosen or ("random" if supports_open(c) else ProblemFilter.DEFAULT_ORDERING)
+    if chosen == "most_supported" and supports_open(c):
+        raise ValidationFailed(details={"ordering": [_("Sorting by support is possible once supports close.")]})
+    if chosen == "random":
+        return (MD5(Concat(Cast("id", CharField()), Value(seed or ""))).asc(), "id")
+    return ProblemFilter.ORDERINGS[chosen]
+
+
 def _problem_filter(user, c: Consultation, moderator: bool) -> Q:
     # A moderator's filter is Q(), and Q() | Q(x) is Q(x): combined, staff would see merged problems only.
     return Q() if moderator else _visible_filter(user, c, moderator) | Q(visibility=Visibility.MERGED)
 
 
-def problems_for(c: Consultation, user, *, moderator: bool = False):
+def problems_for(c: Consultation, user, *, moderator: bool = False, seed: str = ""):
+    """`seed`: the visitor's, for the neutral order while supports are open (problem_ordering)."""
     return (
         Problem.objects.filter(consultation=c)
         .filter(_problem_filter(user, c, moderator))
         .select_related("village", "merged_into")
         .annotate(n_supports=Count("supports"))
-        .order_by("-n_supports", "id")
+        .order_by(*problem_ordering(c, "", seed))
     )
 
 
@@ -339,9 +362,9 @@ def comment_threads(comments: list[Comment]) -> dict:
     return threads
 
 
-def detail(c: Consultation, user, *, problem_order: tuple[str, ...] = ()) -> dict:
+def detail(c: Consultation, user, *, problem_order: tuple = ()) -> dict:
     """Everything the detail page shows, in a bounded number of queries (`problem_order`: the
-    problems' order_by, most supported first by default; consultations.filters.ProblemFilter)."""
+    problems' order_by, problem_ordering's default when empty; consultations.filters.ProblemFilter)."""
     can = rules.allowed_actions(user, c)
     moderator = can["moderate"]
     problems = problems_for(c, user, moderator=moderator)
@@ -379,6 +402,7 @@ def detail(c: Consultation, user, *, problem_order: tuple[str, ...] = ()) -> dic
         "public_alternatives": [a for a in alternatives if a.visibility == Visibility.PUBLISHED],
         "comments": threads.get("consultation", []),
         "supported": supported,
+        "supports_open": supports_open(c),
         "my_choices": my_choices,
         "decision": decision,
         "chosen": list(decision.chosen.all()) if decision else [],
@@ -486,6 +510,10 @@ def participation_record(c: Consultation) -> dict:
     comments = comments_visible(c, None)
     counts = tally(c)["counts"] if results_visible(c) else {}
 
+    # While the ballot is open its voters are not counted as participants (nor per village): the
+    # record, its CSV and the open data would otherwise show the turnout as it grows, which the
+    # results page itself keeps until voting closes.
+    voting_open = c.state == State.DELIBERATION
     people: dict[int, int | None] = {}
     sources = [
         Problem.objects.filter(consultation=c).exclude(author=None).values_list("author_id", "village_id"),
@@ -495,8 +523,9 @@ def participation_record(c: Consultation) -> dict:
         .exclude(author=None)
         .values_list("author_id", "village_id"),
         Support.objects.filter(problem__consultation=c).values_list("user_id", "village_id"),
-        Ballot.objects.filter(consultation=c).values_list("voter_id", "village_id"),
     ]
+    if not voting_open:
+        sources.append(Ballot.objects.filter(consultation=c).values_list("voter_id", "village_id"))
     for source in sources:
         for user_id, village_id in source:
             if people.get(user_id) is None:
@@ -554,6 +583,7 @@ def participation_record(c: Consultation) -> dict:
         "channels": channels,
         "participants": {
             "total": len(people),
+            "ballots_counted": not voting_open,
             "by_village": sorted(
                 [{"village": villages.get(v, _("Village not given")), "count": n} for v, n in by_village.items()],
                 key=lambda r: r["village"],
@@ -565,7 +595,7 @@ def participation_record(c: Consultation) -> dict:
             "alternatives": sum(1 for a in alternatives if not a.withdrawn),
             "alternatives_by_residents": sum(1 for a in alternatives if not a.by_staff and not a.withdrawn),
             "comments": comments.count(),
-            "ballots": Ballot.objects.filter(consultation=c).count() if counts or results_visible(c) else None,
+            "ballots": Ballot.objects.filter(consultation=c).count() if not voting_open and results_visible(c) else None,
             "top_problems": [
                 p.title for p in sorted((p for p in problems if not p.withdrawn), key=lambda p: -p.n_supports)[:5] if p.n_supports
             ],

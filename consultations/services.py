@@ -191,6 +191,77 @@ def consultation_schedule_set(*, consultation: Consultation, actor, stages: dict
     return rows
 
 
+def consultation_stage_extend(*, consultation: Consultation, actor, ends_at, reason: str) -> Stage:
+    """Staff give the running hearing stage more time: a later end, with a reason (never a shorter
+    stage). The stages after it move by the same time, so each still starts when the one before it
+    ends, and the new schedule is checked by the same rules as when it was set (schedule_problems:
+    order and the organisation's minimum hearing days). The pending deadline moves to the new end,
+    the closing-soon reminder is sent again before it, the audit entry binds the old and the new
+    end, and followers are told."""
+    reason = _text(reason, "reason", max_length=MAX_TEXT)
+    if not isinstance(ends_at, dt.datetime) or timezone.is_naive(ends_at):
+        raise ValidationFailed(details={"ends_at": [_("Give a date and time with a time zone.")]})
+    with transaction.atomic():
+        c = Consultation.objects.select_for_update().get(pk=consultation.pk)  # a stage move waits for it
+        rules.check("extend_stage", actor, c)
+        now = timezone.now()
+        schedule = {s.name: s for s in Stage.objects.filter(consultation=c).select_for_update()}
+        stage = schedule.get(c.state)
+        if stage is None or stage.ends_at <= now:
+            raise Conflict(
+                _("This stage has already reached its scheduled end: move to the next stage instead."), code="stage_not_running"
+            )
+        old_end = stage.ends_at
+        if ends_at <= old_end:
+            raise ValidationFailed(
+                _("An extension must end later than the stage's current end."),
+                code="extension_not_later",
+                details={"ends_at": [_("Choose a date after the current end.")]},
+            )
+        delta = ends_at - old_end
+        names = stages_for_level(c.level)
+        later = names[names.index(c.state) + 1 :] if c.state in names else []
+        proposed = {name: (s.starts_at, s.ends_at) for name, s in schedule.items()}
+        proposed[c.state] = (stage.starts_at, ends_at)
+        for name in later:
+            if name in proposed:
+                proposed[name] = (proposed[name][0] + delta, proposed[name][1] + delta)
+        problems = schedule_problems(c, stages=proposed)
+        if problems:
+            raise ValidationFailed(problems[0], code="schedule_invalid", details={"schedule": problems})
+        remind_again = ends_at - now > dt.timedelta(days=ConsultationPolicy.for_organisation(c.organisation_id).closing_soon_days)
+        stage.ends_at = ends_at
+        if remind_again:
+            stage.closing_soon_sent_at = None
+        stage.save(update_fields=["ends_at", "closing_soon_sent_at"])
+        for name in later:
+            if name in schedule:
+                moved = schedule[name]
+                moved.starts_at, moved.ends_at = proposed[name]
+                moved.save(update_fields=["starts_at", "ends_at"])
+        move = on_time_move(c)
+        if move:
+            deadline_schedule(c, transition=move, due_at=ends_at)
+        audit_append(
+            action=AuditEntry.Action.MODERATION, name="stage_extended", actor=actor, record=c,
+            from_state=c.state, to_state=c.state, reason=reason,
+            payload={"stage": c.state, "old_ends_at": old_end.isoformat(), "new_ends_at": ends_at.isoformat(),
+                     "moved": {name: [proposed[name][0].isoformat(), proposed[name][1].isoformat()] for name in later}},
+        )  # fmt: skip
+        outbox_write(
+            event="consultation.stage_extended",
+            data={
+                "title": c.title, "url": _url(c), "stage": c.state, "stage_label": str(State(c.state).label),
+                "previous_ends_at": old_end.isoformat(), "ends_at": ends_at.isoformat(), "reason": reason,
+            },
+            audience={"followers": True},
+            organisation_id=c.organisation_id,
+            record_type=c._meta.label_lower,
+            record_id=c.pk,
+        )  # fmt: skip
+    return stage
+
+
 def document_add(*, consultation: Consultation, actor, title: str, url: str = "", text: str = "") -> Document:
     title = _text(title, "title", max_length=MAX_TITLE)
     url = _text(url, "url", required=False, max_length=500)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:pk>/", views.consultation_detail, name="detail"),
     path("<int:pk>/schedule/", views.schedule_set, name="schedule"),
     path("<int:pk>/move/", views.move, name="move"),
+    path("<int:pk>/stage/extend/", views.stage_extend, name="stage_extend"),
     path("<int:pk>/documents/", views.document_add, name="document"),
     path("<int:pk>/problems/", views.problem_submit, name="problem"),
     path("<int:pk>/problems/<int:problem_pk>/support/", views.problem_support, name="support"),

@@ -346,7 +346,9 @@ def petition_create(request):
             messages.success(request, _("Your draft is saved. Read it once more, then ask for sponsors."))
             return redirect("petitions:detail", petition.pk)
     policy = selectors.policy_for(organisation.pk)
-    return render(request, "petitions/create.html", {"form": form, "policy": policy, "organisation": organisation})
+    context = {"form": form, "policy": policy, "organisation": organisation}
+    # A refused draft comes back with what was written and the errors beside it.
+    return render(request, "petitions/create.html", context, status=400 if request.method == "POST" else 200)
 
 
 def _edit_mode(petition: Petition, user) -> str:
