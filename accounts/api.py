@@ -9,12 +9,12 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from workflows.errors import NotFound, PermissionDenied
+from workflows.errors import NotFound, PermissionDenied, RateLimited, error_body
 
 from .models import Membership, Organisation, User, VerificationLevel, normalise_email
 from .privacy.notices import KINDS, notice
 from .privacy.services import personal_data_export
-from .services import identity_verify_in_person, may_verify_in_person
+from .services import email_confirmation_resend_own, identity_verify_in_person, may_verify_in_person
 
 
 class MembershipOut(serializers.Serializer):
@@ -65,6 +65,26 @@ class MeView(APIView):
     @extend_schema(summary="Who am I: my account and my roles per organisation", responses={200: MeOut}, tags=["accounts"])
     def get(self, request):
         return Response(me_payload(request.user))
+
+
+class MeConfirmationView(APIView):
+    """Send me a fresh link to confirm my email address (what the page's "send the link again" does).
+    202 when it is sent; 409 `already_confirmed`; 429 `rate_limited` with Retry-After, as every
+    account mail is limited (accounts/limits.py)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Send the email confirmation link again", request=None, responses={202: OpenApiTypes.OBJECT}, tags=["accounts"]
+    )
+    def post(self, request):
+        try:
+            email_confirmation_resend_own(user=request.user, address=request.META.get("REMOTE_ADDR", ""))
+        except RateLimited as exc:
+            response = Response(error_body(exc.code, exc.message, exc.details), status=exc.status)
+            response["Retry-After"] = str(exc.details["retry_after_seconds"])
+            return response
+        return Response({"sent": True, "email": request.user.email}, status=202)
 
 
 class MeDataView(APIView):

@@ -18,7 +18,7 @@ from django.utils.http import base36_to_int, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from workflows.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from workflows.errors import Conflict, NotFound, PermissionDenied, RateLimited, ValidationFailed
 from workflows.models import AuditEntry
 from workflows.services import actor_pseudonym, audit_append
 
@@ -117,6 +117,18 @@ def email_confirmation_resend(*, email: str) -> bool:
         return False
     _send_confirmation(user)
     return True
+
+
+def email_confirmation_resend_own(*, user: User, address: str = "") -> None:
+    """A signed-in person asks for a fresh confirmation link to their own address (the API's
+    POST /api/v1/me/confirmation/; the page is accounts.views.confirm_resend). Limited like every
+    account mail (limits.mail_wait, per address and per client address)."""
+    if user.email_confirmed:
+        raise Conflict(_("This address is already confirmed."), code="already_confirmed")
+    wait = limits.mail_wait(email=user.email, address=address)
+    if wait:
+        raise RateLimited(limits.wait_message(wait, what="mail"), details={"retry_after_seconds": wait})
+    email_confirmation_resend(email=user.email)
 
 
 def _mail(user: User, *, event: str, title: str, url: str, **data) -> None:

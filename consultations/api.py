@@ -7,6 +7,8 @@ Every error is the one JSON shape; bad input changes nothing (each service is on
 
 from __future__ import annotations
 
+import secrets
+
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -17,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Organisation
+from accounts.thai import keyed_hash
 from workflows.attachments_api import WithAttachments
 from workflows.errors import NotFound, PermissionDenied, ValidationFailed
 from workflows.exports import csv_response
@@ -33,6 +36,28 @@ def _signed_in(request):
     if not request.user.is_authenticated:
         raise PermissionDenied(_("Sign in to do this."), code="not_authenticated")
     return request.user
+
+
+SEED_KEY = "consultations:problem_order_seed"
+
+
+def order_seed(request, c: Consultation) -> str:
+    """The visitor's seed for the neutral problem order while supports are open
+    (selectors.problem_order); "" after. Signed in: a keyed hash of the account, so the page, the
+    API and a token client agree and it never changes. Anyone else: a random value kept in their
+    session (made on the first such read), the same on every page they load."""
+    if not selectors.supports_open(c):
+        return ""
+    user = getattr(request, "user", None)
+    if getattr(user, "is_authenticated", False):
+        return keyed_hash(str(user.pk), purpose="problem-order")[:16]
+    session = getattr(request, "session", None)
+    if session is None:
+        return ""
+    seed = session.get(SEED_KEY)
+    if not seed:
+        seed = session[SEED_KEY] = secrets.token_hex(8)
+    return seed
 
 
 def _valid(serializer_class, request) -> dict:
@@ -86,25 +111,35 @@ class ConsultationOut(serializers.ModelSerializer):
         return [v.pk for v in c.villages.all()]
 
 
+WITHDRAWN_HELP = "a withdrawn one reads 'withdrawn by its author' (ถอนโดยผู้เขียน) in place of its text"
+
+
 class ProblemOut(serializers.ModelSerializer):
+    title = serializers.CharField(source="shown_title", help_text=WITHDRAWN_HELP)
+    body = serializers.CharField(source="shown_body")
     supporters = serializers.IntegerField(source="n_supports", default=0)
     village = serializers.StringRelatedField(allow_null=True)
 
     class Meta:
         model = Problem
-        fields = ["id", "title", "body", "visibility", "supporters", "merged_into", "village", "response", "created_at"]
+        fields = [
+            "id", "title", "body", "visibility", "supporters", "merged_into", "village", "response", "created_at",
+            "edited_at", "withdrawn_at",
+        ]  # fmt: skip
 
 
 class AlternativeOut(serializers.Serializer):
     id = serializers.IntegerField()
-    title = serializers.CharField()
-    body = serializers.CharField()
+    title = serializers.CharField(source="shown_title", help_text=WITHDRAWN_HELP)
+    body = serializers.CharField(source="shown_body")
     visibility = serializers.CharField()
     by_staff = serializers.BooleanField()
     problem_ids = serializers.SerializerMethodField()
     adopted = serializers.BooleanField()
     response = serializers.CharField()
     created_at = serializers.DateTimeField()
+    edited_at = serializers.DateTimeField(allow_null=True)
+    withdrawn_at = serializers.DateTimeField(allow_null=True)
 
     def get_problem_ids(self, a) -> list[int]:
         return [p.pk for p in a.problems.all()]
@@ -112,7 +147,7 @@ class AlternativeOut(serializers.Serializer):
 
 class CommentOut(serializers.Serializer):
     id = serializers.IntegerField()
-    body = serializers.CharField()
+    body = serializers.CharField(source="shown_body", help_text=WITHDRAWN_HELP)
     visibility = serializers.CharField()
     parent_id = serializers.IntegerField(allow_null=True)
     depth = serializers.IntegerField(help_text="1 a comment, 2 a reply, 3 at most (a reply to level 3 joins level 3)")
@@ -120,8 +155,11 @@ class CommentOut(serializers.Serializer):
     problem_id = serializers.IntegerField(allow_null=True)
     alternative_id = serializers.IntegerField(allow_null=True)
     by_staff = serializers.BooleanField()
+    official = serializers.BooleanField(help_text="the municipality's official answer (คำตอบจากเทศบาล)")
     author = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
+    edited_at = serializers.DateTimeField(allow_null=True)
+    withdrawn_at = serializers.DateTimeField(allow_null=True)
 
     def get_author(self, cm) -> str:
         return (cm.author.full_name or _("resident")) if cm.author_id else ""
@@ -153,6 +191,11 @@ class ScheduleIn(serializers.Serializer):
     stages = StageIn(many=True, allow_empty=False)
 
 
+class StageExtendIn(serializers.Serializer):
+    ends_at = serializers.DateTimeField(help_text="the running stage's new end: later than its current end")
+    reason = serializers.CharField(max_length=4000)
+
+
 class ProblemIn(serializers.Serializer):
     title = serializers.CharField(max_length=300)
     body = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
@@ -174,6 +217,16 @@ class CommentIn(serializers.Serializer):
     parent_id = serializers.IntegerField(required=False, allow_null=True)
     problem_id = serializers.IntegerField(required=False, allow_null=True)
     alternative_id = serializers.IntegerField(required=False, allow_null=True)
+    official = serializers.BooleanField(required=False, default=False, help_text="staff: answer as the municipality")
+
+
+class EditIn(serializers.Serializer):
+    title = serializers.CharField(required=False, max_length=300, help_text="problems and alternatives")
+    body = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+
+
+class WithdrawIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
 
 
 class ReportIn(serializers.Serializer):
@@ -276,13 +329,38 @@ class ScheduleView(Base):
         return Response(StageOut(selectors.schedule(c), many=True).data)
 
 
+class StageExtendView(Base):
+    @extend_schema(
+        summary="Extend the running stage (staff, with a reason)",
+        request=StageExtendIn,
+        responses={200: OpenApiTypes.OBJECT},
+        tags=["consultations"],
+    )
+    def post(self, request, pk):
+        """A later end for the running hearing stage; the stages after it move by as much. 400
+        `extension_not_later` for an end that is not later, `schedule_invalid` for a schedule the
+        rules refuse; 403 for anyone but staff; 409 `stage_not_running` once the stage has ended."""
+        user = _signed_in(request)
+        c = self.consultation(request, pk)
+        data = _valid(StageExtendIn, request)
+        stage = services.consultation_stage_extend(consultation=c, actor=user, **data)
+        c = self.consultation(request, pk)
+        return Response(
+            {"stage": stage.name, "ends_at": stage.ends_at, "schedule": StageOut(selectors.schedule(c), many=True).data}
+        )
+
+
 class ProblemList(Base):
     @extend_schema(parameters=openapi_parameters(ProblemFilter), responses=listed("Problem", ProblemOut), tags=["consultations"])
     def get(self, request, pk):
-        """Most supported first (?ordering=most_supported|newest|oldest; ?q= searches them)."""
+        """While supports are open, the visitor's own random order (?ordering=random, the default then;
+        most_supported is refused until supports close); after, most supported first.
+        ?ordering=random|most_supported|newest|oldest; ?q= searches them."""
         c = self.consultation(request, pk)
         problems = selectors.problems_for(c, request.user, moderator=rules.can("moderate", request.user, c))
         problems, _ordering = ProblemFilter(request.query_params, queryset=problems, request=request).validated()
+        chosen = request.query_params.get("ordering", "")
+        problems = problems.order_by(*selectors.problem_ordering(c, chosen, order_seed(request, c)))
         return Response({"results": ProblemOut(problems, many=True).data})
 
     @extend_schema(request=ProblemIn, responses={201: ProblemOut}, tags=["consultations"])
@@ -355,6 +433,43 @@ class CommentList(Base):
         c = self.consultation(request, pk)
         comment = services.comment_post(consultation=c, actor=user, **_valid(CommentIn, request))
         return Response(CommentOut(comment).data, status=201)
+
+
+OUT = {"problem": ProblemOut, "alternative": AlternativeOut, "comment": CommentOut}
+
+
+def _contribution_out(c, kind: str, item) -> dict:
+    if kind == "problem":
+        item = selectors.problem_counted(c, item.pk)
+    return OUT[kind](item).data
+
+
+class ContributionEdit(Base):
+    """PATCH …/problems|alternatives|comments/<id>/: the author edits it (edit window, nobody answered)."""
+
+    kind = "problem"
+
+    @extend_schema(request=EditIn, responses=OpenApiTypes.OBJECT, tags=["consultations"])
+    def patch(self, request, pk, object_id):
+        user = _signed_in(request)
+        c = self.consultation(request, pk)
+        data = _valid(EditIn, request)
+        item = services.contribution_edit(consultation=c, actor=user, kind=self.kind, object_id=object_id, **data)
+        return Response(_contribution_out(c, self.kind, item))
+
+
+class ContributionWithdraw(Base):
+    """POST …/problems|alternatives|comments/<id>/withdraw/: the author withdraws it, with a reason."""
+
+    kind = "problem"
+
+    @extend_schema(request=WithdrawIn, responses=OpenApiTypes.OBJECT, tags=["consultations"])
+    def post(self, request, pk, object_id):
+        user = _signed_in(request)
+        c = self.consultation(request, pk)
+        data = _valid(WithdrawIn, request)
+        item = services.contribution_withdraw(consultation=c, actor=user, kind=self.kind, object_id=object_id, **data)
+        return Response(_contribution_out(c, self.kind, item))
 
 
 class ReportCreate(Base):
@@ -511,6 +626,8 @@ def record_csv_response(record: dict) -> HttpResponse:
     for s in record["dates"]["stages"]:
         rows.append([s["label"], s["scheduled_start"], s["scheduled_end"], s["opened_at"], s["closed_at"], s["early_reason"]])
     rows.append([_("Unique participants"), record["participants"]["total"]])
+    if not record["participants"]["ballots_counted"]:
+        rows.append([_("Voters"), _("counted when voting closes")])
     for row in record["participants"]["by_village"]:
         rows.append([_("Participants"), row["village"], row["count"]])
     if record["decision"]:

@@ -82,7 +82,12 @@ class ConsultationFilter(ListFilterSet):
         return queryset
 
 
-PROBLEM_ORDERING = [("most_supported", _("Most supported")), ("newest", _("Newest")), ("oldest", _("Oldest"))]
+PROBLEM_ORDERING = [
+    ("random", _("Random order")),
+    ("most_supported", _("Most supported")),
+    ("newest", _("Newest")),
+    ("oldest", _("Oldest")),
+]
 
 
 class ProblemFilter(ListFilterSet):
@@ -91,6 +96,7 @@ class ProblemFilter(ListFilterSet):
     ordering = ListFilterSet.ordering_filter(PROBLEM_ORDERING)
 
     ORDERINGS = {
+        "random": ("id",),  # the visitor's own: selectors.problem_ordering puts their seed in
         "most_supported": ("-n_supports", "id"),
         "newest": ("-created_at", "-id"),
         "oldest": ("created_at", "id"),

@@ -80,6 +80,11 @@ class MoveForm(forms.Form):
     confirm = forms.BooleanField(label=_("I understand"), required=False)
 
 
+class StageExtendForm(forms.Form):
+    ends_at = forms.DateTimeField(label=_("New end"))
+    reason = forms.CharField(label=_("Reason"), max_length=MAX_TEXT)
+
+
 class DocumentForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=MAX_TITLE)
     url = forms.CharField(label=_("Link"), max_length=500, required=False)
@@ -111,6 +116,22 @@ class CommentForm(forms.Form):
     parent_id = _id(_("Reply to"))
     problem_id = _id(_("Problem"))
     alternative_id = _id(_("Alternative"))
+    official = forms.BooleanField(label=_("Post as the municipality's official answer"), required=False)
+
+
+class EditForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=300, required=False)
+    body = forms.CharField(label=_("Text"), max_length=MAX_TEXT, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("title"):
+            data["title"] = None  # a comment has no title; a blank one keeps the old title
+        return data
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=2000)
 
 
 class ReportForm(forms.Form):

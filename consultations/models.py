@@ -84,6 +84,11 @@ class ConsultationPolicy(models.Model):
     min_hearing_days = models.PositiveSmallIntegerField(_("minimum hearing days"), default=15)
     auto_hide_reports = models.PositiveSmallIntegerField(_("reports before a contribution is hidden for review"), default=3)
     closing_soon_days = models.PositiveSmallIntegerField(_("days before a stage ends to send a reminder"), default=2)
+    edit_minutes = models.PositiveSmallIntegerField(
+        _("minutes in which residents may edit what they wrote"),
+        default=15,
+        help_text=_("only while nobody has supported or answered it; withdrawing stays possible"),
+    )
 
     class Meta:
         verbose_name = _("consultation policy")
@@ -451,6 +456,11 @@ class Visibility(models.TextChoices):
     HIDDEN = "hidden", _("Hidden pending review")
     REMOVED = "removed", _("Removed by a moderator")
     MERGED = "merged", _("Merged into another")
+    WITHDRAWN = "withdrawn", _("Withdrawn by its author")
+
+
+# What the public reads in place of a withdrawn contribution's text.
+WITHDRAWN_TEXT = _("withdrawn by its author")
 
 
 class ReasonCode(models.TextChoices):
@@ -474,6 +484,9 @@ class Contribution(models.Model):
     reason_code = models.CharField(max_length=20, choices=ReasonCode.choices, blank=True)
     moderation_note = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_reason = models.TextField(blank=True)
 
     class Meta:
         abstract = True
@@ -481,6 +494,21 @@ class Contribution(models.Model):
     @property
     def is_public(self) -> bool:
         return self.visibility == Visibility.PUBLISHED
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.visibility == Visibility.WITHDRAWN
+
+    # What pages and the API show: a withdrawn contribution's text never, the notice in its place.
+    @property
+    def shown_title(self) -> str:
+        return str(WITHDRAWN_TEXT) if self.withdrawn else getattr(self, "title", "")
+
+    @property
+    def shown_body(self) -> str:
+        if self.withdrawn:
+            return "" if hasattr(self, "title") else str(WITHDRAWN_TEXT)
+        return self.body
 
 
 class Problem(Contribution):
@@ -537,6 +565,9 @@ class Comment(Contribution):
     depth = models.PositiveSmallIntegerField(default=1)
     reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     by_staff = models.BooleanField(default=False)
+    # The municipality's official voice (staff, rules "comment_official"), also in stages where
+    # residents cannot comment: shown as "คำตอบจากเทศบาล / official answer".
+    official = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["id"]

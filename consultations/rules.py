@@ -15,7 +15,7 @@ from accounts.models import Role
 from accounts.selectors import roles_for
 from workflows.errors import PermissionDenied, TransitionNotAllowed
 
-from .models import LEVEL_RANK, Level, State
+from .models import HEARING_STAGES, LEVEL_RANK, Level, State
 
 RESIDENT = frozenset({Role.RESIDENT})
 STAFF = frozenset({Role.MODERATOR, Role.CLERK, Role.ADMIN})
@@ -45,7 +45,14 @@ RULES: dict[str, Rule] = {
     "comment": Rule(
         RESIDENT | STAFF, frozenset({State.PROBLEM_IDENTIFICATION, State.ALTERNATIVES, State.DELIBERATION}), Level.CONSULT
     ),
+    # Staff answer as the municipality (official: true) from informing to implementation, also in
+    # the stages where residents cannot comment (e.g. answers to questions while deciding).
+    "comment_official": Rule(STAFF, PUBLISHED_STATES - {State.CLOSED, State.CANCELLED}, Level.CONSULT),
     "report": Rule(RESIDENT, PUBLISHED_STATES, Level.CONSULT),
+    # An author withdraws what they wrote (services.contribution_withdraw) while the hearing runs.
+    "withdraw": Rule(
+        RESIDENT | STAFF, frozenset({State.PROBLEM_IDENTIFICATION, State.ALTERNATIVES, State.DELIBERATION}), Level.CONSULT
+    ),
     "vote": Rule(RESIDENT, frozenset({State.DELIBERATION}), Level.CONSULT),
     "moderate": Rule(MODERATORS, PUBLISHED_STATES, Level.CONSULT),
     "record_decision": Rule(DECIDERS, frozenset({State.DECIDING}), Level.CONSULT),
@@ -54,6 +61,8 @@ RULES: dict[str, Rule] = {
     # voting runs or while the decision is prepared, before the result is final.
     "record_meeting": Rule(STAFF, frozenset({State.DELIBERATION, State.DECIDING}), Level.CONSULT),
     "edit_schedule": Rule(STAFF, frozenset({State.DRAFT}), Level.INFORM),
+    # A running hearing stage given more time (services.consultation_stage_extend), with a reason.
+    "extend_stage": Rule(STAFF, frozenset(HEARING_STAGES), Level.INFORM),
     "add_document": Rule(STAFF, frozenset(State.values) - {State.CLOSED, State.CANCELLED}, Level.INFORM),
 }
 ACTIONS = tuple(RULES)
@@ -62,6 +71,9 @@ ACTIONS = tuple(RULES)
 MESSAGES = {
     "not_member": _("Only residents of this municipality with a confirmed email can take part."),
     "forbidden": _("Your role does not allow this."),
+    "unconfirmed": _(
+        "Your email address is not confirmed yet, so you cannot take part. Open the link we mailed you, or ask for a new one."
+    ),
     "level": _("This consultation's participation level does not include this."),
     "stage": _("This is not possible in the consultation's current stage."),
 }
@@ -103,9 +115,34 @@ def check(action: str, user, consultation) -> None:
     if code is None:
         return
     details = {"action": action, "state": consultation.state, "level": consultation.level}
+    if code == "not_member" and unconfirmed(user):
+        raise PermissionDenied(
+            MESSAGES["unconfirmed"], code="unconfirmed", details=details | {"resend": "/api/v1/me/confirmation/"}
+        )
     if code in ("not_member", "forbidden"):
         raise PermissionDenied(MESSAGES[code], code=code if code != "forbidden" else None, details=details)
     raise TransitionNotAllowed(MESSAGES[code], code=f"not_in_{code}", details=details)
+
+
+def unconfirmed(user) -> bool:
+    """Signed in, but the email address is not confirmed: what holds a resident back."""
+    return bool(getattr(user, "is_authenticated", False)) and not getattr(user, "email_confirmed_at", None)
+
+
+PARTICIPATION = ("submit_problem", "support_problem", "propose_alternative", "comment", "vote")
+
+
+def held_back(user, consultation) -> list[str]:
+    """The ways of taking part open now that `user` would have with a confirmed email (empty for
+    anyone else): the page says why, and how to confirm, instead of the forms."""
+    if not unconfirmed(user):
+        return []
+    roles = roles_for(user, consultation.organisation_id)
+    if Role.RESIDENT not in roles:
+        return []
+    return [
+        a for a in PARTICIPATION if refusal(a, roles=frozenset(roles), state=consultation.state, level=consultation.level) is None
+    ]
 
 
 def allowed_actions(user, consultation) -> dict[str, bool]:

@@ -6,14 +6,15 @@ import calendar
 import datetime as dt
 from collections import Counter, defaultdict
 
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import CharField, Count, Prefetch, Q, Sum, Value
+from django.db.models.functions import MD5, Cast, Concat
 from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from accounts import thai
 from accounts.models import Village
-from workflows.errors import NotFound, PermissionDenied
+from workflows.errors import NotFound, PermissionDenied, ValidationFailed
 from workflows.models import AuditEntry
 
 from . import rules
@@ -25,6 +26,7 @@ from .models import (
     BallotChoice,
     Comment,
     Consultation,
+    ConsultationPolicy,
     Decision,
     Level,
     Problem,
@@ -197,16 +199,97 @@ def decision_ignores_winner(c: Consultation) -> bool:
     return not (chosen & win)
 
 
+# --- the author's own edits (services.contribution_edit / contribution_withdraw) ---------------------
+
+EDITABLE = (Visibility.PUBLISHED, Visibility.PENDING)
+
+
+def post_rule(item) -> str:
+    """The rule that let the author post `item`: editing it needs the same one (stage and role)."""
+    if isinstance(item, Problem):
+        return "submit_problem"
+    if isinstance(item, Alternative):
+        return "draft_alternative" if item.by_staff else "propose_alternative"
+    return "comment_official" if item.official else "comment"
+
+
+def contribution_answered(item) -> bool:
+    """Someone other than the author has supported, voted for, replied to or answered it."""
+    if getattr(item, "response", ""):
+        return True
+    others = ~Q(author_id=item.author_id)
+    if isinstance(item, Problem):
+        return (
+            Support.objects.filter(problem=item).exclude(user_id=item.author_id).exists()
+            or Comment.objects.filter(others, problem=item).exists()
+        )
+    if isinstance(item, Alternative):
+        return (
+            item.adopted
+            or BallotChoice.objects.filter(alternative=item).exists()
+            or Comment.objects.filter(others, alternative=item).exists()
+        )
+    return Comment.objects.filter(others, Q(parent=item) | Q(reply_to=item)).exists()
+
+
+def edit_refusal(item, c: Consultation, *, now=None, minutes: int | None = None) -> str | None:
+    """None when the author may still edit `item`, else the 409 code: edit_window_closed, or
+    already_answered (someone supported or answered it)."""
+    if minutes is None:
+        minutes = ConsultationPolicy.for_organisation(c.organisation_id).edit_minutes
+    if (now or timezone.now()) - item.created_at > dt.timedelta(minutes=minutes):
+        return "edit_window_closed"
+    if contribution_answered(item):
+        return "already_answered"
+    return None
+
+
+def own_actions(c: Consultation, user, items) -> None:
+    """Mark each of `user`'s own items with what they may still do to it: .can_edit (the post rule,
+    the window, nobody answered) and .can_withdraw. Others' items get False for both."""
+    if not getattr(user, "is_authenticated", False):
+        return
+    may = rules.allowed_actions(user, c)
+    now, minutes = timezone.now(), ConsultationPolicy.for_organisation(c.organisation_id).edit_minutes
+    for item in items:
+        own = item.author_id == user.pk and item.visibility in EDITABLE
+        item.can_edit = own and may.get(post_rule(item), False) and edit_refusal(item, c, now=now, minutes=minutes) is None
+        item.can_withdraw = own and may["withdraw"]
+
+
 # --- the detail page and its API ---------------------------------------------------------------------
 
 
 def _visible_filter(user, c: Consultation, moderator: bool) -> Q:
     if moderator:
         return Q()
-    q = Q(visibility=Visibility.PUBLISHED)
+    # Withdrawn ones stay in place (replies keep their context); pages and the API show
+    # "withdrawn by its author" instead of their text (Contribution.shown_title / shown_body).
+    q = Q(visibility__in=[Visibility.PUBLISHED, Visibility.WITHDRAWN])
     if getattr(user, "is_authenticated", False):
         q |= Q(author=user) & ~Q(visibility=Visibility.MERGED)
     return q
+
+
+def supports_open(c: Consultation) -> bool:
+    """Whether residents may still support problems (the stages of rules.RULES["support_problem"])."""
+    return c.state in rules.RULES["support_problem"].states
+
+
+def problem_ordering(c: Consultation, chosen: str = "", seed: str = "") -> tuple:
+    """The problems' order_by for the sort `chosen` (consultations.filters.ProblemFilter; "" for the
+    default). While supports are open the default is a neutral order, md5(id || the visitor's
+    seed): random per visitor and the same on every request of theirs, so no problem is first for
+    everyone and the first one raised does not gather the supports; sorting by support waits until
+    supports close (400 before), and is the default after."""
+    from .filters import ProblemFilter
+
+    chosen = chosen or ("random" if supports_open(c) else ProblemFilter.DEFAULT_ORDERING)
+    if chosen == "most_supported" and supports_open(c):
+        raise ValidationFailed(details={"ordering": [_("Sorting by support is possible once supports close.")]})
+    if chosen == "random":
+        return (MD5(Concat(Cast("id", CharField()), Value(seed or ""))).asc(), "id")
+    return ProblemFilter.ORDERINGS[chosen]
 
 
 def _problem_filter(user, c: Consultation, moderator: bool) -> Q:
@@ -214,13 +297,14 @@ def _problem_filter(user, c: Consultation, moderator: bool) -> Q:
     return Q() if moderator else _visible_filter(user, c, moderator) | Q(visibility=Visibility.MERGED)
 
 
-def problems_for(c: Consultation, user, *, moderator: bool = False):
+def problems_for(c: Consultation, user, *, moderator: bool = False, seed: str = ""):
+    """`seed`: the visitor's, for the neutral order while supports are open (problem_ordering)."""
     return (
         Problem.objects.filter(consultation=c)
         .filter(_problem_filter(user, c, moderator))
         .select_related("village", "merged_into")
         .annotate(n_supports=Count("supports"))
-        .order_by("-n_supports", "id")
+        .order_by(*problem_ordering(c, "", seed))
     )
 
 
@@ -234,7 +318,7 @@ def alternatives_for(c: Consultation, user, *, moderator: bool = False):
     return (
         Alternative.objects.filter(consultation=c)
         .filter(_visible_filter(user, c, moderator))
-        .prefetch_related(Prefetch("problems", queryset=Problem.objects.only("id", "title", "consultation_id")))
+        .prefetch_related(Prefetch("problems", queryset=Problem.objects.only("id", "title", "visibility", "consultation_id")))
         .order_by("id")
     )
 
@@ -278,9 +362,9 @@ def comment_threads(comments: list[Comment]) -> dict:
     return threads
 
 
-def detail(c: Consultation, user, *, problem_order: tuple[str, ...] = ()) -> dict:
+def detail(c: Consultation, user, *, problem_order: tuple = ()) -> dict:
     """Everything the detail page shows, in a bounded number of queries (`problem_order`: the
-    problems' order_by, most supported first by default; consultations.filters.ProblemFilter)."""
+    problems' order_by, problem_ordering's default when empty; consultations.filters.ProblemFilter)."""
     can = rules.allowed_actions(user, c)
     moderator = can["moderate"]
     problems = problems_for(c, user, moderator=moderator)
@@ -292,6 +376,7 @@ def detail(c: Consultation, user, *, problem_order: tuple[str, ...] = ()) -> dic
         p.thread = threads.get(("problem", p.pk), [])
     for a in alternatives:
         a.thread = threads.get(("alternative", a.pk), [])
+    own_actions(c, user, [*problems, *alternatives, *comments])
     if moderator:  # staff act where they read: each item carries its open reports
         reports = open_reports(c)
         for kind, items in (("problem", problems), ("alternative", alternatives), ("comment", comments)):
@@ -317,6 +402,7 @@ def detail(c: Consultation, user, *, problem_order: tuple[str, ...] = ()) -> dic
         "public_alternatives": [a for a in alternatives if a.visibility == Visibility.PUBLISHED],
         "comments": threads.get("consultation", []),
         "supported": supported,
+        "supports_open": supports_open(c),
         "my_choices": my_choices,
         "decision": decision,
         "chosen": list(decision.chosen.all()) if decision else [],
@@ -410,17 +496,24 @@ def participation_record(c: Consultation) -> dict:
         )
 
     public = Q(visibility=Visibility.PUBLISHED)
+    withdrawn = Q(visibility=Visibility.WITHDRAWN)
     problems = list(
         Problem.objects.filter(consultation=c)
-        .filter(public | Q(visibility=Visibility.MERGED))
+        .filter(public | Q(visibility=Visibility.MERGED) | withdrawn)
         .select_related("merged_into")
         .annotate(n_supports=Count("supports"))
         .order_by("id")
     )
-    alternatives = list(Alternative.objects.filter(consultation=c).filter(public).prefetch_related("problems").order_by("id"))
+    alternatives = list(
+        Alternative.objects.filter(consultation=c).filter(public | withdrawn).prefetch_related("problems").order_by("id")
+    )
     comments = comments_visible(c, None)
     counts = tally(c)["counts"] if results_visible(c) else {}
 
+    # While the ballot is open its voters are not counted as participants (nor per village): the
+    # record, its CSV and the open data would otherwise show the turnout as it grows, which the
+    # results page itself keeps until voting closes.
+    voting_open = c.state == State.DELIBERATION
     people: dict[int, int | None] = {}
     sources = [
         Problem.objects.filter(consultation=c).exclude(author=None).values_list("author_id", "village_id"),
@@ -430,8 +523,9 @@ def participation_record(c: Consultation) -> dict:
         .exclude(author=None)
         .values_list("author_id", "village_id"),
         Support.objects.filter(problem__consultation=c).values_list("user_id", "village_id"),
-        Ballot.objects.filter(consultation=c).values_list("voter_id", "village_id"),
     ]
+    if not voting_open:
+        sources.append(Ballot.objects.filter(consultation=c).values_list("voter_id", "village_id"))
     for source in sources:
         for user_id, village_id in source:
             if people.get(user_id) is None:
@@ -449,8 +543,9 @@ def participation_record(c: Consultation) -> dict:
             {
                 "type": "problem",
                 "id": p.pk,
-                "title": p.title,
-                "text": p.body,
+                "title": p.shown_title,
+                "text": p.shown_body,
+                "withdrawn": p.withdrawn,
                 "supporters": p.n_supports,
                 "merged_into": p.merged_into.title if p.merged_into_id else None,
                 "answer": p.response if decision else "",
@@ -461,8 +556,9 @@ def participation_record(c: Consultation) -> dict:
             {
                 "type": "alternative",
                 "id": a.pk,
-                "title": a.title,
-                "text": a.body,
+                "title": a.shown_title,
+                "text": a.shown_body,
+                "withdrawn": a.withdrawn,
                 "proposed_by": "staff" if a.by_staff else "resident",
                 "votes": counts.get(a.pk, 0) if counts else None,
                 "addresses": [p.title for p in a.problems.all()],
@@ -487,6 +583,7 @@ def participation_record(c: Consultation) -> dict:
         "channels": channels,
         "participants": {
             "total": len(people),
+            "ballots_counted": not voting_open,
             "by_village": sorted(
                 [{"village": villages.get(v, _("Village not given")), "count": n} for v, n in by_village.items()],
                 key=lambda r: r["village"],
@@ -494,12 +591,14 @@ def participation_record(c: Consultation) -> dict:
         },
         "said": {
             "problems": sum(1 for p in problems if p.visibility == Visibility.PUBLISHED),
-            "supports": sum(p.n_supports for p in problems),
-            "alternatives": len(alternatives),
-            "alternatives_by_residents": sum(1 for a in alternatives if not a.by_staff),
+            "supports": sum(p.n_supports for p in problems if not p.withdrawn),
+            "alternatives": sum(1 for a in alternatives if not a.withdrawn),
+            "alternatives_by_residents": sum(1 for a in alternatives if not a.by_staff and not a.withdrawn),
             "comments": comments.count(),
-            "ballots": Ballot.objects.filter(consultation=c).count() if counts or results_visible(c) else None,
-            "top_problems": [p.title for p in sorted(problems, key=lambda p: -p.n_supports)[:5] if p.n_supports],
+            "ballots": Ballot.objects.filter(consultation=c).count() if not voting_open and results_visible(c) else None,
+            "top_problems": [
+                p.title for p in sorted((p for p in problems if not p.withdrawn), key=lambda p: -p.n_supports)[:5] if p.n_supports
+            ],
         },
         "decision": {
             "rationale": decision.rationale,

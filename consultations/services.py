@@ -191,6 +191,77 @@ def consultation_schedule_set(*, consultation: Consultation, actor, stages: dict
     return rows
 
 
+def consultation_stage_extend(*, consultation: Consultation, actor, ends_at, reason: str) -> Stage:
+    """Staff give the running hearing stage more time: a later end, with a reason (never a shorter
+    stage). The stages after it move by the same time, so each still starts when the one before it
+    ends, and the new schedule is checked by the same rules as when it was set (schedule_problems:
+    order and the organisation's minimum hearing days). The pending deadline moves to the new end,
+    the closing-soon reminder is sent again before it, the audit entry binds the old and the new
+    end, and followers are told."""
+    reason = _text(reason, "reason", max_length=MAX_TEXT)
+    if not isinstance(ends_at, dt.datetime) or timezone.is_naive(ends_at):
+        raise ValidationFailed(details={"ends_at": [_("Give a date and time with a time zone.")]})
+    with transaction.atomic():
+        c = Consultation.objects.select_for_update().get(pk=consultation.pk)  # a stage move waits for it
+        rules.check("extend_stage", actor, c)
+        now = timezone.now()
+        schedule = {s.name: s for s in Stage.objects.filter(consultation=c).select_for_update()}
+        stage = schedule.get(c.state)
+        if stage is None or stage.ends_at <= now:
+            raise Conflict(
+                _("This stage has already reached its scheduled end: move to the next stage instead."), code="stage_not_running"
+            )
+        old_end = stage.ends_at
+        if ends_at <= old_end:
+            raise ValidationFailed(
+                _("An extension must end later than the stage's current end."),
+                code="extension_not_later",
+                details={"ends_at": [_("Choose a date after the current end.")]},
+            )
+        delta = ends_at - old_end
+        names = stages_for_level(c.level)
+        later = names[names.index(c.state) + 1 :] if c.state in names else []
+        proposed = {name: (s.starts_at, s.ends_at) for name, s in schedule.items()}
+        proposed[c.state] = (stage.starts_at, ends_at)
+        for name in later:
+            if name in proposed:
+                proposed[name] = (proposed[name][0] + delta, proposed[name][1] + delta)
+        problems = schedule_problems(c, stages=proposed)
+        if problems:
+            raise ValidationFailed(problems[0], code="schedule_invalid", details={"schedule": problems})
+        remind_again = ends_at - now > dt.timedelta(days=ConsultationPolicy.for_organisation(c.organisation_id).closing_soon_days)
+        stage.ends_at = ends_at
+        if remind_again:
+            stage.closing_soon_sent_at = None
+        stage.save(update_fields=["ends_at", "closing_soon_sent_at"])
+        for name in later:
+            if name in schedule:
+                moved = schedule[name]
+                moved.starts_at, moved.ends_at = proposed[name]
+                moved.save(update_fields=["starts_at", "ends_at"])
+        move = on_time_move(c)
+        if move:
+            deadline_schedule(c, transition=move, due_at=ends_at)
+        audit_append(
+            action=AuditEntry.Action.MODERATION, name="stage_extended", actor=actor, record=c,
+            from_state=c.state, to_state=c.state, reason=reason,
+            payload={"stage": c.state, "old_ends_at": old_end.isoformat(), "new_ends_at": ends_at.isoformat(),
+                     "moved": {name: [proposed[name][0].isoformat(), proposed[name][1].isoformat()] for name in later}},
+        )  # fmt: skip
+        outbox_write(
+            event="consultation.stage_extended",
+            data={
+                "title": c.title, "url": _url(c), "stage": c.state, "stage_label": str(State(c.state).label),
+                "previous_ends_at": old_end.isoformat(), "ends_at": ends_at.isoformat(), "reason": reason,
+            },
+            audience={"followers": True},
+            organisation_id=c.organisation_id,
+            record_type=c._meta.label_lower,
+            record_id=c.pk,
+        )  # fmt: skip
+    return stage
+
+
 def document_add(*, consultation: Consultation, actor, title: str, url: str = "", text: str = "") -> Document:
     title = _text(title, "title", max_length=MAX_TITLE)
     url = _text(url, "url", required=False, max_length=500)
@@ -359,12 +430,15 @@ def alternative_create(*, consultation: Consultation, actor, title: str, body: s
 
 
 def comment_post(
-    *, consultation: Consultation, actor, body: str, parent_id=None, problem_id=None, alternative_id=None
+    *, consultation: Consultation, actor, body: str, parent_id=None, problem_id=None, alternative_id=None, official=False
 ) -> Comment:
+    """A comment or a reply. `official`: staff speak as the municipality (rule comment_official),
+    also where residents cannot comment; otherwise the rule is "comment"."""
     body = _text(body, "body")
+    official = bool(official)
     with transaction.atomic():
         c = _fresh(consultation)
-        rules.check("comment", actor, c)
+        rules.check("comment_official" if official else "comment", actor, c)
         problem = alternative = parent = reply_to = None
         if parent_id:
             parent = _published(Comment, c, parent_id, field="parent_id", unknown=_("Unknown comment."))
@@ -394,8 +468,16 @@ def comment_post(
             problem=problem,
             alternative=alternative,
             by_staff=is_staff_of(actor, c.organisation_id),
+            official=official,
             visibility=_initial_visibility(c, actor),
         )
+        if official:  # what the municipality says publicly is bound into the chain
+            audit_append(
+                action=AuditEntry.Action.MODERATION, name="official_answer", actor=actor, record=comment,
+                organisation_id=c.organisation_id, to_state=comment.visibility,
+                payload={"consultation": c.pk, "parent": comment.parent_id, "problem": comment.problem_id,
+                         "alternative": comment.alternative_id, "body": comment.body},
+            )  # fmt: skip
         subscription_follow(user=actor, record=c, auto=True)
         _desk_if_pending(c, comment)
         _tell_replied(c, comment)
@@ -419,12 +501,84 @@ def _tell_replied(c: Consultation, reply: Comment) -> None:
             "item": answered.body[:80],
             "reply": reply.body[:300],
             "by_staff": reply.by_staff,
+            "official": reply.official,
         },
         audience={"users": [answered.author_id]},
         organisation_id=c.organisation_id,
         record_type=c._meta.label_lower,
         record_id=c.pk,
     )
+
+
+# --- the author's own edits and withdrawals -----------------------------------------------------------
+
+
+def _own(c: Consultation, kind: str, object_id, actor):
+    item = contribution_get(c, kind, object_id, lock=True)
+    if not actor or item.author_id != actor.pk:
+        raise PermissionDenied(_("Only its author can change what was written."))
+    return item
+
+
+def contribution_edit(*, consultation: Consultation, actor, kind: str, object_id, title=None, body=None):
+    """The author corrects a problem, alternative or comment: within the organisation's edit window
+    (ConsultationPolicy.edit_minutes, 15 by default) and only while nobody has supported or answered
+    it. Audited with the new text."""
+    with transaction.atomic():
+        c = _fresh(consultation)
+        item = _own(c, kind, object_id, actor)
+        rules.check(selectors.post_rule(item), actor, c)
+        if item.visibility not in selectors.EDITABLE:
+            raise Conflict(_("Only what is shown or waiting for moderation can be edited."), code="not_editable")
+        refusal = selectors.edit_refusal(item, c)
+        if refusal == "edit_window_closed":
+            minutes = ConsultationPolicy.for_organisation(c.organisation_id).edit_minutes
+            raise Conflict(
+                _("It can be edited for %(n)d minutes after posting; withdraw it instead.") % {"n": minutes},
+                code=refusal, details={"edit_minutes": minutes},
+            )  # fmt: skip
+        if refusal == "already_answered":
+            raise Conflict(_("Someone has already supported or answered it; withdraw it instead."), code=refusal)
+        fields = ["edited_at"]
+        if hasattr(item, "title") and title is not None:
+            item.title = _text(title, "title", max_length=MAX_TITLE)
+            fields.append("title")
+        if body is not None:
+            item.body = _text(body, "body", required=kind == Report.Kind.COMMENT)
+            fields.append("body")
+        if len(fields) == 1:
+            raise ValidationFailed(details={"body": [_("Give the new text.")]})
+        item.edited_at = timezone.now()
+        item.save(update_fields=fields)
+        _audit_moderation(
+            c, item, name="contribution_edit", actor=actor, before=item.visibility, reason="",
+            payload={"kind": kind, "title": getattr(item, "title", ""), "body": item.body},
+        )  # fmt: skip
+    return item
+
+
+def contribution_withdraw(*, consultation: Consultation, actor, kind: str, object_id, reason: str):
+    """The author withdraws what they wrote, with a reason, while the hearing runs: the public then
+    reads "ถอนโดยผู้เขียน / withdrawn by its author" in its place. Audited with the reason."""
+    reason = _text(reason, "reason", max_length=2000)
+    with transaction.atomic():
+        c = _fresh(consultation)
+        item = _own(c, kind, object_id, actor)
+        rules.check("withdraw", actor, c)
+        if item.visibility == Visibility.WITHDRAWN:
+            raise Conflict(_("It is already withdrawn."), code="no_change")
+        if item.visibility not in selectors.EDITABLE:
+            raise Conflict(_("Only what is shown or waiting for moderation can be withdrawn."), code="not_editable")
+        if isinstance(item, Alternative) and BallotChoice.objects.filter(alternative=item).exists():
+            raise Conflict(_("People have voted for this alternative; it can no longer be withdrawn."), code="has_votes")
+        before = item.visibility
+        item.visibility, item.withdrawn_at, item.withdrawn_reason = Visibility.WITHDRAWN, timezone.now(), reason
+        item.save(update_fields=["visibility", "withdrawn_at", "withdrawn_reason"])
+        Report.objects.filter(kind=kind, object_id=item.pk, resolved_at__isnull=True).update(resolved_at=timezone.now())
+        _audit_moderation(
+            c, item, name="contribution_withdraw", actor=actor, before=before, reason=reason, payload={"kind": kind}
+        )
+    return item
 
 
 # --- moderation -------------------------------------------------------------------------------------
@@ -567,6 +721,8 @@ def moderation_decide(
         target = Visibility.PUBLISHED if outcome == "publish" else Visibility.REMOVED
         if item.visibility == Visibility.MERGED:
             raise Conflict(_("A merged problem cannot be moderated."), code="merged")
+        if item.visibility == Visibility.WITHDRAWN:
+            raise Conflict(_("Its author withdrew it; it cannot be moderated."), code="withdrawn")
         if item.visibility == target:
             raise Conflict(_("It is already in that state."), code="no_change")
         before = item.visibility

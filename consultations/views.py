@@ -20,6 +20,7 @@ from accounts.fields import format_be
 from accounts.models import Village
 from accounts.redirects import safe_next
 from accounts.selectors import staff_organisations
+from accounts.thai import format_datetime
 from workflows.confirm import ConfirmationRequired, refused
 from workflows.errors import ApplicationError, NotFound, ValidationFailed, error_text
 from workflows.filters import for_page, form_fields
@@ -35,6 +36,7 @@ from .forms import (
     ConsultationForm,
     DecisionForm,
     DocumentForm,
+    EditForm,
     MergeForm,
     ModerationForm,
     MoveForm,
@@ -43,7 +45,9 @@ from .forms import (
     ProgressForm,
     ReportForm,
     ScheduleForm,
+    StageExtendForm,
     SupportForm,
+    WithdrawForm,
 )
 from .models import Consultation, Problem, ReasonCode, State, stages_for_level
 
@@ -75,8 +79,30 @@ def _error_text(exc: ApplicationError) -> str:
     return error_text(exc)
 
 
-def action(anchor: str = ""):
-    """Wrap a POST handler: it calls a service; errors become a message; then back to the page."""
+KEPT_FIELDS = {"problem": ("title", "body"), "alternative": ("title", "body"), "comment": ("body",)}
+
+
+def _posted_id(value):
+    value = str(value or "").strip()
+    return int(value) if value.isascii() and value.isdigit() and 0 < len(value) < 19 else None
+
+
+def _kept(request, kind: str, exc: ApplicationError) -> dict:
+    """What a refused writing form had (its text, where it was, the errors): the page shows it again
+    in that form (templatetags/kept.py) instead of losing it."""
+    kept = {"kind": kind, "errors": [_error_text(exc)]}
+    kept |= {name: request.POST.get(name, "") for name in KEPT_FIELDS[kind]}
+    if kind == "comment":
+        kept |= {name: _posted_id(request.POST.get(name)) for name in ("parent_id", "problem_id", "alternative_id")}
+    if kind == "alternative":
+        kept["problem_ids"] = {i for i in map(_posted_id, request.POST.getlist("problem_ids")) if i}
+    return kept
+
+
+def action(anchor: str = "", *, keep: str = ""):
+    """Wrap a POST handler: it calls a service; errors become a message; then back to the page.
+    With `keep` (a resident's writing form: problem, alternative, comment), a refusal renders the
+    page again with the error status, what was written kept in its form and the errors beside it."""
 
     def decorate(fn):
         @wraps(fn)
@@ -89,6 +115,10 @@ def action(anchor: str = ""):
             except ConfirmationRequired as exc:
                 return refused(request, exc, reverse("consultations:detail", args=[c.pk]) + (f"#{anchor}" if anchor else ""))
             except ApplicationError as exc:
+                if keep:
+                    if not isinstance(exc, ValidationFailed):  # refused by a rule: the form may not be on the page
+                        messages.error(request, _error_text(exc))
+                    return consultation_detail(request, pk, refused=_kept(request, keep, exc), status=exc.status)
                 messages.error(request, _error_text(exc))
             else:
                 if done:
@@ -189,15 +219,20 @@ def _results_chart(results: dict | None) -> dict | None:
     return {"bars": bars, "height": len(rows) * (bar_h + gap + 14) + 4, "width": width + 60, "bar_h": bar_h, "label_w": label_w}
 
 
-def consultation_detail(request, pk):
+def consultation_detail(request, pk, *, refused=None, status=200):
     c = _consultation(request, pk)
     order = ProblemFilter({"ordering": request.GET.get("ordering", "")}, queryset=Problem.objects.none(), request=request)
     problem_errors = (
         [] if order.is_valid() else [f"{_('Sort problems by')}: {' '.join(str(m) for m in order.errors['ordering'])}"]
     )
     chosen = order.form.cleaned_data.get("ordering") if not problem_errors else ""
-    chosen = chosen or ProblemFilter.DEFAULT_ORDERING
-    context = selectors.detail(c, request.user, problem_order=ProblemFilter.ORDERINGS[chosen])
+    try:
+        problem_order = selectors.problem_ordering(c, chosen or "", api.order_seed(request, c))
+    except ValidationFailed as exc:
+        problem_errors, chosen = [f"{_('Sort problems by')}: {_error_text(exc)}"], ""
+        problem_order = selectors.problem_ordering(c, "", api.order_seed(request, c))
+    chosen = chosen or ("random" if selectors.supports_open(c) else ProblemFilter.DEFAULT_ORDERING)
+    context = selectors.detail(c, request.user, problem_order=problem_order)
     staff = (
         rules.can("add_document", request.user, c)
         or rules.can("moderate", request.user, c)
@@ -212,14 +247,22 @@ def consultation_detail(request, pk):
             "reason_codes": ReasonCode.choices,
             "level_stages": stages_for_level(c.level),
             "stage_end": c.stage_end(),
+            "stage_end_local": timezone.localtime(c.stage_end()).strftime("%Y-%m-%dT%H:%M") if c.stage_end() else "",
+            "stage_running": bool(c.stage_end() and c.stage_end() > timezone.now()),
             "schedule_fields": _schedule_fields(c) if c.state == State.DRAFT and staff else None,
             "is_draft": c.state == State.DRAFT,
+            "held_back": rules.held_back(request.user, c),
             "share_url": request.build_absolute_uri(c.get_absolute_url()),
-            "problem_sorts": [(value, label, value == chosen) for value, label in PROBLEM_ORDERING],
+            "problem_sorts": [
+                (value, label, value == chosen)
+                for value, label in PROBLEM_ORDERING
+                if value != "most_supported" or not selectors.supports_open(c)  # not while supports are open
+            ],
             "problem_errors": problem_errors,
         }
     )
-    return render(request, "consultations/detail.html", context, status=400 if problem_errors else 200)
+    context["refused"] = refused or {}
+    return render(request, "consultations/detail.html", context, status=400 if problem_errors else status)
 
 
 def _schedule_fields(c: Consultation) -> dict:
@@ -253,13 +296,19 @@ def move(request, c):
     return _("Done: the consultation is now “%(state)s”.") % {"state": Consultation.objects.get(pk=c.pk).get_state_display()}
 
 
+@action("staff")
+def stage_extend(request, c):
+    stage = services.consultation_stage_extend(consultation=c, actor=request.user, **posted(StageExtendForm, request))
+    return _("The stage now ends on %(date)s; followers have been told.") % {"date": format_datetime(stage.ends_at)}
+
+
 @action("documents")
 def document_add(request, c):
     services.document_add(consultation=c, actor=request.user, **posted(DocumentForm, request))
     return _("Document added.")
 
 
-@action("problems")
+@action("problems", keep="problem")
 def problem_submit(request, c):
     p = services.problem_submit(consultation=c, actor=request.user, **posted(ProblemForm, request))
     return (
@@ -290,16 +339,44 @@ def problem_merge(request, c, problem_pk):
     return _("Merged.")
 
 
-@action("alternatives")
+@action("alternatives", keep="alternative")
 def alternative_create(request, c):
     a = services.alternative_create(consultation=c, actor=request.user, **posted(AlternativeForm, request))
     return _("Your alternative is waiting for moderation.") if a.visibility == "pending" else _("Alternative added.")
 
 
-@action("comments")
+@action("comments", keep="comment")
 def comment_post(request, c):
     services.comment_post(consultation=c, actor=request.user, **posted(CommentForm, request))
     return _("Comment posted.")
+
+
+@login_required
+@require_POST
+def contribution_edit(request, pk, kind, object_id):
+    """The author's own edit (within the window), back to where it is."""
+    return _own_act(request, pk, kind, object_id, EditForm, services.contribution_edit, _("Saved."))
+
+
+@login_required
+@require_POST
+def contribution_withdraw(request, pk, kind, object_id):
+    """The author's withdrawal, with a reason."""
+    done = _("Withdrawn. It now reads “withdrawn by its author”.")
+    return _own_act(request, pk, kind, object_id, WithdrawForm, services.contribution_withdraw, done)
+
+
+def _own_act(request, pk, kind, object_id, form_class, service, done: str):
+    c = _consultation(request, pk)
+    if kind not in ("problem", "alternative", "comment"):
+        raise Http404
+    try:
+        service(consultation=c, actor=request.user, kind=kind, object_id=object_id, **posted(form_class, request))
+    except ApplicationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, done)
+    return redirect(reverse("consultations:detail", args=[c.pk]) + f"#{kind}-{object_id}")
 
 
 @action("comments")
@@ -337,16 +414,29 @@ def moderation(request, pk):
                 else _("Moderation saved; the author has been told."),
             )
         except ApplicationError as exc:
-            messages.error(request, _error_text(exc))
+            # Refused: the page comes back with the reason the moderator typed, in the item's form.
+            kept = {
+                "kind": "moderation", "errors": [_error_text(exc)], "item_kind": request.POST.get("kind", ""),
+                "object_id": _posted_id(request.POST.get("object_id")), "reason": request.POST.get("reason", ""),
+                "reason_code": request.POST.get("reason_code", ""),
+            }  # fmt: skip
+            if request.POST.get("next"):  # from the public page: that page, at the item
+                return consultation_detail(request, pk, refused=kept, status=exc.status)
+            if not rules.can("moderate", request.user, c):
+                raise Http404 from None
+            return _moderation_page(request, c, refused=kept, status=exc.status)
         # From the public page a moderator goes back to where they read (next=/consultations/7/#comment-3).
         return redirect(safe_next(request, request.POST.get("next"), "consultations:moderation", c.pk))
     if not rules.can("moderate", request.user, c):
         raise Http404
-    return render(
-        request,
-        "consultations/moderation.html",
-        {"consultation": c, "items": selectors.moderation_queue(c), "reason_codes": ReasonCode.choices},
-    )
+    return _moderation_page(request, c)
+
+
+def _moderation_page(request, c, *, refused=None, status=200):
+    context = {
+        "consultation": c, "items": selectors.moderation_queue(c), "reason_codes": ReasonCode.choices, "refused": refused or {},
+    }  # fmt: skip
+    return render(request, "consultations/moderation.html", context, status=status)
 
 
 @login_required

@@ -29,7 +29,7 @@ from workflows.attachments_api import WithAttachments
 from workflows.errors import NotFound, PermissionDenied, ValidationFailed
 from workflows.filters import days_since, openapi_parameters
 from workflows.jsonviews import Caller, JsonEndpoint
-from workflows.paging import paginate
+from workflows.paging import paginate, whole_number
 from workflows.parsers import WholeNumberField
 
 from . import rules, selectors, services, siglog
@@ -593,12 +593,6 @@ class SignatureLogEntryOut(serializers.Serializer):
     hash = serializers.CharField()
 
 
-def _int_param(request, name: str, default: int, *, low: int, high: int) -> int:
-    value = str(request.query_params.get(name, "") or "")
-    number = int(value) if value.isascii() and value.isdigit() and len(value) <= 12 else default
-    return max(low, min(high, number))
-
-
 class SignatureLogView(APIView):
     """A petition's signature log, in position order: no personal data (a signature is its receipt
     and village). Page with ?after=<last position seen> and follow `next`."""
@@ -611,7 +605,7 @@ class SignatureLogView(APIView):
         parameters=[
             OpenApiParameter("after", int, description="positions after this one (default 0: from the start)"),
             OpenApiParameter("page_size", int, description="entries per page, at most 1000"),
-        ],
+        ],  # a value out of range is a 400 (the default 400 of every operation, config.api)
         responses={
             200: inline_serializer(
                 "SignatureLogPage",
@@ -629,8 +623,8 @@ class SignatureLogView(APIView):
     def get(self, request, pk: int):
         if not Petition.objects.filter(pk=pk).exists():
             raise NotFound(_("There is no such petition."))
-        after = _int_param(request, "after", 0, low=0, high=2**31)
-        limit = _int_param(request, "page_size", 1000, low=1, high=1000)
+        after = whole_number(request.query_params, "after", default=0, low=0, high=2**31 - 1)  # refused, never bent
+        limit = whole_number(request.query_params, "page_size", default=1000, high=1000)
         rows, more = siglog.entries_page(pk, after=after, limit=limit)
         head = SignatureLogHead.objects.filter(petition_id=pk).first()
         following = f"/api/v1/petitions/{pk}/signature-log/?after={rows[-1]['position']}&page_size={limit}" if more else None

@@ -79,6 +79,10 @@ MAX_BODY = 5000
 # --- petitions ----------------------------------------------------------------------------------
 def petition_create(*, organisation, author, kind: str, title: str, body: str, background: str = "") -> Petition:
     if not rules.can_create(author, organisation):
+        if getattr(author, "is_authenticated", False) and not author.email_confirmed_at:
+            raise PermissionDenied(
+                _("Confirm your email address first: open the link we mailed you, or ask for a new one."), code="unconfirmed"
+            )
         raise PermissionDenied(_("Only residents with a confirmed account can start a petition."))
     title, body, background = (title or "").strip(), (body or "").strip(), (background or "").strip()
     errors = _text_errors({"title": title, "body": body, "background": background})

@@ -96,14 +96,17 @@ def petition_list(request):
     (search, state, kind, village, waiting, sorting), the same as the API's; numbered pages
     (workflows.paging.page_of). Refused values are a 400 showing why."""
     filtering = any(request.GET.get(k) for k in FILTER_KEYS)
-    tab = request.GET.get("tab", "" if filtering else "open")
-    tab = tab if tab in LIST_TABS else ("" if filtering else "open")
+    tab = request.GET.get("tab", "") or ("" if filtering else "open")
+    tab_errors = []
+    if tab and tab not in LIST_TABS:
+        allowed = _("Not one of the allowed values: %(allowed)s.") % {"allowed": ", ".join(LIST_TABS)}
+        tab_errors, tab = [f"{_('List')}: {allowed}"], ("" if filtering else "open")
     base = selectors.petitions_public(states=LIST_TABS[tab] if tab else None)
     filterset = PetitionFilter(request.GET, queryset=base, request=request)
     queryset, _ordering, filter_errors = for_page(filterset, base.none())
     petitions, pager, paging_errors = page_for(request.GET, queryset)
     petitions = selectors.withhold_for(petitions, request.user)
-    filter_errors += paging_errors
+    filter_errors += tab_errors + paging_errors
     totals = selectors.totals_for([p.pk for p in petitions])
     now = timezone.now()
     rows = [
@@ -343,7 +346,9 @@ def petition_create(request):
             messages.success(request, _("Your draft is saved. Read it once more, then ask for sponsors."))
             return redirect("petitions:detail", petition.pk)
     policy = selectors.policy_for(organisation.pk)
-    return render(request, "petitions/create.html", {"form": form, "policy": policy, "organisation": organisation})
+    context = {"form": form, "policy": policy, "organisation": organisation}
+    # A refused draft comes back with what was written and the errors beside it.
+    return render(request, "petitions/create.html", context, status=400 if request.method == "POST" else 200)
 
 
 def _edit_mode(petition: Petition, user) -> str:

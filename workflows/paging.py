@@ -39,7 +39,7 @@ def whole_number(params, name: str, *, default: int, high: int, low: int = 1, me
     if raw in ("", None):
         return default
     raw = str(raw)
-    if not (re.fullmatch(r"[0-9]{1,9}", raw) and low <= int(raw) <= high):
+    if not (re.fullmatch(r"[0-9]{1,12}", raw) and low <= int(raw) <= high):
         message = message or _("Give a whole number from %(low)d to %(high)d.") % {"low": low, "high": high}
         raise ValidationFailed(details={name: [message]})
     return int(raw)
@@ -139,10 +139,10 @@ def page_of(params, queryset, *, per_page: int = PAGE_SIZE, high: int = PAGE_MAX
     number, size = values["page"], values["page_size"]
     paginator = Paginator(queryset, size)
     if number > paginator.num_pages:
-        message = _("There is no page %(page)d: this list has %(pages)d.") % {"page": number, "pages": paginator.num_pages}
+        message = _("There is no page %(page)d: the last page is %(pages)d.") % {"page": number, "pages": paginator.num_pages}
         raise ValidationFailed(details={"page": [message]})
     page = paginator.page(number)
-    kept = [(k, v) for k, values in params.lists() for v in values if k != "page"] if hasattr(params, "lists") else []
+    kept = [(k, v) for k, sent in params.lists() for v in sent if k != "page"] if hasattr(params, "lists") else []
 
     def link(n: int) -> str:
         return "?" + urlencode([*kept, ("page", n)])

@@ -40,11 +40,12 @@ def world(org, policy, person, make_user, moderator, admin_user):
     (pending), voted, written a problem and a comment, supported a problem, follows and has an inbox."""
     sponsors = [person, make_user(Role.RESIDENT, org=org, email="other-sponsor@example.com")]
     started = make_petition(org, person, title="ขอถังขยะ", state="collecting_sponsors")
-    sponsored = make_petition(org, moderator, state="open", sponsors=sponsors, moderator=moderator)
+    author = make_user(Role.RESIDENT, org=org, email="author@example.com")  # a moderator never opens their own
+    sponsored = make_petition(org, author, state="open", sponsors=sponsors, moderator=moderator)
     for n in range(3):
         sign_and_confirm(sponsored, n, village=1)
     signed = sign_and_confirm(sponsored, 99, village=2, email=EMAIL.upper())  # signed out, the address typed in capitals
-    second = make_petition(org, moderator, title="คำร้องที่สอง", state="open", sponsors=sponsors, moderator=moderator)
+    second = make_petition(org, author, title="คำร้องที่สอง", state="open", sponsors=sponsors, moderator=moderator)
     pending, _outcome = sign(second, 98, email=EMAIL)
 
     c = consultation_services.consultation_create(organisation=org, actor=moderator, title="แผนพัฒนา", level="collaborate")

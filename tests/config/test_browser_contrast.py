@@ -56,6 +56,6 @@ def test_link_buttons_and_current_stage_dates_are_readable(page, live_server, or
 
     page.goto(c.get_absolute_url())
     assert page.get_by_test_id("follow").get_by_role("button").evaluate(CONTRAST) >= 4.5  # Unfollow beside the title
-    dates = page.locator(".where-steps li.where-current .where-dates")  # the current step's dates (includes/where.html)
+    dates = page.locator(".where-steps li.where-current .where-dates")  # white on the brand fill
     assert dates.count() == 1
     assert dates.evaluate(CONTRAST) >= 4.5

@@ -49,7 +49,8 @@ def test_a_vote_and_a_follow_swap_in_place_with_no_policy_violation(page, live_s
     page.get_by_test_id("follow-state").first.wait_for()
 
     assert page.evaluate("window.notReloaded") is True
-    assert page.evaluate("getComputedStyle(document.querySelector('.item')).borderTopStyle") == "solid"  # consultations.css
+    # the vendored stylesheet applies under style-src 'self' (ruamkid.css lays the steps out in a row)
+    assert page.evaluate("getComputedStyle(document.querySelector('.where-steps')).display") == "flex"
 
 
 def test_an_injected_inline_script_or_handler_does_not_run_and_the_watch_sees_it(browser, live_server, org):

@@ -175,9 +175,10 @@ def test_pages_refuse_bad_input_with_a_message_and_change_nothing(make_consultat
         ("problems/12345/support/", {}),
     ]:
         response = client.post(f"/consultations/{c.pk}/{path}", data, follow=True)
-        assert response.status_code in (200, 404)
-        if response.status_code == 200:
-            assert 'class="msg error"' in response.content.decode()
+        assert response.status_code in (200, 400, 404, 409)  # a writing form comes back with its text (test_kept_forms)
+        if response.status_code != 404:
+            page = response.content.decode()
+            assert 'class="msg error"' in page or 'data-testid="form-errors"' in page
     assert counts() == before
     assert client.get(f"/consultations/{c.pk}/ballot/").status_code == 405
     assert client.get("/consultations/abc/").status_code == 404

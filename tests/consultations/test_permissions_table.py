@@ -40,6 +40,7 @@ SPEC = {
     "propose_alternative": ({"resident"}, {"alternatives"}, "collaborate"),
     "draft_alternative": (STAFF, {"draft", "informing", "problem_identification", "alternatives"}, "consult"),
     "comment": ({"resident"} | STAFF, HEARING, "consult"),
+    "comment_official": (STAFF, PUBLISHED - {"closed", "cancelled"}, "consult"),
     "report": ({"resident"}, PUBLISHED, "consult"),
     "vote": ({"resident"}, {"deliberation"}, "consult"),
     "change_vote": ({"resident"}, {"deliberation"}, "consult"),
@@ -114,6 +115,7 @@ def test_it_allows_or_refuses_each_action_as_specified(
         "propose_alternative": lambda: services.alternative_create(consultation=c, actor=actor, title="ทางเลือกใหม่"),
         "draft_alternative": lambda: services.alternative_create(consultation=c, actor=actor, title="ทางเลือกของเทศบาล"),
         "comment": lambda: services.comment_post(consultation=c, actor=actor, body="ความเห็น"),
+        "comment_official": lambda: services.comment_post(consultation=c, actor=actor, body="คำตอบ", official=True),
         "report": lambda: services.report_file(
             consultation=c, actor=actor, kind="comment", object_id=comment.pk, reason_code=ReasonCode.OFF_TOPIC
         ),

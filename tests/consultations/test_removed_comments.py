@@ -10,7 +10,7 @@ from .conftest import add_alternative, add_problem
 def _discussed(make_consultation, residents, moderator):
     c = make_consultation("collaborate", State.PROBLEM_IDENTIFICATION)
     problem, kept = add_problem(c, residents[0], "โฆษณาขายของ"), add_problem(c, residents[0], "ไฟทางดับ")
-    alternative = add_alternative(c, moderator, "ขายที่ดิน")
+    alternative = add_alternative(c, None, "ขายที่ดิน")  # a moderator does not moderate her own text
     on_removed = services.comment_post(consultation=c, actor=residents[1], body="ความเห็นใต้โฆษณา", problem_id=problem.pk)
     reply = services.comment_post(consultation=c, actor=residents[2], body="ตอบใต้โฆษณา", parent_id=on_removed.pk)
     on_alt = services.comment_post(consultation=c, actor=residents[1], body="ความเห็นใต้ทางเลือก", alternative_id=alternative.pk)

@@ -1,6 +1,8 @@
 """Sorting by support: consultations by the supports of their published problems (API and the
 list page's sort menu), and a consultation's problems most supported first, newest or oldest (API
-?ordering= and the detail page's sort links); unknown values are a 400 naming the allowed ones."""
+?ordering= and the detail page's sort links) once supports close (before, their neutral order is
+the default and sorting by support is refused: tests/consultations/test_problem_order.py); unknown
+values are a 400 naming the allowed ones."""
 
 import datetime as dt
 
@@ -12,7 +14,7 @@ from consultations import services
 from consultations.models import Problem
 from tests.conftest import error_of
 
-from .conftest import add_problem
+from .conftest import add_problem, force_state
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +22,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def plan(make_consultation, residents):
     """A development plan hearing with three problems: the lights supported by everyone, the road
-    by two, the drain (the newest) by none."""
+    by two, the drain (the newest) by none; supports have closed (deliberation)."""
     c = make_consultation("collaborate", "problem_identification", title="ประชาคมจัดทำแผนพัฒนาท้องถิ่น")
     now = timezone.now()
     road = add_problem(c, residents[0], title="ถนนลูกรังหมู่ที่ 4 เป็นหลุมเป็นบ่อ")
@@ -32,7 +34,7 @@ def plan(make_consultation, residents):
         services.problem_support(problem=lights, actor=r, support=True)
     for r in residents[:2]:
         services.problem_support(problem=road, actor=r, support=True)
-    return c, road, lights, drain
+    return force_state(c, "deliberation"), road, lights, drain
 
 
 def test_the_problems_api_sorts_by_support_newest_and_oldest(api, plan, residents):
@@ -50,10 +52,27 @@ def test_the_problems_api_sorts_by_support_newest_and_oldest(api, plan, resident
 
 def test_withdrawing_a_support_moves_a_problem_down(api, plan, residents):
     c, road, lights, drain = plan
+    force_state(c, "problem_identification")
     for r in residents:
         services.problem_support(problem=lights, actor=r, support=False)
+    c = force_state(c, "deliberation")
     ids = [r["id"] for r in api().get(f"/api/v1/consultations/{c.pk}/problems/").json()["results"]]
     assert ids == [road.pk, lights.pk, drain.pk]
+
+
+def test_while_supports_are_open_sorting_by_support_is_refused(api, client, plan):
+    c, road, lights, drain = plan
+    c = force_state(c, "problem_identification")
+    url = f"/api/v1/consultations/{c.pk}/problems/"
+    refused = api().get(url, {"ordering": "most_supported"})
+    assert refused.status_code == 400 and "ordering" in error_of(refused)["details"]
+    assert [r["id"] for r in api().get(url, {"ordering": "newest"}).json()["results"]] == [drain.pk, lights.pk, road.pk]
+    page = client.get(f"/consultations/{c.pk}/")
+    html = page.content.decode()
+    assert page.status_code == 200 and 'href="?ordering=most_supported#problems"' not in html
+    assert '<a href="?ordering=random#problems" aria-current="true">' in html
+    refused = client.get(f"/consultations/{c.pk}/", {"ordering": "most_supported"})
+    assert refused.status_code == 400 and "เรียงตามจำนวนผู้สนับสนุนได้เมื่อปิดการสนับสนุนแล้ว" in refused.content.decode()
 
 
 def test_the_detail_page_sorts_its_problems(client, plan):
@@ -67,7 +86,7 @@ def test_the_detail_page_sorts_its_problems(client, plan):
     assert '<a href="?ordering=newest#problems" aria-current="true">' in html
     refused = client.get(f"/consultations/{c.pk}/", {"ordering": "bogus"})
     html = refused.content.decode()
-    assert refused.status_code == 400 and "เรียงปัญหาตาม: ไม่ใช่ค่าที่ใช้ได้ ค่าที่ใช้ได้คือ: most_supported, newest, oldest" in html
+    assert refused.status_code == 400 and "เรียงปัญหาตาม: ไม่ใช่ค่าที่ใช้ได้ ค่าที่ใช้ได้คือ: random, most_supported, newest, oldest" in html
     assert html.index(lights.title) < html.index(road.title)  # the default order under the message
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     assert (

@@ -76,7 +76,7 @@ def test_the_page_pages_by_number_keeping_the_filters(client, three):
     [
         ({"page": "0"}, "หน้า: กรุณาระบุเลขหน้า: 1, 2, 3 …"),
         ({"page": "abc"}, "หน้า: กรุณาระบุเลขหน้า: 1, 2, 3 …"),
-        ({"page": "9"}, "หน้า: ไม่มีหน้าที่ 9: รายการนี้มี 1 หน้า"),
+        ({"page": "9"}, "หน้า: ไม่มีหน้าที่ 9: หน้าสุดท้ายคือหน้าที่ 1"),
         ({"page_size": "100000"}, "จำนวนต่อหน้า: กรุณาใส่จำนวนเต็มตั้งแต่ 1 ถึง 100"),
         ({"state": "bogus"}, "สถานะ: ไม่ใช่ค่าที่ใช้ได้ ค่าที่ใช้ได้คือ: draft"),
         ({"ordering": "bogus"}, "most_supported"),
@@ -98,3 +98,10 @@ def test_the_page_says_it_in_english_when_english_is_chosen(client, three):
     html = client.get("/petitions/", {"page_size": "100000", "state": "bogus"}).content.decode()
     assert "Per page: Give a whole number from 1 to 100." in html
     assert "State: Not one of the allowed values: draft" in html
+
+
+def test_an_unknown_tab_is_a_400_naming_the_tabs(client, three):
+    response = client.get("/petitions/", {"tab": "bogus"})
+    html = response.content.decode()
+    assert response.status_code == 400 and "รายการ: ไม่ใช่ค่าที่ใช้ได้ ค่าที่ใช้ได้คือ: open, council, closed, rejected" in html
+    assert client.get("/petitions/", {"tab": "closed"}).status_code == 200

@@ -204,3 +204,18 @@ def test_the_author_hears_when_the_sponsors_are_complete(org, policy, resident, 
     told = OutboxEvent.objects.get(event="petition.sponsors_complete")
     assert told.audience == {"users": [resident.pk]} and told.record_id == str(petition.pk)
     assert told.data["count"] == 2 and told.data["due_date"] > timezone.now().isoformat()[:10]
+
+
+def test_the_open_data_and_the_ita_report_carry_the_placeholder(org, policy, resident, sponsors, moderator):
+    from opendata import ita
+    from opendata.datasets import Scope, petition_rows
+
+    petition = reject(awaiting(org, resident, sponsors), moderator)
+    (row,) = petition_rows(Scope(petition_id=petition.pk))
+    assert (row["title"], row["body"], row["background"]) == (WITHHELD, "", "")
+    assert row["rejection_code"] == "libellous"
+    today = timezone.localdate()
+    year_be = today.year + 543 + (1 if today.month >= 10 else 0)  # the fiscal year (from 1 October)
+    activities = [a for a in ita.report(year_be, organisation=org).activities if a.kind == "petition"]
+    assert [a.title for a in activities] == [WITHHELD]
+    assert LIBEL not in " ".join(activities[0].issue)

@@ -66,7 +66,7 @@ def test_the_create_wizard_and_the_sponsor_link(client, org, policy, resident, s
     assert client.get("/petitions/new/").status_code == 302  # sign in first
     client.force_login(resident)
     bad = client.post("/petitions/new/", {"kind": "general", "title": "", "body": "x"})
-    assert bad.status_code == 200 and Petition.objects.count() == 0
+    assert bad.status_code == 400 and Petition.objects.count() == 0  # kept: tests/petitions/test_kept_forms.py
     response = client.post("/petitions/new/", {"kind": "general", "title": "ขอไฟถนน", "body": "ติดตั้งไฟ"})
     petition = Petition.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/petitions/{petition.pk}/"

@@ -196,7 +196,10 @@ def test_the_log_api_publishes_no_personal_data_and_the_verifier_catches_an_edit
     second = api().get(page["next"]).json()
     assert [r["position"] for r in second["results"]] == [2] and second["next"] is None
     assert api().get("/api/v1/petitions/999999/signature-log/").status_code == 404
-    assert api().get(f"/api/v1/petitions/{open_petition.pk}/signature-log/?after=x&page_size=-3").status_code == 200
+    refused = api().get(f"/api/v1/petitions/{open_petition.pk}/signature-log/?after=x&page_size=-3")
+    assert refused.status_code == 400 and set(refused.json()["error"]["details"]) == {"after"}  # refused, not bent
+    too_many = api().get(f"/api/v1/petitions/{open_petition.pk}/signature-log/?page_size=100000")
+    assert too_many.status_code == 400 and too_many.json()["error"]["details"]["page_size"]
 
 
 @requires_postgres

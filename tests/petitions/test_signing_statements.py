@@ -169,20 +169,21 @@ def test_two_confirmations_that_miss_each_other_still_reach_the_threshold(open_p
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=confirm, args=(token,)) for token in pending]
+    threads = [threading.Thread(target=confirm, args=(token,), daemon=True) for token in pending]  # a failure never hangs
     for thread in threads:
         thread.start()
     with psycopg.connect(**params, autocommit=True) as watcher:
         for _ in range(200):
             waiting = watcher.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%%signaturetally%%'"
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' "
+                "AND query LIKE '%%signaturetally%%'"  # this test's database only: others share the server
             ).fetchone()[0]
             if waiting == 2:
                 break
             time.sleep(0.05)
-    assert waiting == 2
-    blocker.rollback()
+    blocker.rollback()  # before the assertion: a failure must not leave the tally rows locked
     blocker.close()
+    assert waiting == 2
     for thread in threads:
         thread.join(timeout=30)
     assert not errors and results == [False, False]

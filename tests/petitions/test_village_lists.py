@@ -138,3 +138,27 @@ def test_the_page_sorts_by_most_signatures(client, villages):
     assert html.index(f"/petitions/{lights.pk}/") < html.index(f"/petitions/{canal.pk}/") < html.index(f"/petitions/{market.pk}/")
     newest = client.get("/petitions/").content.decode()  # the default is the other way round
     assert newest.index(f"/petitions/{market.pk}/") < newest.index(f"/petitions/{lights.pk}/")
+
+
+def test_the_village_list_costs_the_same_queries_however_many_petitions(
+    api, client, villages, org, make_user, sponsors, moderator
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    query = {"village": "3", "ordering": "most_in_village"}
+
+    def cost() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as on_api:
+            assert api().get("/api/v1/petitions/", query).status_code == 200
+        with CaptureQueriesContext(connection) as on_page:
+            assert client.get("/petitions/", query).status_code == 200
+        return len(on_api), len(on_page)
+
+    before = cost()
+    author = make_user(Role.RESIDENT, org=org)
+    for n in range(3):
+        more = make_petition(org, author, title=f"ขอซ่อมถนนซอย {n + 1}", state="open", sponsors=sponsors, moderator=moderator)
+        sign_and_confirm(more, 100 + n, village=3)
+    assert len(api().get("/api/v1/petitions/", query).json()["results"]) == 5
+    assert cost() == before
