@@ -135,6 +135,11 @@ PAGES = [
 ]
 
 
+DANGLING = """() => [...document.querySelectorAll('[aria-describedby], [aria-labelledby]')].flatMap(el =>
+  ['aria-describedby', 'aria-labelledby'].flatMap(a => (el.getAttribute(a) || '').split(/\\s+/).filter(Boolean)
+    .filter(id => !document.getElementById(id)).map(id => `${el.id || el.tagName.toLowerCase()} ${a}=${id}`)))"""
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize(("name", "persona", "path", "act"), PAGES, ids=[p[0] for p in PAGES])
 def test_no_wcag_violations(pages, site, name, persona, path, act, language):
@@ -156,5 +161,13 @@ def test_no_wcag_violations(pages, site, name, persona, path, act, language):
         violations = axe_violations(page)
         if violations:
             found[viewport] = describe(violations)
+        # What axe leaves to review: the page reflows without sideways scrolling (WCAG 1.4.10), and
+        # every id an aria-describedby or aria-labelledby names is on the page (else nothing is read).
+        wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        if wide > 0:
+            found[f"{viewport} reflow"] = f"{wide} px wider than the window"
+        dangling = page.evaluate(DANGLING)
+        if dangling:
+            found[f"{viewport} aria"] = f"names ids that are not on the page: {dangling}"
     assert not found, f"{name} ({language}) {page.url}:\n" + "\n".join(f"[{v}] {d}" for v, d in found.items())
     assert not policy_errors, policy_errors
