@@ -53,6 +53,11 @@ def test_vote_result_labels_are_at_least_12px_on_a_phone(page, make_consultation
     assert min(sizes) >= 12, sizes
     box = chart.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]  # nothing runs off the phone
+    for viewport in (PHONE, DESKTOP):  # the bars share one scale: every track is as wide as the others
+        page.set_viewport_size(viewport)
+        widths = chart.locator("svg.vote-bar").evaluate_all("els => els.map(e => e.getBoundingClientRect().width)")
+        tracks = {round(w) for w in widths}
+        assert len(tracks) == 1 and min(tracks) >= 150, tracks
 
 
 def test_the_winner_is_marked_in_words_not_by_colour_only(page, make_consultation, residents):  # noqa: F811
