@@ -197,26 +197,16 @@ def consultation_new(request):
 
 
 def _results_chart(results: dict | None) -> dict | None:
+    """Rows for the results chart: the labels and counts are HTML text (they wrap and keep the page's
+    font size on a phone); each bar is a small SVG whose length is the share of the top count."""
     if not results:
         return None
     rows = results["alternatives"]
     top = max([r["votes"] for r in rows] + [1])
-    bar_h, gap, label_w, width = 22, 14, 0, 480
-    bars = []
-    for i, r in enumerate(rows):
-        y = i * (bar_h + gap + 14)
-        bars.append(
-            r
-            | {
-                "y": y,
-                "label_y": y + 10,
-                "bar_y": y + 14,
-                "w": round(width * r["votes"] / top),
-                "text_x": round(width * r["votes"] / top) + 6,
-                "text_y": y + 14 + 16,
-            }
-        )
-    return {"bars": bars, "height": len(rows) * (bar_h + gap + 14) + 4, "width": width + 60, "bar_h": bar_h, "label_w": label_w}
+    return {
+        "bars": [r | {"w": round(100 * r["votes"] / top, 1)} for r in rows],
+        "winners": [r for r in rows if r["winner"]],
+    }
 
 
 def consultation_detail(request, pk, *, refused=None, status=200):

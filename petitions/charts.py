@@ -76,7 +76,8 @@ def signatures_chart(hours: list[tuple[dt.datetime, int]], *, threshold: int | N
         "date": format_date(end),
     }
     return format_html(
-        '<svg class="chart" viewBox="0 0 {w} {h}" width="100%" role="img" aria-label="{label}" data-testid="signature-chart">'
+        '<svg class="chart chart-line" viewBox="0 0 {w} {h}" width="100%" role="img" aria-label="{label}"'
+        ' data-testid="signature-chart">'
         "<title>{label}</title>"
         '<line x1="{pl}" x2="{pl}" y1="{pt}" y2="{base}" stroke="#aab2bf"/>'
         '<line x1="{pl}" x2="{right}" y1="{base}" y2="{base}" stroke="#aab2bf"/>'

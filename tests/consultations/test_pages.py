@@ -62,16 +62,17 @@ def test_the_hot_selectors_are_bounded(make_consultation, residents, django_asse
     assert sorted(r["votes"] for r in body["alternatives"]) == [0, 0, 1, 2]
 
 
-def test_results_are_an_inline_svg_chart_after_close(make_consultation, residents, client):
+def test_results_are_an_inline_chart_after_close(make_consultation, residents, client):
     c = _busy(make_consultation, residents, State.DELIBERATION)
-    assert "<svg" not in client.get(f"/consultations/{c.pk}/").content.decode()
+    assert 'data-testid="results-chart"' not in client.get(f"/consultations/{c.pk}/").content.decode()
     force_state(c, State.DECIDING)
     page = client.get(f"/consultations/{c.pk}/").content.decode()
-    assert (
-        '<svg class="chart"' in page
-        and "<rect" in page
-        and "<script" not in page.split('<svg class="chart"')[1].split("</svg>")[0]
-    )
+    chart = page.split('data-testid="results-chart"')[1].split("</figure>")[0]
+    # HTML labels beside SVG bars, no script; the top one (2 of 3 ballots) is marked in words.
+    assert chart.count('<svg class="vote-bar"') == 4 and "<rect" in chart and "<script" not in chart
+    assert chart.count('data-testid="winner-mark"') == 1
+    assert chart.index("ทางเลือก 0") < chart.index('data-testid="winner-mark"') < chart.index("ทางเลือก 1")
+    assert "คะแนนสูงสุด" in page.split('data-testid="results-winner"')[1].split("</p>")[0]
 
 
 def test_the_record_shows_each_input_with_its_answer(make_consultation, residents, clerk, client, api):
@@ -119,3 +120,17 @@ def test_the_admin_sets_the_policy_and_shows_consultations_read_only(make_consul
     assert admin_client.get("/admin/consultations/consultationpolicy/add/").status_code == 200
     page = admin_client.get(f"/admin/consultations/consultation/{c.pk}/change/")
     assert page.status_code == 200 and 'name="state"' not in page.content.decode()
+
+
+def test_a_tie_at_the_top_marks_each_tied_alternative_in_words(make_consultation, residents, client):
+    c = make_consultation("collaborate", State.DELIBERATION)
+    alts = [add_alternative(c, title=f"ทางเลือก {i}") for i in range(3)]
+    for r, a in zip(residents[:2], alts[:2], strict=True):
+        BallotChoice.objects.create(ballot=Ballot.objects.create(consultation=c, voter=r), alternative=a)
+    force_state(c, State.DECIDING)
+    page = client.get(f"/consultations/{c.pk}/").content.decode()
+    chart = page.split('data-testid="results-chart"')[1].split("</figure>")[0]
+    assert chart.count('data-testid="winner-mark"') == 2
+    summary = page.split('data-testid="results-winner"')[1].split("</p>")[0]
+    assert "คะแนนสูงสุด (เท่ากัน)" in summary and "ทางเลือก 0" in summary and "ทางเลือก 1" in summary
+    assert "ทางเลือก 2" not in summary
