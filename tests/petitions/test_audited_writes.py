@@ -110,7 +110,7 @@ def test_a_consultation_policy_saved_in_the_admin_is_audited(client, superuser, 
     client.force_login(superuser)
     response = client.post(
         reverse("admin:consultations_consultationpolicy_add"),
-        {"organisation": org.pk, "min_hearing_days": 20, "auto_hide_reports": 3, "closing_soon_days": 2},
+        {"organisation": org.pk, "min_hearing_days": 20, "auto_hide_reports": 3, "closing_soon_days": 2, "edit_minutes": 15},
     )
     assert response.status_code == 302, response.content.decode()[:3000]
     policy = ConsultationPolicy.objects.get(organisation=org)
