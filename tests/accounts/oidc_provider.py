@@ -9,6 +9,7 @@ nonce, exp, …) or {"sign_with_stranger": True} to sign with a key the JWKS doe
 import base64
 import hashlib
 import hmac
+import http.client
 import json
 import secrets
 import time
@@ -216,3 +217,15 @@ class FakeLineLogin(FakeServer):
         token = hs256(claims, self.tamper.get("secret", self.CHANNEL_SECRET))
         return 200, {"access_token": secrets.token_urlsafe(16), "expires_in": 2592000, "id_token": token,
                      "refresh_token": secrets.token_urlsafe(16), "scope": "openid", "token_type": "Bearer"}  # fmt: skip
+
+
+def location_of(url: str) -> str:
+    """GET `url` on the provider without following its redirect: where it sends the browser back."""
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    conn.request("GET", parts.path + "?" + parts.query)
+    response = conn.getresponse()
+    body = response.read()
+    conn.close()
+    assert response.status == 302, (response.status, body)
+    return response.getheader("Location")

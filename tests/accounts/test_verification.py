@@ -1,7 +1,6 @@
 """Verification levels (issue 16): ThaID through OpenID Connect against a local provider started by
 the tests (tests/accounts/oidc_provider.py), and in-person verification by office staff, audited."""
 
-import http.client
 import json
 import urllib.parse
 
@@ -16,7 +15,7 @@ from tests.conftest import error_of
 from tests.petitions.conftest import valid_national_id
 from workflows.models import AuditEntry
 
-from .oidc_provider import FakeThaID
+from .oidc_provider import FakeThaID, location_of
 
 pytestmark = pytest.mark.django_db
 PID = valid_national_id(4242)
@@ -36,18 +35,6 @@ def thaid(settings):
     provider.stop()
 
 
-def _location(url: str) -> str:
-    """GET `url` on the provider without following its redirect; the Location it answers."""
-    parts = urllib.parse.urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
-    conn.request("GET", parts.path + "?" + parts.query)
-    response = conn.getresponse()
-    body = response.read()
-    conn.close()
-    assert response.status == 302, (response.status, body)
-    return response.getheader("Location")
-
-
 def _start(client) -> str:
     """Press "Verify with ThaID"; the provider's authorize URL we are sent to."""
     response = client.post("/accounts/verification/thaid/")
@@ -58,7 +45,7 @@ def _start(client) -> str:
 def _flow(client, *, state=None):
     """The whole round trip as a browser makes it; returns the callback's response."""
     authorize = _start(client)
-    back = urllib.parse.urlsplit(_location(authorize))
+    back = urllib.parse.urlsplit(location_of(authorize))
     query = dict(urllib.parse.parse_qsl(back.query))
     if state is not None:
         query["state"] = state
@@ -89,7 +76,7 @@ def test_thaid_verifies_the_account_and_keeps_only_the_ids_keyed_hash(client, th
     assert sent["code_challenge_method"] == "S256" and sent["scope"] == "openid pid name"
     assert sent["redirect_uri"].endswith(CALLBACK) and sent["client_id"] == FakeThaID.CLIENT_ID
     assert client.session["thaid_pending"]["state"] == sent["state"]
-    back = urllib.parse.urlsplit(_location(authorize.geturl()))
+    back = urllib.parse.urlsplit(location_of(authorize.geturl()))
     response = client.get(back.path, dict(urllib.parse.parse_qsl(back.query)))
     assert response.status_code == 302 and response["Location"] == "/accounts/verification/"
     person.refresh_from_db()
@@ -141,7 +128,7 @@ def test_a_callback_nobody_started_is_refused(client, thaid, person):
 def test_a_callback_is_used_once(client, thaid, person):
     client.force_login(person)
     authorize = _start(client)
-    back = urllib.parse.urlsplit(_location(authorize))
+    back = urllib.parse.urlsplit(location_of(authorize))
     query = dict(urllib.parse.parse_qsl(back.query))
     client.get(back.path, query)
     User.objects.filter(pk=person.pk).update(identity_level="", national_id_hash=None)

@@ -15,7 +15,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
-from tests.conftest import PASSWORD, watch_policy_errors
+from tests.conftest import PASSWORD, requires_postgres, requires_redis, watch_policy_errors
 from tests.notifications.conftest import (  # noqa: F401 (fixtures)
     Mailbox,
     free_port,
@@ -26,6 +26,15 @@ from tests.notifications.conftest import (  # noqa: F401 (fixtures)
     workers,
 )
 
+# Every journey: a real browser, PostgreSQL and Redis, and a live server that commits (the worker reads it).
+JOURNEY = [
+    requires_redis,
+    requires_postgres,
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.redis,
+    pytest.mark.django_db(transaction=True),
+]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 LINK = re.compile(r"https?://[^\s<>\"']+")

@@ -14,20 +14,12 @@ from accounts.models import Role
 from consultations import services as consultations
 from consultations.models import Consultation, Decision
 from petitions.models import Petition, PetitionPolicy
-from tests.conftest import requires_postgres, requires_redis
 from tests.consultations.conftest import force_state, schedule_for
 from tests.petitions.conftest import make_petition, sign_and_confirm
 
-from .conftest import DESKTOP, PHONE, screenshot, sign_in
+from .conftest import DESKTOP, JOURNEY, PHONE, screenshot, sign_in
 
-pytestmark = [
-    requires_redis,
-    requires_postgres,
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.redis,
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = JOURNEY
 
 
 @pytest.fixture

@@ -14,20 +14,12 @@ from consultations import services as consultations
 from consultations.models import Comment, Report, Visibility
 from notifications.models import Notification
 from petitions.models import Petition, PetitionPolicy
-from tests.conftest import requires_postgres, requires_redis
 from tests.consultations.conftest import force_state, schedule_for
 from tests.petitions.conftest import make_petition
 
-from .conftest import DESKTOP, PHONE, screenshot, sign_in, wait_until
+from .conftest import DESKTOP, JOURNEY, PHONE, screenshot, sign_in, wait_until
 
-pytestmark = [
-    requires_redis,
-    requires_postgres,
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.redis,
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = JOURNEY
 
 
 @pytest.fixture

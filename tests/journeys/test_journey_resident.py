@@ -11,20 +11,12 @@ from accounts.models import Role, User
 from consultations import services as consultations
 from consultations.models import Ballot, Comment
 from petitions.models import PetitionPolicy, Signature, SignatureState
-from tests.conftest import requires_postgres, requires_redis
 from tests.consultations.conftest import force_state, schedule_for
 from tests.petitions.conftest import make_petition
 
-from .conftest import PHONE, link_in, mails_to, screenshot
+from .conftest import JOURNEY, PHONE, link_in, mails_to, screenshot
 
-pytestmark = [
-    requires_redis,
-    requires_postgres,
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.redis,
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = JOURNEY
 
 EMAIL = "malee@example.com"
 PASSPHRASE = "a-long-enough-passphrase-42"

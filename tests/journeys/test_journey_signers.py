@@ -15,19 +15,11 @@ from playwright.sync_api import expect
 from accounts.models import Role
 from notifications.models import Channel, Delivery
 from petitions.models import Petition, PetitionPolicy, Signature, SignatureState
-from tests.conftest import requires_postgres, requires_redis
 from tests.petitions.conftest import make_petition
 
-from .conftest import DESKTOP, PHONE, link_in, mails_to, screenshot, sign_in, text_of, wait_until
+from .conftest import DESKTOP, JOURNEY, PHONE, link_in, mails_to, screenshot, sign_in, text_of, wait_until
 
-pytestmark = [
-    requires_redis,
-    requires_postgres,
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.redis,
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = JOURNEY
 
 TITLE = "ขอไฟส่องสว่างถนนหมู่ที่ 3"
 SUBJECT = f"มติสภาเกี่ยวกับคำร้อง: {TITLE}"

@@ -4,7 +4,6 @@ real Celery worker subprocess (started with the interpreter running the tests)."
 import asyncio
 import email
 import email.policy
-import http.client
 import os
 import signal
 import socket
@@ -23,6 +22,7 @@ from django.db import connection, transaction
 from notifications.models import OutboxEvent, Subscription
 from notifications.relay import relay_pending
 from notifications.services import outbox_write
+from tests.accounts.oidc_provider import location_of
 
 
 def free_port() -> int:
@@ -285,18 +285,6 @@ def line_login(settings, fake_line):
     settings.LINE_LOGIN_TOKEN_URL = server.token_url
     yield server
     server.stop()
-
-
-def location_of(url: str) -> str:
-    """GET `url` on LINE Login without following its redirect: where it sends the browser back."""
-    parts = urllib.parse.urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
-    conn.request("GET", parts.path + "?" + parts.query)
-    response = conn.getresponse()
-    body = response.read()
-    conn.close()
-    assert response.status == 302, (response.status, body)
-    return response.getheader("Location")
 
 
 def link_through_line(client, *, query_changes=None):

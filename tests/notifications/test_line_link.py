@@ -9,9 +9,10 @@ from django.core.exceptions import ValidationError
 from notifications.models import Channel, ChannelAddress, Delivery, Mode, Preference
 from notifications.relay import fan_out
 from notifications.services import line_link, line_unlink, preference_set
+from tests.accounts.oidc_provider import location_of
 from tests.conftest import error_of
 
-from .conftest import follow, line_id, link_through_line, location_of, write_event
+from .conftest import follow, line_id, link_through_line, write_event
 
 pytestmark = pytest.mark.django_db
 
