@@ -120,3 +120,21 @@ def test_clerks_are_told_when_a_decision_is_due(make_consultation, moderator, cl
     end_current_stage(c)
     transition(c, "open_deciding", actor=moderator)
     assert _told(clerk, "consultation.decision_due")
+
+
+def test_staff_are_told_when_a_petition_reaches_a_threshold(org, policy, resident, sponsors, moderator, clerk, make_user):  # noqa: F811
+    """3 confirmed signatures reach the response threshold (moderators answer it), 5 the council's
+    (clerks take it to the council): each lands on a desk, so its staff hear of it; a resident who
+    does not follow it does not."""
+    from tests.petitions.conftest import sign_and_confirm
+
+    bystander = make_user(Role.RESIDENT, org=org)
+    petition = make_petition(org, resident, state="open", sponsors=sponsors, moderator=moderator)
+    for n in range(3):
+        sign_and_confirm(petition, n)
+    assert _told(moderator, "petition.response_threshold_reached")
+    assert not _told(clerk, "petition.council_threshold_reached")
+    for n in range(3, 5):
+        sign_and_confirm(petition, n)
+    assert _told(clerk, "petition.council_threshold_reached") and _told(moderator, "petition.council_threshold_reached")
+    assert not _told(bystander, "petition.council_threshold_reached")
