@@ -202,7 +202,6 @@ def petition_detail(request, pk: int, *, sign_form=None, status=200):
         "response_form": ResponseForm() if "respond" in moves else None,
         "outcome_form": OutcomeForm(initial={"decided_on": timezone.localdate()}) if "decide" in moves else None,
         "threshold_lost": selectors.threshold_lost(petition) if petition.is_public else None,
-        "has_diagram": template_exists("workflows/diagram.html"),
         "has_follow": template_exists("notifications/follow_button.html"),
         "share_url": request.build_absolute_uri(petition.get_absolute_url()),
         "embed_url": request.build_absolute_uri(reverse("petitions:widget", args=[petition.pk])),
