@@ -27,7 +27,6 @@ import json
 import os
 import platform
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -39,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import ensure_database, free_port, write_section  # noqa: E402
+from bench.common import free_port, http_bench_env, load_line, write_section  # noqa: E402
 
 SECTION = "## Hot reads"
 GOAL = 0.80
@@ -231,11 +230,9 @@ def report(args, repeats: list[dict], started: dt.datetime) -> str:
         f"Signatures accepted while the reads ran: {accepted:,} in {seconds:,.0f} s ({accepted / max(seconds, 1):.0f}/s). "
         f"Non-2xx answers to the reads: {non_2xx}.",
     ]
-    load = os.getloadavg()
     lines += [
         "",
-        f"Load average when the report was written: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1 / 5 / 15 min) on "
-        f"{os.cpu_count()} cores. The ratios compare figures of the same run; the p99 latencies are only as quiet as "
+        f"{load_line()} The ratios compare figures of the same run; the p99 latencies are only as quiet as "
         "the machine was (a load above the core count puts every figure's tail, the ceiling's too, behind other work).",
     ]
     if args.note:
@@ -258,16 +255,8 @@ def main() -> int:
     parser.add_argument("--no-docs", action="store_true")
     parser.add_argument("--note", default="")
     args = parser.parse_args()
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres") or not os.environ.get("REDIS_URL"):
-        raise SystemExit("set DATABASE_URL=postgres://… and REDIS_URL=redis://… (a database and Redis db of the bench's own)")
-    if shutil.which("wrk") is None:
-        raise SystemExit("the bench drives the servers with wrk: apt-get install wrk")
-    os.environ.setdefault("CELERY_QUEUE", "q_bench_reads")
-    os.environ.setdefault("CACHE_PREFIX", "bench_reads")
-    os.environ["DB_CONN_MAX_AGE"] = os.environ.get("DB_CONN_MAX_AGE", "60")
-    ensure_database(os.environ["DATABASE_URL"])
+    env = http_bench_env("reads")
     petition_id, consultation_id = setup()
-    env = dict(os.environ, DEBUG="false", PYTHONPATH=str(ROOT))
     site_port, ceiling_port = free_port(), free_port()
     site = start("config.wsgi:application", site_port, args, env, "/healthz?scope=web")
     ceiling = start("bench.ceiling:application", ceiling_port, args, env, "/bare/")
