@@ -38,9 +38,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import free_port, http_bench_env, load_line, write_section  # noqa: E402
-from bench.petitions_sign import LUA_COMMON, run_wrk  # noqa: E402
-from bench.reads import start  # noqa: E402
+from bench.common import (  # noqa: E402
+    ensure_ceiling_table,
+    free_port,
+    http_bench_env,
+    load_line,
+    start_granian,
+    summary_line,
+    write_section,
+)
+from bench.petitions_sign import LUA_COMMON, LUA_INSERT, run_wrk  # noqa: E402
 
 SECTION = "## Consultation ballots"
 GOAL = 0.25
@@ -69,16 +76,6 @@ request = function()
 end
 """
 )
-LUA_INSERT = (
-    LUA_COMMON
-    + r"""
-init = function(args) wanted = tonumber(args[1]); marker = args[2] end
-request = function()
-  begin()
-  return wrk.format("POST", nil, {["Content-Type"] = "text/plain"}, "ballot ceiling row")
-end
-"""
-)
 
 
 def setup(voters: int):
@@ -87,15 +84,13 @@ def setup(voters: int):
 
     django.setup()
     from django.core.management import call_command
-    from django.db import connection
     from django.utils import timezone
     from rest_framework.authtoken.models import Token
 
     from accounts.models import Membership, Organisation, Role, User
 
     call_command("migrate", verbosity=0)
-    with connection.cursor() as cursor:
-        cursor.execute("CREATE TABLE IF NOT EXISTS bench_ceiling_insert (id bigserial PRIMARY KEY, body text)")
+    ensure_ceiling_table()
     org, _ = Organisation.objects.get_or_create(slug="bench-ballots", defaults={"name": "เทศบาลทดสอบการลงคะแนน"})
     have = User.objects.filter(email__endswith="@" + EMAIL_DOMAIN).count()
     now = timezone.now()
@@ -263,8 +258,8 @@ def main() -> int:
         return 0
     Consultation.objects.filter(organisation=org, title=TITLE).delete()  # earlier runs' ballots
     site_port, ceiling_port = free_port(), free_port()
-    site = start("config.wsgi:application", site_port, args, env, "/healthz?scope=web")
-    ceiling = start("bench.ceiling:application", ceiling_port, args, env, "/bare/")
+    site = start_granian("config.wsgi:application", site_port, args.workers, args.threads, env, "/healthz?scope=web")
+    ceiling = start_granian("bench.ceiling:application", ceiling_port, args.workers, args.threads, env, "/bare/")
     started = dt.datetime.now(dt.UTC)
     repeats = []
     try:
@@ -290,6 +285,11 @@ def main() -> int:
             server.wait(timeout=30)
     text = report(args, repeats, started, len(voters))
     print(text)
+    exact = all(r["exact"] for r in repeats)
+    for key in ("cast", "change"):
+        ratio = statistics.median(r[key]["rate"] / r["insert"]["rate"] for r in repeats)
+        summary_line("ballots", f"{key}s / insert ceiling (tally {'exact' if exact else 'WRONG'})", ratio * 100, "%",
+                     "≥ 25% of the insert ceiling, tally exact", ratio >= GOAL and exact, ratio)  # fmt: skip
     if not args.no_docs:
         write_section(SECTION, text)
     return 0 if all(r["exact"] for r in repeats) else 1
