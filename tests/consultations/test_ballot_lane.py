@@ -294,3 +294,16 @@ def test_a_stage_move_waits_for_casts_in_flight_and_none_lands_after(make_consul
     assert [answers[i][0] for i in range(15, 30)] == ["409"] * 15
     assert Ballot.objects.filter(consultation=c).count() == ok == BallotChoice.objects.filter(ballot__consultation=c).count()
     assert selectors.tally(c) == {"ballots": ok, "counts": {a.pk: ok} if ok else {}}
+
+
+def test_the_plain_cast_is_the_token_query_and_one_call(voting, voters):
+    """What makes it fast: the lane reads the token (one query) and casts in one call of
+    consultations_ballot_cast; nothing else reaches the database."""
+    from django.test.utils import CaptureQueriesContext
+
+    c, a, b = voting
+    _, tokens = voters(1)
+    with CaptureQueriesContext(connection) as queries:
+        status = call(LANE_ONLY, url(c), {"alternative_ids": [a.pk]}, tokens[0])[0]
+    assert status.startswith("200")
+    assert len(queries) == 2 and "consultations_ballot_cast" in queries[1]["sql"], [q["sql"] for q in queries]
