@@ -23,7 +23,17 @@ from notifications.services import outbox_write
 
 from . import readcache, registry
 from .errors import ApplicationError, Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
-from .models import AuditChainHead, AuditEntry, Deadline, payload_digest, payload_normal
+from .models import (
+    GENESIS_HASH,
+    LEGACY_CHAIN,
+    SITE_CHAIN,
+    AuditChainHead,
+    AuditEntry,
+    Deadline,
+    chain_genesis,
+    payload_digest,
+    payload_normal,
+)
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +202,9 @@ def audit_append(
     reason: str = "",
     payload: dict | None = None,
 ) -> AuditEntry:
-    """Append one entry to the chain. Must run inside the caller's transaction.
+    """Append one entry to the chain of its organisation (the site's chain when it has none). Must
+    run inside the caller's transaction: the chain's head row stays locked until it commits, so
+    appends to one chain are serialised and appends to different chains do not wait for each other.
 
     The payload is published with the entry (docs/AUDIT.md): it must never hold personal data;
     refer to people with actor_pseudonym()."""
@@ -200,7 +212,8 @@ def audit_append(
         record_type = record._meta.label_lower
         record_id = record.pk
         organisation_id = getattr(record, "organisation_id", organisation_id)
-    head, _created = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+    chain = organisation_id or SITE_CHAIN
+    head = _head_locked(chain)
     entry = AuditEntry(
         organisation_id=organisation_id,
         record_type=record_type,
@@ -220,12 +233,27 @@ def audit_append(
     entry.payload_digest = payload_digest(entry.payload)
     entry.hash = entry.compute_hash()
     entry.save(force_insert=True)
-    head.last_hash = entry.hash
-    head.last_entry_id = entry.pk
-    head.save(update_fields=["last_hash", "last_entry_id"])
+    AuditChainHead.objects.filter(pk=chain).update(last_hash=entry.hash, last_entry_id=entry.pk, entries=models.F("entries") + 1)
     # Every act the public can see is audited: when it commits, the read lane's copies go.
     transaction.on_commit(readcache.bump)
     return entry
+
+
+def _head_locked(chain: int) -> AuditChainHead:
+    """The chain's head row, locked (FOR UPDATE) until the caller's transaction ends. A chain's
+    first append creates it at the chain's genesis, which binds the legacy chain's head; two
+    first appends at once both end up locking the one row (the second insert does nothing)."""
+    head = AuditChainHead.objects.select_for_update().filter(pk=chain).first()
+    if head is None:
+        legacy = AuditChainHead.objects.filter(pk=LEGACY_CHAIN).first()
+        genesis = chain_genesis(
+            chain,
+            legacy_hash=legacy.last_hash if legacy else GENESIS_HASH,
+            legacy_entries=legacy.entries if legacy else 0,
+        )
+        AuditChainHead.objects.bulk_create([AuditChainHead(chain=chain, last_hash=genesis)], ignore_conflicts=True)
+        head = AuditChainHead.objects.select_for_update().get(pk=chain)
+    return head
 
 
 def actor_pseudonym(user) -> str:
