@@ -344,8 +344,9 @@ time.process_time over 400 moves in one process, this run's machine: about 2.0 m
 0.2 ms an insert; 2.5 ms before the head lock became one plain statement), and on 2 shared cores
 that CPU, not any lock, is what bounds the moves: PostgreSQL showed every session in ClientRead
 (waiting for its client), none waiting for a lock; on a busy machine each of a move's seven round
-trips (six statements, one Redis INCR) also waits for a CPU slice. The ratio says how close it gets. The rows below the first two are one
-organisation, threads in one process (they share the GIL): they show the per-move cost, not the scaling.
+trips (six statements, one Redis INCR) also waits for a CPU slice. The ratio says how close it gets.
+The rows below the first two are one organisation, threads in one process (they share the GIL):
+they show the per-move cost, not the scaling.
 
 """
     write_section("## Workflow engine", section)
