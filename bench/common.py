@@ -37,3 +37,86 @@ def write_section(section: str, text: str) -> None:
     else:
         updated = current.rstrip() + "\n\n" + text.rstrip() + "\n"
     path.write_text(updated.rstrip() + "\n", encoding="utf-8")
+
+
+CEILING_TABLE = "bench_ceiling_insert"
+
+
+def ensure_ceiling_table() -> None:
+    """The table the insert ceiling (bench/ceiling.py POST /insert/) writes to, in Django's database."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE IF NOT EXISTS {CEILING_TABLE} (id bigserial PRIMARY KEY, body text)")
+
+
+def start_granian(app: str, port: int, workers: int, threads: int, env: dict, health: str):
+    """Serve the WSGI `app` with granian as the Procfile runs the web (workers × blocking threads,
+    backlog 2048, no access log) on 127.0.0.1:`port`; return the process once `health` answers 200.
+
+    `app` is "config.wsgi:application" (the site) or "bench.ceiling:application" (the ceilings)."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    command = [
+        sys.executable, "-m", "granian", "--interface", "wsgi", app, "--host", "127.0.0.1", "--port", str(port),
+        "--workers", str(workers), "--blocking-threads", str(threads), "--backlog", "2048",
+        "--log-level", "warning", "--no-access-log",
+    ]  # fmt: skip
+    server = subprocess.Popen(command, cwd=Path(__file__).resolve().parent.parent, env=env)  # noqa: S603
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"{app} exited with {server.returncode} before it answered {health}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{health}", timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    return server
+        except Exception:
+            time.sleep(0.3)
+    server.terminate()
+    raise SystemExit(f"{app} did not answer {health} within 60 s")
+
+
+def summary_line(scenario: str, figure: str, value: float, unit: str, goal: str, met: bool, ratio: float | None = None) -> None:
+    """One line `SUMMARY {json}` on stdout: bench/all.py (make bench) collects these into the summary
+    table at the top of docs/PERFORMANCE.md. `ratio` is the figure over its ceiling of the same run."""
+    import json
+
+    row = {"scenario": scenario, "figure": figure, "value": value, "unit": unit, "goal": goal, "met": bool(met)}
+    if ratio is not None:
+        row["ratio"] = ratio
+    print("SUMMARY " + json.dumps(row, ensure_ascii=False), flush=True)
+
+
+def http_bench_env(name: str) -> dict:
+    """For a bench that drives granian with wrk: refuse to start without a PostgreSQL database and
+    Redis db of its own and wrk; give it its own queue and cache prefix and persistent database
+    connections, create the database, and return the servers' environment."""
+    import os
+    import shutil
+    from pathlib import Path
+
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres") or not os.environ.get("REDIS_URL"):
+        raise SystemExit("set DATABASE_URL=postgres://… and REDIS_URL=redis://… (a database and Redis db of the bench's own)")
+    if shutil.which("wrk") is None:
+        raise SystemExit("the bench drives the servers with wrk: apt-get install wrk")
+    os.environ.setdefault("CELERY_QUEUE", f"q_bench_{name}")
+    os.environ.setdefault("CACHE_PREFIX", f"bench_{name}")
+    os.environ["DB_CONN_MAX_AGE"] = os.environ.get("DB_CONN_MAX_AGE", "60")
+    ensure_database(os.environ["DATABASE_URL"])
+    return dict(os.environ, DEBUG="false", PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+
+
+def load_line() -> str:
+    """The machine's load average as the report says it."""
+    import os
+
+    load = os.getloadavg()
+    return (
+        f"Load average when the report was written: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1 / 5 / 15 min) on "
+        f"{os.cpu_count()} cores."
+    )
