@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import logging
 
+from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -194,6 +195,38 @@ def delivery_key(event_id: int, channel: str, recipient: str) -> str:
     return f"{event_id}:{channel}:{recipient}"
 
 
+DELIVERY_COLUMNS = ("event", "channel", "key", "user", "email", "address", "name", "language", "status", "created_at")
+INBOX_COLUMNS = ("user", "source", "event", "title", "url", "created_at")
+
+
+def insert_rows(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """INSERT the rows (tuples in `columns` order; the other columns get their defaults) and skip
+    those whose unique key exists, as bulk_create(ignore_conflicts=True) would. On PostgreSQL one
+    INSERT … SELECT FROM unnest(arrays) per 20,000 rows: no model instance, no statement of 2,000
+    placeholders per batch."""
+    if not rows:
+        return
+    fields = [model._meta.get_field(name) for name in columns]
+    if db_connection.vendor != "postgresql":
+        model.objects.bulk_create(
+            [model(**{f.attname: v for f, v in zip(fields, row, strict=True)}) for row in rows],
+            batch_size=2000, ignore_conflicts=True,
+        )  # fmt: skip
+        return
+    defaults = [f for f in model._meta.concrete_fields if not f.primary_key and f not in fields]
+    names = ", ".join(db_connection.ops.quote_name(f.column) for f in fields + defaults)
+    arrays = ", ".join(f"%s::{f.cast_db_type(db_connection)}[]" for f in fields)
+    fixed = [f.get_db_prep_save(f.get_default(), db_connection) for f in defaults]
+    values = ", ".join(["u.*"] + [f"%s::{f.cast_db_type(db_connection)}" for f in defaults])
+    table = db_connection.ops.quote_name(model._meta.db_table)
+    # Names and types from the model, values as parameters.
+    sql = f"INSERT INTO {table} ({names}) SELECT {values} FROM unnest({arrays}) AS u ON CONFLICT DO NOTHING"  # noqa: S608
+    with db_connection.cursor() as cursor:
+        for start in range(0, len(rows), 20_000):
+            chunk = rows[start : start + 20_000]
+            cursor.execute(sql, fixed + [list(column) for column in zip(*chunk, strict=True)])  # SELECT list first
+
+
 def fan_out(event: OutboxEvent) -> dict[str, int]:
     """Write the deliveries and inbox entries of one event (inside the caller's transaction)."""
     from .channels import inapp_title
@@ -203,53 +236,45 @@ def fan_out(event: OutboxEvent) -> dict[str, int]:
     modes = preferences_for(user_ids)
     addresses = push_addresses(user_ids)
     now = timezone.now()
-    deliveries, inbox = [], []
+    rows, inbox = [], []  # DELIVERY_COLUMNS, INBOX_COLUMNS
     titles: dict[str, str] = {}
+    pending, digest, email = str(Delivery.Status.PENDING), str(Delivery.Status.DIGEST), str(Channel.EMAIL)
+    event_name, pk = event.event, event.pk
+    url = str((event.data or {}).get("url") or "")[:500]
     for r in recipients:
-        mode = email_mode(event.event, r, modes)
+        mode = email_mode(event_name, r, modes)
         if mode != Mode.OFF and r.email:
             who = f"u{r.user_id}" if r.user_id is not None else f"e{r.email}"
-            deliveries.append(
-                Delivery(
-                    event=event, channel=Channel.EMAIL, key=delivery_key(event.pk, Channel.EMAIL, who),
-                    user_id=r.user_id, email=r.email, name=r.name[:200], language=r.language, created_at=now,
-                    status=Delivery.Status.DIGEST if mode == Mode.DIGEST else Delivery.Status.PENDING,
-                )
-            )  # fmt: skip
-        for channel in PUSH_CHANNELS:
-            address = addresses.get((r.user_id, channel))
-            mode = push_mode(event.event, r, channel, modes) if address else Mode.OFF
-            if mode != Mode.OFF:
-                deliveries.append(
-                    Delivery(
-                        event=event, channel=channel, key=delivery_key(event.pk, channel, f"u{r.user_id}"),
-                        user_id=r.user_id, address=address, name=r.name[:200], language=r.language, created_at=now,
-                        status=Delivery.Status.DIGEST if mode == Mode.DIGEST else Delivery.Status.PENDING,
-                    )
-                )  # fmt: skip
-        if inapp_mode(event.event, r, modes) == Mode.IMMEDIATE:
+            status = digest if mode == Mode.DIGEST else pending
+            rows.append((pk, email, delivery_key(pk, email, who), r.user_id, r.email, "", r.name[:200], r.language, status, now))
+        if addresses:
+            for channel in PUSH_CHANNELS:
+                address = addresses.get((r.user_id, channel))
+                mode = push_mode(event_name, r, channel, modes) if address else Mode.OFF
+                if mode != Mode.OFF:
+                    status = digest if mode == Mode.DIGEST else pending
+                    key = delivery_key(pk, channel, f"u{r.user_id}")
+                    rows.append((pk, str(channel), key, r.user_id, "", address, r.name[:200], r.language, status, now))
+        if inapp_mode(event_name, r, modes) == Mode.IMMEDIATE:
             if r.language not in titles:
                 with translation.override(r.language):
-                    titles[r.language] = inapp_title(event)
-            inbox.append(
-                Notification(
-                    user_id=r.user_id, source=event, event=event.event, title=titles[r.language][:300],
-                    url=str((event.data or {}).get("url") or "")[:500], created_at=now,
-                )
-            )  # fmt: skip
+                    titles[r.language] = inapp_title(event)[:300]
+            inbox.append((r.user_id, pk, event_name, titles[r.language], url, now))
+    others = []
     if event.organisation_id and event.event not in conf.PRIVATE:
         for endpoint in WebhookEndpoint.objects.filter(organisation_id=event.organisation_id, active=True):
             if endpoint.wants(event.event):
-                deliveries.append(
+                others.append(
                     Delivery(
                         event=event, channel=Channel.WEBHOOK, key=delivery_key(event.pk, Channel.WEBHOOK, str(endpoint.pk)),
                         endpoint=endpoint, created_at=now,
                     )
                 )  # fmt: skip
-    deliveries += phone_deliveries(event, now)
-    Delivery.objects.bulk_create(deliveries, batch_size=2000, ignore_conflicts=True)
-    Notification.objects.bulk_create(inbox, batch_size=2000, ignore_conflicts=True)
-    return {"recipients": len(recipients), "deliveries": len(deliveries), "inbox": len(inbox)}
+    others += phone_deliveries(event, now)
+    insert_rows(Delivery, DELIVERY_COLUMNS, rows)
+    Delivery.objects.bulk_create(others, batch_size=2000, ignore_conflicts=True)
+    insert_rows(Notification, INBOX_COLUMNS, inbox)
+    return {"recipients": len(recipients), "deliveries": len(rows) + len(others), "inbox": len(inbox)}
 
 
 def _claim_next(skip: set[int]) -> OutboxEvent | None:
@@ -310,16 +335,24 @@ def enqueue_deliveries(deliveries) -> int:
     }
     for channel, task in tasks.items():
         ids = list(deliveries.filter(channel=channel, status=Delivery.Status.PENDING).order_by("id").values_list("id", flat=True))
-        for start in range(0, len(ids), conf.CHUNK):
-            chunk = ids[start : start + conf.CHUNK]
-            try:
-                task.delay(chunk)
-            except Exception:
-                log.warning("could not queue %d %s deliveries; the sweep will", len(chunk), channel, exc_info=True)
-                return queued
-            Delivery.objects.filter(pk__in=chunk, status=Delivery.Status.PENDING).update(enqueued_at=timezone.now())
-            queued += len(chunk)
+        done = 0
+        try:
+            for start in range(0, len(ids), conf.CHUNK):
+                task.delay(ids[start : start + conf.CHUNK])
+                done = min(start + conf.CHUNK, len(ids))
+        except Exception:
+            log.warning("could not queue %d %s deliveries; the sweep will", len(ids) - done, channel, exc_info=True)
+            return queued + _enqueued(ids[:done])
+        queued += _enqueued(ids)
     return queued
+
+
+def _enqueued(ids: list[int]) -> int:
+    """Mark the queued ones (those still pending: a task may already have claimed some), 10,000 a statement."""
+    now = timezone.now()
+    for start in range(0, len(ids), 10_000):  # under PostgreSQL's 65,535 parameters a statement
+        Delivery.objects.filter(pk__in=ids[start : start + 10_000], status=Delivery.Status.PENDING).update(enqueued_at=now)
+    return len(ids)
 
 
 def broker_backlog() -> int | None:

@@ -33,11 +33,13 @@ def free_port() -> int:
 
 class Mailbox:
     """An aiosmtpd handler that keeps every accepted mail. `refuse` maps an address to an SMTP
-    reply for RCPT TO (e.g. "550 no such user"); `delay` slows each DATA before the 250."""
+    reply for RCPT TO (e.g. "550 no such user"), `refuse_data` one for the end of the content;
+    `delay` slows each DATA before the 250."""
 
     def __init__(self, delay: float = 0.0):
         self.messages: list = []
         self.refuse: dict[str, str] = {}
+        self.refuse_data: dict[str, str] = {}  # recipient → the reply to its message content
         self.delay = delay
         self.started = 0  # DATA commands received (accepted or not)
         self.lock = threading.Lock()
@@ -54,6 +56,9 @@ class Mailbox:
             self.started += 1
         if self.delay:
             await asyncio.sleep(self.delay)  # cancelled if the client dies first: then nothing is accepted
+        refused = next((self.refuse_data[r.lower()] for r in envelope.rcpt_tos if r.lower() in self.refuse_data), None)
+        if refused:
+            return refused
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
             for rcpt in envelope.rcpt_tos:
@@ -89,10 +94,29 @@ class Mailbox:
         return False
 
 
-@pytest.fixture
-def smtp():
-    """A real SMTP server on 127.0.0.1 (random port). Yields (mailbox, port)."""
-    mailbox = Mailbox()
+class PipeliningMailbox(Mailbox):
+    """A Mailbox whose server advertises PIPELINING (RFC 2920) as Postfix does. aiosmtpd reads
+    commands from a buffered stream, so a pipelined group is answered in order. `transactions`
+    counts the MAIL FROM commands it received."""
+
+    def __init__(self, delay: float = 0.0):
+        super().__init__(delay)
+        self.transactions = 0
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        return [*responses[:-1], "250-PIPELINING", responses[-1]]
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        with self.lock:
+            self.transactions += 1
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+
+def _serve(mailbox):
+    """Serve `mailbox` on 127.0.0.1 (random port) while the fixture lives; yields (mailbox, port)."""
     port = free_port()
     controller = Controller(mailbox, hostname="127.0.0.1", port=port)
     controller.start()
@@ -103,15 +127,39 @@ def smtp():
 
 
 @pytest.fixture
-def smtp_backend(settings, smtp):
-    """Django's SMTP backend pointed at the listener."""
-    mailbox, port = smtp
+def smtp_pipelining():
+    """A real SMTP server on 127.0.0.1 that advertises PIPELINING. Yields (mailbox, port)."""
+    yield from _serve(PipeliningMailbox())
+
+
+def use_smtp(settings, port: int) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
     settings.EMAIL_TIMEOUT = 5
+
+
+@pytest.fixture
+def pipelining_backend(settings, smtp_pipelining):
+    """Django's SMTP backend pointed at the listener that advertises PIPELINING."""
+    mailbox, port = smtp_pipelining
+    use_smtp(settings, port)
+    return mailbox
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server on 127.0.0.1 (random port). Yields (mailbox, port)."""
+    yield from _serve(Mailbox())
+
+
+@pytest.fixture
+def smtp_backend(settings, smtp):
+    """Django's SMTP backend pointed at the listener."""
+    mailbox, port = smtp
+    use_smtp(settings, port)
     return mailbox
 
 
