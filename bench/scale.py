@@ -416,9 +416,13 @@ def main() -> int:
     if args.quick:
         args.petitions, args.signatures, args.audit = args.petitions // 50, args.signatures // 50, args.audit // 50
         args.rounds = min(args.rounds, 2)
-    # BENCH_DATABASE_URL (a helper's shell) or DATABASE_URL (bench/all.py gives each bench its own).
-    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL", "")
-    redis_url = os.environ.get("BENCH_REDIS_URL") or os.environ.get("REDIS_URL", "")
+    # DATABASE_URL when it names a bench database (bench/all.py gives each bench its own), else
+    # BENCH_DATABASE_URL (a shell whose DATABASE_URL is its development database).
+    given = os.environ.get("DATABASE_URL", "")
+    if "bench" in urlparse(given).path:
+        url, redis_url = given, os.environ.get("REDIS_URL", "")
+    else:
+        url, redis_url = os.environ.get("BENCH_DATABASE_URL", ""), os.environ.get("BENCH_REDIS_URL", "")
     if not url.startswith("postgres") or not redis_url:
         raise SystemExit("set BENCH_DATABASE_URL=postgres://… and BENCH_REDIS_URL=redis://… (the bench's own)")
     if "bench" not in urlparse(url).path:
