@@ -204,8 +204,8 @@ def measure(args, ports: dict, c: dict) -> dict:
         for lane in ("on", "off") if lanes == "both" else ("off",):
             plan.append((group, label, path, headers, n, lane))
     results: dict = {}
-    for _group, _label, path, headers, _n, lane in plan:  # warm every process and copy
-        for _ in range(2 * args.workers):
+    for _group, _label, path, headers, _n, lane in plan:  # warm the processes and copies
+        for _ in range(args.workers):
             clients[lane].get(path, headers)
     for _round in range(args.rounds):
         for group, label, path, headers, n, lane in plan:
