@@ -90,3 +90,33 @@ def summary_line(scenario: str, figure: str, value: float, unit: str, goal: str,
     if ratio is not None:
         row["ratio"] = ratio
     print("SUMMARY " + json.dumps(row, ensure_ascii=False), flush=True)
+
+
+def http_bench_env(name: str) -> dict:
+    """For a bench that drives granian with wrk: refuse to start without a PostgreSQL database and
+    Redis db of its own and wrk; give it its own queue and cache prefix and persistent database
+    connections, create the database, and return the servers' environment."""
+    import os
+    import shutil
+    from pathlib import Path
+
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres") or not os.environ.get("REDIS_URL"):
+        raise SystemExit("set DATABASE_URL=postgres://… and REDIS_URL=redis://… (a database and Redis db of the bench's own)")
+    if shutil.which("wrk") is None:
+        raise SystemExit("the bench drives the servers with wrk: apt-get install wrk")
+    os.environ.setdefault("CELERY_QUEUE", f"q_bench_{name}")
+    os.environ.setdefault("CACHE_PREFIX", f"bench_{name}")
+    os.environ["DB_CONN_MAX_AGE"] = os.environ.get("DB_CONN_MAX_AGE", "60")
+    ensure_database(os.environ["DATABASE_URL"])
+    return dict(os.environ, DEBUG="false", PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+
+
+def load_line() -> str:
+    """The machine's load average as the report says it."""
+    import os
+
+    load = os.getloadavg()
+    return (
+        f"Load average when the report was written: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1 / 5 / 15 min) on "
+        f"{os.cpu_count()} cores."
+    )

@@ -229,7 +229,7 @@ def bench_org(n: int):
             "sponsors_required": 0, "response_threshold": max(1, n // 2), "council_threshold": n,
             # wrk signs from one address: no refusals, and no review flag (whose UPDATE per signature
             # only a busy address pays; the bench measures the plain path).
-            "ip_limit": 10**9, "ip_review_limit": 10**9, "petition_limit": 10**9,
+            "ip_limit": 10**9, "ip_review_limit": 10**9, "petition_limit": 10**9, "burst_limit": 10**9,
         },
     )  # fmt: skip
     users = {}

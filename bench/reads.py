@@ -62,7 +62,7 @@ def setup():
     petition = Petition.objects.filter(state="open").order_by("pk").first()
     # The signer posts from one address: lift the per-address limits of its organisation.
     PetitionPolicy.objects.filter(organisation_id=petition.organisation_id).update(
-        ip_limit=10**9, ip_review_limit=10**9, petition_limit=10**9
+        ip_limit=10**9, ip_review_limit=10**9, petition_limit=10**9, burst_limit=10**9
     )
     ensure_ceiling_table()
     return petition.pk, Consultation.objects.order_by("pk").values_list("pk", flat=True).first()

@@ -116,7 +116,13 @@ def env_database(name: str, default: str) -> dict:
         options["server_side_binding"] = True
         # Django turns prepared statements off (for PgBouncer in transaction mode); a direct
         # connection keeps them: the signing statements cost the database less than half as much.
-        options["prepare_threshold"] = 5 if env_bool("DB_PREPARED_STATEMENTS", True) else None
+        prepared = env_bool("DB_PREPARED_STATEMENTS", True)
+        options["prepare_threshold"] = 5 if prepared else None
+        # .iterator() reads through a named cursor that outlives the statement (WITH HOLD in
+        # autocommit): a transaction pooler lends the next statement another connection, where
+        # the cursor does not exist. Off by default where prepared statements are off, as both
+        # are for PgBouncer in transaction mode (docs/OPERATIONS.md "Past one machine").
+        config["DISABLE_SERVER_SIDE_CURSORS"] = not env_bool("DB_SERVER_SIDE_CURSORS", prepared)
     return config
 
 

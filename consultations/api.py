@@ -24,6 +24,7 @@ from workflows.attachments_api import WithAttachments
 from workflows.errors import NotFound, PermissionDenied, ValidationFailed
 from workflows.exports import csv_response
 from workflows.filters import openapi_parameters
+from workflows.jsonviews import Caller, LaneThrottled, TokenRoute
 from workflows.paging import listed, paged, paged_response
 from workflows.parsers import WholeNumberField
 
@@ -244,8 +245,11 @@ class ModerationIn(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
+BALLOT_MAX = 100
+
+
 class BallotIn(serializers.Serializer):
-    alternative_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False, max_length=100)
+    alternative_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=False, max_length=BALLOT_MAX)
 
 
 class DecisionIn(serializers.Serializer):
@@ -519,7 +523,10 @@ class ModerationView(Base):
         return Response({"kind": request.data.get("kind"), "id": item.pk, "visibility": item.visibility})
 
 
-class BallotView(Base):
+class BallotView(LaneThrottled, Base):
+    """The voter's own ballot. The plain cast or change with an API token is served by the lane in
+    front of Django (config/wsgi.py, ballot_put_plain below), every other request here."""
+
     @extend_schema(responses=OpenApiTypes.OBJECT, tags=["consultations"])
     def get(self, request, pk):
         user = _signed_in(request)
@@ -533,6 +540,23 @@ class BallotView(Base):
         c = self.consultation(request, pk)
         services.ballot_cast(consultation=c, actor=user, **_valid(BallotIn, request))
         return Response(selectors.detail_ballot(c, user))
+
+
+def ballot_put_plain(data: dict, user_id: int, caller: Caller, pk: int) -> dict | None:
+    """PUT /api/v1/consultations/<id>/ballot/ in the lane (workflows.jsonviews.TokenLane): the
+    answer BallotView.put gives when the cast or change succeeds in one call, or None (nothing
+    written) to let BallotView answer, with the error it gives."""
+    ids = data.get("alternative_ids")
+    if not isinstance(ids, list) or not 0 < len(ids) <= BALLOT_MAX or any(type(a) is not int for a in ids):
+        return None
+    ballot = services.ballot_cast_plain(consultation_id=pk, voter_id=user_id, wanted=ids)
+    if ballot is None:
+        return None
+    # can_change: the call has just checked the vote rule (selectors.detail_ballot's rules.can).
+    return {"voted": True, "alternative_ids": sorted(ids), "updated_at": ballot.updated_at, "can_change": True}
+
+
+BALLOT_ROUTES = [TokenRoute(r"/api/v1/consultations/(?P<pk>[0-9]{1,18})/ballot/", "PUT", BallotView, ballot_put_plain)]
 
 
 class ResultsView(Base):

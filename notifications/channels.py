@@ -38,6 +38,7 @@ from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.core.mail.message import forbid_multi_line_headers, sanitize_address
 from django.core.validators import validate_email
 from django.db import connection as db_connection
+from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string, select_template
 from django.urls import reverse
@@ -100,7 +101,13 @@ class Marks:
 
     def flush(self) -> None:
         if self.ids:
-            mark_sent(self.ids, self.token)
+            # Its own transaction, so that the commit without the disk flush (SET LOCAL) holds for
+            # these marks only and ends with them: a session-level SET would stay on whichever
+            # PostgreSQL connection PgBouncer (transaction mode) lent the statement, and reach
+            # other clients' commits.
+            with transaction.atomic():
+                _asynchronous_commit()
+                mark_sent(self.ids, self.token)
             self.ids = []
 
 
@@ -400,14 +407,15 @@ def _smtp_code(exc: Exception) -> int:
     return int(getattr(exc, "smtp_code", 0) or 0)
 
 
-def _synchronous_commit(on: bool) -> None:
-    """PostgreSQL: the per-mail "sent" marks commit without waiting for the disk flush (the
-    fsync per mail, not the SMTP, was the bottleneck). A killed worker loses nothing (the
-    server has the commit); only a crash of PostgreSQL itself may forget the last fraction
-    of a second of marks, and those few mails would be sent once more."""
+def _asynchronous_commit() -> None:
+    """PostgreSQL: the "sent" marks of the current transaction commit without waiting for the disk
+    flush (the fsync per batch, not the SMTP, was the bottleneck). A killed worker loses nothing
+    (the server has the commit); only a crash of PostgreSQL itself may forget the last fraction of
+    a second of marks, and those few mails would be sent once more. SET LOCAL: the setting ends
+    with the transaction, as PgBouncer in transaction mode needs (docs/OPERATIONS.md)."""
     if db_connection.vendor == "postgresql":
         with db_connection.cursor() as cursor:
-            cursor.execute("RESET synchronous_commit" if on else "SET synchronous_commit TO OFF")
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def send_emails(ids: list[int]) -> dict[str, int]:
@@ -430,7 +438,6 @@ def send_emails(ids: list[int]) -> dict[str, int]:
     smtp = connection.connection if isinstance(connection, SMTPBackend) else None
     charset = settings.DEFAULT_CHARSET
     envelope_from = sanitize_address(settings.DEFAULT_FROM_EMAIL, charset)
-    _synchronous_commit(False)
     lease, held, renderer, marks = Lease(token), {d.pk for d in claimed}, Renderer(), Marks(token)
     try:
         for index, delivery in enumerate(claimed):
@@ -466,7 +473,6 @@ def send_emails(ids: list[int]) -> dict[str, int]:
             result["sent"] += 1
     finally:
         marks.flush()
-        _synchronous_commit(True)
         try:
             connection.close()
         except Exception:

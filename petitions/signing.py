@@ -23,16 +23,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from contextlib import nullcontext
 from dataclasses import dataclass, replace
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from notifications.services import outbox_insert_sql, outbox_kick
 from workflows import registry
 from workflows.errors import Conflict
+from workflows.sql import one_statement
 
 from . import controls
 from .models import ResponseState, Signature, SignatureState, State
@@ -108,36 +108,11 @@ def available() -> bool:
     return _vendor == "postgresql"
 
 
-DEADLOCK = "40P01"
-
-
 def _one_statement(sql: str, params: dict):
-    """Run one statement and return its first row.
-
-    In autocommit it is its own transaction; inside the caller's transaction (tests, a service
-    composing several steps) it runs in a savepoint, so that a failure leaves that transaction
-    usable. Django checks a persistent connection with a `SELECT 1` round trip before a request's
-    first query; this skips that check and instead, if the connection turns out to be dead (the
-    database restarted), reconnects and runs the statement once more. Running either statement
-    twice is safe: a sign that did commit is then a duplicate email (nothing written), a confirm
-    that did commit finds the signature confirmed. A deadlock, which PostgreSQL resolves by
-    rolling back one statement whole, is retried too."""
-    for attempt in range(3):
-        outer = connection.in_atomic_block
-        if not outer:
-            connection.health_check_done = True
-        try:
-            with transaction.atomic() if outer else nullcontext(), connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                return cursor.fetchone()
-        except (InterfaceError, OperationalError) as exc:
-            if attempt == 2:
-                raise
-            if getattr(exc.__cause__, "sqlstate", None) == DEADLOCK:
-                continue
-            if outer or connection.is_usable():
-                raise
-            connection.close()  # dead: the next cursor() connects afresh
+    """workflows.sql.one_statement. Running either statement twice is safe: a sign that did commit
+    is then a duplicate email (nothing written), a confirm that did commit finds the signature
+    confirmed."""
+    return one_statement(sql, params)
 
 
 # State names are written into the SQL (they are constants) rather than passed as parameters: the

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Verify a Ruamkid install's public record from outside, with the Python standard library only.
 
-    python3 tools/verify_record.py https://ruamkid.example.go.th [--checkpoint FILE] [--save-checkpoint FILE]
+    python3 tools/verify_record.py https://ruamkid.example.go.th [--organisation ID] [--checkpoint FILE] [--save-checkpoint FILE]
 
-Downloads the audit chain through the public API, recomputes every entry's payload digest and
-hash and the links between them, checks every signed checkpoint (Ed25519, verified here in pure
-Python) against the chain, and compares what each decision, answer and response says now with the
+Downloads the audit chains through the public API (one per organisation, one for the site, and the
+legacy chain written before the split; with --organisation only that organisation's chain and the
+legacy chain its genesis binds), recomputes every entry's payload digest and hash and the links
+within each chain, checks every signed checkpoint (Ed25519, verified here in pure Python) against
+every chain head it signs, and compares what each decision, answer and response says now with the
 content its newest audit entry bound, and recomputes every petition's signature log against the
 checkpoints of it on the chain (count and head hash). With --checkpoint, a checkpoint saved earlier (by
 --save-checkpoint, or received by webhook) must still be in the chain: a rewrite, even with every
@@ -124,7 +126,26 @@ def sha256(text: str) -> str:
 
 def checkpoint_statement(c: dict) -> bytes:
     body = {k: c[k] for k in ("entry_id", "entry_hash", "entries", "created_at", "reason")}
-    return ("ruamkid-checkpoint-v1\n" + json.dumps(body, sort_keys=True, separators=(",", ":"))).encode()
+    version = c.get("version", 1)
+    if version >= 2:
+        body["heads"] = c["heads"]
+    return (f"ruamkid-checkpoint-v{version}\n" + json.dumps(body, sort_keys=True, separators=(",", ":"))).encode()
+
+
+def chain_of(e: dict) -> str:
+    """The chain an entry belongs to: format 3 entries the chain of their organisation (or the site's),
+    older ones the legacy chain."""
+    if e.get("format", 1) < 3:
+        return "legacy"
+    return f"organisation:{e['organisation']}" if e.get("organisation") else "site"
+
+
+def chain_genesis(chain: str, legacy_hash: str, legacy_entries: int) -> str:
+    """The prev_hash of a chain's first entry: it binds the chain's name and the legacy chain's head."""
+    if chain == "legacy":
+        return GENESIS_HASH
+    body = {"chain": chain, "legacy_head": legacy_hash, "legacy_entries": legacy_entries}
+    return sha256("ruamkid-chain-v1\n" + json.dumps(body, sort_keys=True, separators=(",", ":")))
 
 
 class Site:
@@ -148,15 +169,23 @@ class Site:
         return rows
 
 
-def verify_chain(entries: list[dict]) -> int:
-    """Recompute links, digests and hashes in id order. Returns how many entries were only checked for
-    their links: format 1 (they hashed a user id the API does not publish) and redacted ones (private
-    records such as integrity reports, published without their content)."""
-    prev, legacy, last_id = GENESIS_HASH, 0, 0
+def verify_chain(entries: list[dict], positions: dict | None = None) -> int:
+    """Recompute links, digests and hashes in id order, each entry linked to the one before it in its
+    chain (the first to its chain's genesis). Returns how many entries were only checked for their
+    links: format 1 (they hashed a user id the API does not publish) and redacted ones (private
+    records such as integrity reports, published without their content). `positions`, when given,
+    receives each entry's (chain, position in it)."""
+    heads: dict[str, tuple[str, int]] = {}  # chain -> (last hash, entries)
+    legacy, last_id = 0, 0
     for e in entries:
         if e["id"] <= last_id:
             raise Broken(e, "order", "entries are not in a strictly increasing order")
         last_id = e["id"]
+        chain = chain_of(e)
+        if chain not in heads:
+            legacy_head = heads.get("legacy", (GENESIS_HASH, 0))
+            heads[chain] = (chain_genesis(chain, *legacy_head), 0)
+        prev, n = heads[chain]
         if e["prev_hash"] != prev:
             raise Broken(e, "link_broken", "prev_hash is not the hash of the entry before it (an entry was changed or removed)")
         if e.get("redacted"):  # a private record's entry (an integrity report): published as its links only
@@ -170,11 +199,24 @@ def verify_chain(entries: list[dict]) -> int:
                 raise Broken(e, "hash_mismatch", "the hash does not match the entry's published content")
         else:
             legacy += 1
-        prev = e["hash"]
+        heads[chain] = (e["hash"], n + 1)
+        if positions is not None:
+            positions[e["id"]] = (chain, n + 1)
     return legacy
 
 
-def verify_checkpoint(checkpoint: dict, key_hex: str, by_id: dict[int, dict], positions: dict[int, int], origin: str) -> None:
+def signed_heads(checkpoint: dict) -> list[dict]:
+    """The chain heads a checkpoint signs: version 1 signed the one chain there was, now the legacy chain."""
+    if checkpoint.get("version", 1) < 2:
+        return [{"chain": "legacy", **{k: checkpoint[k] for k in ("entry_id", "entry_hash", "entries")}}]
+    return checkpoint["heads"]
+
+
+def verify_checkpoint(
+    checkpoint: dict, key_hex: str, by_id: dict[int, dict], positions: dict[int, tuple], origin: str, chains=None
+) -> None:
+    """The signature, then every chain head it signs (only those of `chains`, when given): the entry
+    must still be there with the same hash, in that chain, at the same position."""
     where = {"id": checkpoint["entry_id"], "checkpoint": checkpoint.get("id"), "from": origin}
     try:
         key, sig = bytes.fromhex(key_hex), bytes.fromhex(checkpoint["signature"])
@@ -182,11 +224,15 @@ def verify_checkpoint(checkpoint: dict, key_hex: str, by_id: dict[int, dict], po
         raise Broken(where, "checkpoint_signature", "the checkpoint or key is not hex") from None
     if not ed25519_verify(key, sig, checkpoint_statement(checkpoint)):
         raise Broken(where, "checkpoint_signature", "the checkpoint's signature is not valid for the site's key")
-    entry = by_id.get(checkpoint["entry_id"])
-    if entry is None:
-        raise Broken(where, "checkpoint_missing", "an entry the checkpoint covers is gone (entries were removed)")
-    if entry["hash"] != checkpoint["entry_hash"] or positions[entry["id"]] != checkpoint["entries"]:
-        raise Broken(where, "checkpoint_mismatch", "the chain differs from the signed checkpoint (entries were rewritten)")
+    for head in signed_heads(checkpoint):
+        if (chains is not None and head["chain"] not in chains) or not head["entries"]:
+            continue
+        where = where | {"id": head["entry_id"], "chain": head["chain"]}
+        entry = by_id.get(head["entry_id"])
+        if entry is None:
+            raise Broken(where, "checkpoint_missing", "an entry the checkpoint covers is gone (entries were removed)")
+        if entry["hash"] != head["entry_hash"] or positions[entry["id"]] != (head["chain"], head["entries"]):
+            raise Broken(where, "checkpoint_mismatch", "the chain differs from the signed checkpoint (entries were rewritten)")
 
 
 def verify_published(site: Site, entries: list[dict]) -> int:
@@ -257,19 +303,26 @@ def verify_signature_logs(site: Site, entries: list[dict]) -> tuple[int, int]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("base_url", help="the site, e.g. https://ruamkid.example.go.th")
+    parser.add_argument("--organisation", type=int, help="only this organisation's chain (its id), and the legacy chain")
     parser.add_argument("--checkpoint", help="a checkpoint saved earlier (JSON) that the chain must still contain")
     parser.add_argument("--save-checkpoint", help="save the site's newest signed checkpoint here (JSON)")
     args = parser.parse_args(argv)
     site = Site(args.base_url)
     try:
         key_hex = site.get("/api/v1/audit/key/")["public_key"]
-        entries = sorted(site.pages("/api/v1/audit/?page_size=200"), key=lambda e: e["id"])
+        chains = None
+        if args.organisation is not None:
+            chains = {"legacy", f"organisation:{args.organisation}"}
+            rows = [row for chain in sorted(chains) for row in site.pages(f"/api/v1/audit/?chain={chain}&page_size=200")]
+        else:
+            rows = site.pages("/api/v1/audit/?page_size=200")
+        entries = sorted(rows, key=lambda e: e["id"])
         checkpoints = site.pages("/api/v1/audit/checkpoints/?page_size=200")
         by_id = {e["id"]: e for e in entries}
-        positions = {e["id"]: n for n, e in enumerate(entries, start=1)}
-        legacy = verify_chain(entries)
+        positions: dict[int, tuple] = {}
+        legacy = verify_chain(entries, positions)
         for checkpoint in checkpoints:
-            verify_checkpoint(checkpoint, key_hex, by_id, positions, "site")
+            verify_checkpoint(checkpoint, key_hex, by_id, positions, "site", chains)
         if args.checkpoint:
             with open(args.checkpoint, encoding="utf-8") as handle:
                 held = json.load(handle)
@@ -280,7 +333,7 @@ def main(argv=None) -> int:
                     "key_changed",
                     "the site's signing key is not the one the saved checkpoint names",
                 )
-            verify_checkpoint(held["checkpoint"], held_key, by_id, positions, args.checkpoint)
+            verify_checkpoint(held["checkpoint"], held_key, by_id, positions, args.checkpoint, chains)
         records = verify_published(site, entries)
         logs, log_entries = verify_signature_logs(site, entries)
     except Broken as broken:
@@ -295,8 +348,10 @@ def main(argv=None) -> int:
         with open(args.save_checkpoint, "w", encoding="utf-8") as handle:
             json.dump({"site": site.base, "public_key": key_hex, "checkpoint": newest}, handle, indent=2)
     note = f" ({legacy} older or redacted entries checked for links only)" if legacy else ""
+    in_chains = len({chain for chain, _n in positions.values()})
+    chains_said = f"{in_chains} chain{'' if in_chains == 1 else 's'}"
     print(
-        f"OK: {len(entries)} entries, {len(checkpoints)} signed checkpoints, {records} published records, "
+        f"OK: {len(entries)} entries in {chains_said}, {len(checkpoints)} signed checkpoints, {records} published records, "
         f"{logs} signature logs ({log_entries} log entries){note}"
     )
     return 0

@@ -40,7 +40,7 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(AuditChainHead)
 class AuditChainHeadAdmin(ReadOnlyAdmin):
-    list_display = ["id", "last_entry_id", "last_hash"]
+    list_display = ["chain", "entries", "last_entry_id", "last_hash"]
 
 
 @admin.register(Deadline)

@@ -1,7 +1,8 @@
-"""Anchoring the audit chain outside the database: signed checkpoints of the chain head.
+"""Anchoring the audit chains outside the database: signed checkpoints of every chain's head.
 
 A database superuser can rewrite an entry and recompute every hash after it; the chain alone
-cannot show that. A checkpoint is the head (entry id, hash, entry count) signed with the site's
+cannot show that. A checkpoint is the head of every chain (entry id, hash, entry count per chain:
+the legacy chain, the site's, one per organisation) signed in one statement with the site's
 Ed25519 key, which lives outside the database (AUDIT_SIGNING_KEY or a key file, never a table).
 Checkpoints are written at least daily (beat) and on every published decision, listed publicly
 (/api/v1/audit/checkpoints/), and POSTed to webhook subscribers. A rewrite then contradicts a
@@ -27,7 +28,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .models import AuditChainHead, AuditCheckpoint, AuditEntry
+from .models import AuditChainHead, AuditCheckpoint
 
 log = logging.getLogger(__name__)
 
@@ -78,17 +79,27 @@ def signature_valid(checkpoint: AuditCheckpoint, key_hex: str | None = None) -> 
     return True
 
 
+def _heads() -> list[AuditChainHead]:
+    """Every chain's head with entries, as committed (plus what the caller's own transaction wrote).
+    One statement, so one snapshot; no lock, so signing never waits for a move, nor a move for it
+    (each row holds its chain's hash, last entry and length together)."""
+    return list(AuditChainHead.objects.filter(last_entry_id__isnull=False).order_by("chain"))
+
+
 def checkpoint_create(*, reason: str) -> AuditCheckpoint | None:
-    """Sign the chain head as it is now. Inside the caller's transaction when there is one (the
-    head row is locked, so the count and hash belong together). None when the chain is empty."""
+    """Sign every chain's head as it is now (version 2: one statement over all heads). Inside the
+    caller's transaction when there is one. None when every chain is empty."""
     with transaction.atomic():
-        head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
-        if head is None or head.last_entry_id is None:
+        heads = _heads()
+        if not heads:
             return None
+        newest = max(heads, key=lambda head: head.last_entry_id)
         checkpoint = AuditCheckpoint(
-            entry_id=head.last_entry_id,
-            entry_hash=head.last_hash,
-            entries=AuditEntry.objects.filter(id__lte=head.last_entry_id).count(),
+            version=AuditCheckpoint.VERSION,
+            entry_id=newest.last_entry_id,
+            entry_hash=newest.last_hash,
+            entries=sum(head.entries for head in heads),
+            heads=[head.as_signed() for head in heads],
             created_at=timezone.now(),
             reason=reason[:100],
             key_id=public_key_hex(),
@@ -119,10 +130,12 @@ def checkpoint_daily(*, now=None) -> AuditCheckpoint | None:
         except Exception:
             log.exception("a before-checkpoint hook failed: %s", getattr(hook, "__name__", hook))
     last = AuditCheckpoint.objects.order_by("-id").first()
-    head = AuditChainHead.objects.filter(pk=1).first()
-    if head is None or head.last_entry_id is None:
+    heads = _heads()
+    if not heads:
         return None
-    if last is not None and last.entry_id == head.last_entry_id and (now - last.created_at).total_seconds() < 86400:
+    signed = [head.as_signed() for head in heads]
+    unchanged = last is not None and last.version >= 2 and last.heads == signed
+    if unchanged and (now - last.created_at).total_seconds() < 86400:
         return None
     return checkpoint_create(reason="scheduled")
 
@@ -130,6 +143,7 @@ def checkpoint_daily(*, now=None) -> AuditCheckpoint | None:
 def checkpoint_as_dict(checkpoint: AuditCheckpoint) -> dict:
     return {
         "id": checkpoint.pk,
+        "version": checkpoint.version,
         "entry_id": checkpoint.entry_id,
         "entry_hash": checkpoint.entry_hash,
         "entries": checkpoint.entries,
@@ -137,6 +151,7 @@ def checkpoint_as_dict(checkpoint: AuditCheckpoint) -> dict:
         "reason": checkpoint.reason,
         "key_id": checkpoint.key_id,
         "signature": checkpoint.signature,
+        **({"heads": checkpoint.heads} if checkpoint.version >= 2 else {}),
     }
 
 

@@ -24,8 +24,8 @@ from rest_framework.views import APIView
 
 from . import registry
 from .errors import NotFound, PermissionDenied, ValidationFailed
-from .models import AuditCheckpoint, AuditEntry
-from .selectors import actor_display, audit_entries, audit_verify, published_current
+from .models import AuditCheckpoint, AuditEntry, chain_key
+from .selectors import actor_display, audit_entries, audit_verify, organisation_chain, published_current
 from .services import available_transitions, membership_grant, membership_revoke, transition
 
 
@@ -145,7 +145,9 @@ class AuditEntrySerializer(serializers.ModelSerializer):
     def to_representation(self, entry):
         if entry.record_type in self.context.setdefault("private", set(registry.private_labels())):
             # A private record's entry (an integrity report): its place in the chain, nothing of it.
-            return {"id": entry.pk, "redacted": True, "prev_hash": entry.prev_hash, "hash": entry.hash}
+            # Its format and organisation say which chain it is in (docs/AUDIT.md, "Chains").
+            return {"id": entry.pk, "redacted": True, "format": entry.format, "organisation": entry.organisation_id,
+                    "prev_hash": entry.prev_hash, "hash": entry.hash}  # fmt: skip
         data = super().to_representation(entry)
         # The hashed timestamp, exactly (microseconds, UTC), so anyone can recompute the hash.
         data["created_at"] = entry.created_at.astimezone(dt.UTC).isoformat(timespec="microseconds")
@@ -154,7 +156,8 @@ class AuditEntrySerializer(serializers.ModelSerializer):
 
 REDACTED_ENTRY = inline_serializer(
     "RedactedAuditEntry",
-    {"id": serializers.IntegerField(), "redacted": serializers.BooleanField(), "prev_hash": serializers.CharField(),
+    {"id": serializers.IntegerField(), "redacted": serializers.BooleanField(), "format": serializers.IntegerField(),
+     "organisation": serializers.IntegerField(allow_null=True), "prev_hash": serializers.CharField(),
      "hash": serializers.CharField()},
 )  # fmt: skip
 # An item of the trail is one of the two (the schema said every item was a full entry).
@@ -164,8 +167,10 @@ AUDIT_ITEM = PolymorphicProxySerializer(
 
 
 class AuditListView(ListAPIView):
-    """The public audit trail, newest first. Filter with ?record_type=&record_id=&organisation= (id or slug).
-    Entries of private records (integrity reports) appear as {"id", "redacted": true, "prev_hash", "hash"}."""
+    """The public audit trail, newest first. Filter with ?record_type=&record_id=&organisation= (id or slug),
+    or take one whole chain with ?chain=legacy|site|organisation:<id> (docs/AUDIT.md, "Chains").
+    Entries of private records (integrity reports) appear as {"id", "redacted": true, "format",
+    "organisation", "prev_hash", "hash"}."""
 
     permission_classes = [AllowAny]
     serializer_class = AuditEntrySerializer
@@ -178,6 +183,9 @@ class AuditListView(ListAPIView):
             OpenApiParameter("record_type", str, description="app_label.model, e.g. petitions.petition"),
             OpenApiParameter("record_id", str),
             OpenApiParameter("organisation", str, description="organisation id or slug"),
+            OpenApiParameter(
+                "chain", str, description="one whole chain, redacted entries included: legacy, site or organisation:<id>"
+            ),
         ],
         responses=AUDIT_ITEM,
         tags=["audit"],
@@ -187,10 +195,19 @@ class AuditListView(ListAPIView):
 
     def get_queryset(self):
         q = self.request.query_params
+        chain = None
+        if "chain" in q:
+            chain = chain_key(q["chain"][:40])
+            if chain is None:
+                raise ValidationFailed(
+                    _("A chain is “legacy”, “site” or “organisation:” and an organisation's number."),
+                    details={"chain": [_("Unknown chain.")]},
+                )
         return audit_entries(
             record_type=q.get("record_type", "")[:100],
             record_id=q.get("record_id", "")[:64],
             organisation=q.get("organisation", "")[:50] or None,
+            chain=chain,
             # redacted by the serializer, so the links stay checkable from outside; never found by a filter
             include_private=not (q.get("record_type") or q.get("record_id") or q.get("organisation")),
         )
@@ -213,7 +230,10 @@ class AuditVerifyView(APIView):
     throttle_classes = [AuditVerifyThrottle]
 
     @extend_schema(
-        summary="Recompute the audit chain and report OK or the first broken entry",
+        summary="Recompute the audit chains and report OK or the first broken entry",
+        parameters=[
+            OpenApiParameter("organisation", str, description="only this organisation's chain (id or slug; site: the site's)")
+        ],
         responses={
             200: inline_serializer(
                 "AuditVerify",
@@ -223,19 +243,26 @@ class AuditVerifyView(APIView):
                     "first_broken": serializers.DictField(required=False),
                     "problem": serializers.CharField(required=False),
                     "code": serializers.CharField(required=False),
+                    "chains": serializers.DictField(child=serializers.IntegerField(), required=False),
                 },
             )
         },  # fmt: skip
         tags=["audit"],
     )
     def get(self, request):
-        return Response(audit_verify().as_dict())
+        organisation = request.query_params.get("organisation", "")[:50]
+        if not organisation:
+            return Response(audit_verify().as_dict())
+        chain = organisation_chain(organisation)
+        if chain is None:
+            raise NotFound(_("There is no such organisation."), details={"organisation": organisation})
+        return Response(audit_verify(organisation=chain).as_dict())
 
 
 class AuditCheckpointSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditCheckpoint
-        fields = ["id", "entry_id", "entry_hash", "entries", "created_at", "reason", "key_id", "signature"]
+        fields = ["id", "version", "entry_id", "entry_hash", "entries", "heads", "created_at", "reason", "key_id", "signature"]
 
     def to_representation(self, checkpoint):
         from .anchoring import checkpoint_as_dict

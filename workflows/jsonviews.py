@@ -203,14 +203,14 @@ class HotLane:
         return [body]
 
     @staticmethod
-    def _headers(body: bytes, extra: list, secure: bool) -> list[tuple[str, str]]:
+    def _headers(body: bytes, extra: list, secure: bool, vary: str = "Accept-Language") -> list[tuple[str, str]]:
         """What Django's response and middleware stack put on such an answer."""
         headers = [("Content-Type", "application/json"), *extra]
         if settings.X_FRAME_OPTIONS:
             headers.append(("X-Frame-Options", settings.X_FRAME_OPTIONS.upper()))
         headers += [
             ("Content-Length", str(len(body))),
-            ("Vary", "Accept-Language"),
+            ("Vary", vary),
             ("Content-Language", translation.get_language()),
         ]
         if settings.SECURE_HSTS_SECONDS and secure:
@@ -228,3 +228,186 @@ class HotLane:
         if settings.SECURE_CROSS_ORIGIN_OPENER_POLICY:
             headers.append(("Cross-Origin-Opener-Policy", settings.SECURE_CROSS_ORIGIN_OPENER_POLICY))
         return headers
+
+
+# --- the lane for token-authenticated API writes -----------------------------------------------------
+
+# Set in the environ by TokenLane once it has checked (and counted) the request against the view's
+# throttles, for a request it then hands to Django: the view (LaneThrottled) does not count it
+# again. Only the server puts keys without an HTTP_ prefix into the environ, so a client cannot.
+THROTTLED = "ruamkid.lane.throttled"
+_TOKEN_SQL = None
+
+
+class LaneThrottled:
+    """Mixin for a DRF view that TokenLane serves: throttles already checked by the lane are skipped."""
+
+    def get_throttles(self):
+        if self.request.META.get(THROTTLED):
+            return []
+        return super().get_throttles()
+
+
+@dataclass(frozen=True)
+class TokenRoute:
+    """A token-authenticated JSON write of a DRF view served by TokenLane. `handler(data, user_id,
+    caller, **url_kwargs)` gives the payload of the plain success, or None to let the view answer."""
+
+    pattern: str
+    method: str
+    view: type
+    handler: object
+
+
+@dataclass(frozen=True)
+class _Route:
+    pattern: re.Pattern
+    method: str
+    view: type
+    handler: object
+    allow: str
+
+
+def _token_key(header: str) -> str | None:
+    """The key of an `Authorization: Token <key>` header as DRF's TokenAuthentication reads it, or
+    None for anything else (no header, another scheme, a malformed one: DRF answers those)."""
+    parts = header.split()
+    if len(parts) != 2 or parts[0].lower() != "token" or not parts[1].isascii():
+        return None
+    return parts[1]
+
+
+def token_user(key: str) -> int | None:
+    """The id of the active user holding the API token `key` (DRF's TokenAuthentication), in one query."""
+    global _TOKEN_SQL
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from rest_framework.authtoken.models import Token
+
+    if _TOKEN_SQL is None:
+        users = get_user_model()._meta.db_table
+        _TOKEN_SQL = (
+            f"SELECT t.user_id FROM {Token._meta.db_table} t JOIN {users} u ON u.id = t.user_id "  # noqa: S608 (table names)
+            "WHERE t.key = %s AND u.is_active"
+        )
+    connection.health_check_done = True  # one query: a dead connection fails it, and Django answers after
+    with connection.cursor() as cursor:
+        cursor.execute(_TOKEN_SQL, [key])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+class _ThrottleRequest:
+    """What DRF's throttles read of a request: the user and the META."""
+
+    class _User:
+        is_authenticated = True
+
+        def __init__(self, pk: int):
+            self.pk = self.id = pk
+
+    def __init__(self, user_id: int, environ: dict):
+        self.user = self._User(user_id)
+        self.META = environ
+
+
+class TokenLane:
+    """WSGI middleware in front of Django for the plain case of token-authenticated JSON writes
+    (a ballot: consultations.api.BALLOT_ROUTES). It takes a request only when DRF would answer it
+    with JSON and token authentication: the route's method, a JSON body with a length, no query
+    string (no ?format=), an Accept that picks the JSON renderer, `Authorization: Token <key>` of
+    an active user, a valid host and no HTTPS redirect. It then checks the view's throttles as DRF
+    does and runs the handler; when the handler gives no payload (a refusal, anything unusual) the
+    request goes on to Django with its body, marked as throttled already (THROTTLED), and the view
+    gives its own answer. A success is answered here as DRF and the middleware would: DRF's JSON
+    rendering, its Allow and Vary headers, the security headers (tests/consultations/test_ballot_lane.py
+    compares both answers). Session-authenticated requests (with their CSRF check) go to Django."""
+
+    ACCEPT = frozenset({"", "*/*", "application/json"})
+
+    def __init__(self, app, routes: list[TokenRoute]):
+        self.app = app
+        self.routes = [_Route(re.compile(r.pattern), r.method, r.view, r.handler, self._allow(r.view)) for r in routes]
+        self.renderer = None
+
+    @staticmethod
+    def _allow(view_class) -> str:
+        """The Allow header DRF puts on the view's answers (as_view adds HEAD where there is GET)."""
+        view = view_class()
+        view.setup(None)
+        return ", ".join(view.allowed_methods)
+
+    def __call__(self, environ, start_response):
+        method = environ.get("REQUEST_METHOD")
+        path = environ.get("PATH_INFO", "")
+        for route in self.routes:
+            if route.method == method:
+                match = route.pattern.fullmatch(path)
+                if match is not None:
+                    served = self._serve(route, match.groupdict(), environ, start_response)
+                    if served is not None:
+                        return served
+                    break
+        return self.app(environ, start_response)
+
+    def _serve(self, route: _Route, raw_kwargs: dict, environ, start_response):
+        import io
+
+        from rest_framework.renderers import JSONRenderer
+
+        content_type = environ.get("CONTENT_TYPE", "").split(";", 1)[0].strip().lower()
+        length = environ.get("CONTENT_LENGTH", "")
+        if not _is_json(content_type) or not length.isdigit() or environ.get("QUERY_STRING"):
+            return None
+        if environ.get("HTTP_ACCEPT", "").strip().lower() not in self.ACCEPT or THROTTLED in environ:
+            return None
+        key = _token_key(environ.get("HTTP_AUTHORIZATION", ""))
+        if key is None or int(length) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            return None
+        request = _LaneRequest(environ)
+        try:
+            request.get_host()
+        except DisallowedHost:
+            return None
+        secure = request.is_secure()
+        if settings.SECURE_SSL_REDIRECT and not secure:
+            return None
+        close_old_connections()
+        try:
+            user_id = token_user(key)
+            if user_id is None:
+                return None  # DRF: 401 authentication_failed
+            throttle_request = _ThrottleRequest(user_id, environ)
+            view = route.view()
+            throttles = [throttle() for throttle in route.view.throttle_classes]
+            if not all(throttle.allow_request(throttle_request, view) for throttle in throttles):
+                return None  # DRF: 429, from the same history (a refusal records nothing)
+            environ[THROTTLED] = True
+            raw = environ["wsgi.input"].read(int(length))
+            environ["wsgi.input"] = io.BytesIO(raw)
+            environ["CONTENT_LENGTH"] = str(len(raw))
+            try:
+                data = parse_json_object(raw)
+            except ApplicationError:
+                return None
+            translation.activate(translation.get_language_from_request(request))
+            caller = Caller(ip=environ.get("REMOTE_ADDR", "") or "", language=translation.get_language())
+            kwargs = {name: int(value) if value.isdigit() else value for name, value in raw_kwargs.items()}
+            payload = route.handler(data, user_id, caller, **kwargs)
+            if payload is None:
+                return None
+            if self.renderer is None:
+                self.renderer = JSONRenderer()
+            body = self.renderer.render(payload, "application/json", {})
+            status = 200
+        except Exception:
+            log.exception("Internal Server Error: %s", request.path)
+            body = _dumps(error_body("server_error", _("Something went wrong on our side; nothing was changed.")))
+            status = 500
+        finally:
+            close_old_connections()
+        if status >= 500:
+            log.error("%s: %s", HTTPStatus(status).phrase, request.path)
+        headers = HotLane._headers(body, [("Allow", route.allow)], secure, vary="Accept, Accept-Language")
+        start_response(f"{status} {HTTPStatus(status).phrase}", headers)
+        return [body]

@@ -13,6 +13,39 @@ from django_fsm import FSMModelMixin
 
 GENESIS_HASH = "0" * 64
 
+# The chains (docs/AUDIT.md, "Chains"): entries of format 3 belong to the chain of their
+# organisation (or the site's chain, for entries with none); older entries (formats 1 and 2) form
+# the legacy chain, frozen when migration 0006 split the one chain.
+LEGACY_CHAIN = -1
+SITE_CHAIN = 0
+
+
+def chain_name(chain: int) -> str:
+    """How a chain is named in checkpoints and on the public API."""
+    if chain == LEGACY_CHAIN:
+        return "legacy"
+    return "site" if chain == SITE_CHAIN else f"organisation:{chain}"
+
+
+def chain_key(name: str) -> int | None:
+    """The inverse of chain_name (None: not a chain's name)."""
+    if name == "legacy":
+        return LEGACY_CHAIN
+    if name == "site":
+        return SITE_CHAIN
+    prefix, _sep, number = name.partition(":")
+    return int(number) if prefix == "organisation" and number.isdigit() and int(number) > 0 else None
+
+
+def chain_genesis(chain: int, *, legacy_hash: str, legacy_entries: int) -> str:
+    """The prev_hash of a chain's first entry: it binds the chain to its name and to the head of the
+    legacy chain (its hash and length) as it stood when the chain began."""
+    if chain == LEGACY_CHAIN:
+        return GENESIS_HASH
+    body = {"chain": chain_name(chain), "legacy_head": legacy_hash, "legacy_entries": legacy_entries}
+    text = "ruamkid-chain-v1\n" + json.dumps(body, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
 
 class WorkflowRecord(FSMModelMixin, models.Model):
     """Base for records that move through a state machine.
@@ -61,10 +94,15 @@ class AppendOnly(models.Model):
 
 
 class AuditEntry(AppendOnly):
-    """One move or moderation act, hash-chained to the one before it.
+    """One move or moderation act, hash-chained to the one before it in its chain.
 
     hash = sha256(prev_hash + canonical JSON of this entry's content). Updates and deletes are
     refused here and, on PostgreSQL, by a trigger (migration 0002).
+
+    Format 3 (every entry written since migration 0006): the same content as format 2, but the
+    entry belongs to the chain of its organisation (`chain`), so moves of different organisations
+    never wait for each other; the hash covers the organisation and the format, so an entry cannot
+    be moved to another chain.
 
     Format 2 (every entry written since migration 0003) is verifiable from outside: the act's
     payload is stored and published with it, and the actor appears as a stable pseudonym
@@ -72,7 +110,7 @@ class AuditEntry(AppendOnly):
     /api/v1/audit/ alone (docs/AUDIT.md). Format 1 entries (older) hashed the user id.
     """
 
-    FORMAT = 2
+    FORMAT = 3
 
     class Action(models.TextChoices):
         TRANSITION = "transition", _("transition")
@@ -139,16 +177,30 @@ class AuditEntry(AppendOnly):
     def compute_hash(self) -> str:
         return hashlib.sha256((self.prev_hash + self.canonical()).encode()).hexdigest()
 
+    @property
+    def chain(self) -> int:
+        if self.format < 3:
+            return LEGACY_CHAIN
+        return self.organisation_id or SITE_CHAIN
+
 
 class AuditChainHead(models.Model):
-    """A single row locked while an entry is appended, so the chain has one order."""
+    """The head of one chain: the row locked while an entry is appended to that chain, so each chain
+    has one order and chains do not wait for each other. `chain` is the organisation's id,
+    SITE_CHAIN (0) for entries with no organisation, LEGACY_CHAIN (-1) for the frozen legacy chain."""
 
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    chain = models.BigIntegerField(primary_key=True)
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
     last_entry_id = models.BigIntegerField(null=True)
+    entries = models.PositiveBigIntegerField(default=0)  # how many entries the chain holds
 
     def __str__(self) -> str:
-        return f"audit head at #{self.last_entry_id}"
+        return f"audit head of {chain_name(self.chain)} at #{self.last_entry_id}"
+
+    def as_signed(self) -> dict:
+        """This head as a checkpoint signs it."""
+        return {"chain": chain_name(self.chain), "entry_id": self.last_entry_id, "entry_hash": self.last_hash,
+                "entries": self.entries}  # fmt: skip
 
 
 def payload_normal(payload) -> dict:
@@ -187,13 +239,21 @@ class Deadline(models.Model):
 
 
 class AuditCheckpoint(AppendOnly):
-    """The chain head signed with the site's Ed25519 key (workflows.anchoring): at least daily and
+    """Every chain head signed with the site's Ed25519 key (workflows.anchoring): at least daily and
     on every published decision. Copies held outside the database (webhook subscribers, anyone who
-    saves one with tools/verify_record.py) make a rewrite by a database superuser visible."""
+    saves one with tools/verify_record.py) make a rewrite by a database superuser visible.
 
+    Version 2 (since migration 0006) signs `heads`, the head of every chain; entry_id and
+    entry_hash are then the newest entry of any chain, and entries the total. Version 1 signed the
+    one chain (now the legacy chain)."""
+
+    VERSION = 2
+
+    version = models.PositiveSmallIntegerField(default=VERSION, db_default=1)
     entry_id = models.BigIntegerField()
     entry_hash = models.CharField(max_length=64)
-    entries = models.PositiveBigIntegerField()  # how many entries the chain held up to entry_id
+    entries = models.PositiveBigIntegerField()  # v1: how many entries the chain held up to entry_id; v2: all chains
+    heads = models.JSONField(null=True, blank=True)  # v2: [{"chain", "entry_id", "entry_hash", "entries"}]
     created_at = models.DateTimeField(default=timezone.now)
     reason = models.CharField(max_length=100)
     key_id = models.CharField(max_length=64)  # the public key, hex
@@ -209,13 +269,18 @@ class AuditCheckpoint(AppendOnly):
         return checkpoint_statement(
             entry_id=self.entry_id, entry_hash=self.entry_hash, entries=self.entries,
             created_at=self.created_at.astimezone(dt.UTC).isoformat(timespec="microseconds"), reason=self.reason,
+            version=self.version, heads=self.heads,
         )  # fmt: skip
 
 
-def checkpoint_statement(*, entry_id: int, entry_hash: str, entries: int, created_at: str, reason: str) -> bytes:
+def checkpoint_statement(
+    *, entry_id: int, entry_hash: str, entries: int, created_at: str, reason: str, version: int = 1, heads=None
+) -> bytes:
     """The bytes a checkpoint signs (docs/AUDIT.md)."""
     body = {"entry_id": entry_id, "entry_hash": entry_hash, "entries": entries, "created_at": created_at, "reason": reason}
-    return ("ruamkid-checkpoint-v1\n" + json.dumps(body, sort_keys=True, separators=(",", ":"))).encode()
+    if version >= 2:
+        body["heads"] = heads
+    return (f"ruamkid-checkpoint-v{version}\n" + json.dumps(body, sort_keys=True, separators=(",", ":"))).encode()
 
 
 class AuditWebhook(models.Model):

@@ -105,15 +105,24 @@ def test_the_web_server_stops_with_the_line_too(tmp_path):
 
 @pytest.mark.parametrize(("flag", "threshold"), [(None, 5), ("true", 5), ("false", None)])
 def test_postgres_binds_on_the_server_and_prepares_unless_told_not_to(monkeypatch, flag, threshold):
-    from config.env import env_database
+    from config.env import EnvError, env_database
 
     monkeypatch.setenv("SOME_DATABASE_URL", "postgres://user@db.example:5432/ruamkid")
     if flag is None:
         monkeypatch.delenv("DB_PREPARED_STATEMENTS", raising=False)
     else:
         monkeypatch.setenv("DB_PREPARED_STATEMENTS", flag)
-    options = env_database("SOME_DATABASE_URL", "sqlite:///x")["OPTIONS"]
+    config = env_database("SOME_DATABASE_URL", "sqlite:///x")
+    options = config["OPTIONS"]
     assert options["server_side_binding"] is True and options["prepare_threshold"] == threshold
+    # Behind a transaction pooler (prepared statements off) named cursors go too, unless told otherwise.
+    assert config["DISABLE_SERVER_SIDE_CURSORS"] is (threshold is None)
+    monkeypatch.setenv("DB_SERVER_SIDE_CURSORS", "true" if threshold is None else "false")
+    assert env_database("SOME_DATABASE_URL", "sqlite:///x")["DISABLE_SERVER_SIDE_CURSORS"] is (threshold is not None)
+    monkeypatch.setenv("DB_SERVER_SIDE_CURSORS", "sometimes")
+    with pytest.raises(EnvError, match="DB_SERVER_SIDE_CURSORS"):
+        env_database("SOME_DATABASE_URL", "sqlite:///x")
+    monkeypatch.delenv("DB_SERVER_SIDE_CURSORS")
     monkeypatch.setenv("SOME_DATABASE_URL", "sqlite:///var/x.sqlite3")
     assert "prepare_threshold" not in env_database("SOME_DATABASE_URL", "sqlite:///x").get("OPTIONS", {})
 

@@ -19,12 +19,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import F
 
 from consultations import services as consultation_services
 from consultations.models import Decision, State
 from tests.conftest import requires_postgres
 from tests.consultations.conftest import add_alternative, force_state
-from tests.workflows.test_audit_tamper import run_verify
+from tests.workflows.test_audit_tamper import rewrite_chain, run_verify
 from tools import verify_record
 from workflows import anchoring
 from workflows.models import AuditChainHead, AuditCheckpoint, AuditEntry, AuditWebhook
@@ -133,17 +134,9 @@ def test_changing_a_published_decision_in_the_database_is_caught(make_consultati
 def test_a_rewrite_with_every_hash_recomputed_contradicts_the_signed_checkpoint(make_consultation, clerk, api, capsys):
     decided(make_consultation, clerk, api)
     assert AuditCheckpoint.objects.filter(reason__endswith=":decide:published").count() == 1
-    rows = list(AuditEntry.objects.order_by("id"))
-    victim = rows[0]
-    victim.reason = "ไม่มีอะไร"
-    prev = victim.prev_hash
-    for entry in rows:  # what someone who controls the database can do: recompute every hash after it
-        entry.prev_hash = prev
-        entry.hash = entry.compute_hash()
-        raw("UPDATE workflows_auditentry SET reason=%s, prev_hash=%s, hash=%s WHERE id=%s",
-            [entry.reason, entry.prev_hash, entry.hash, entry.pk])  # fmt: skip
-        prev = entry.hash
-    AuditChainHead.objects.filter(pk=1).update(last_hash=prev)
+    victim = AuditEntry.objects.order_by("id").first()
+    rows = [e for e in AuditEntry.objects.order_by("id") if e.chain == victim.chain]  # its chain, from its start
+    rewrite_chain(rows, "ไม่มีอะไร")
     code, output = run_verify(capsys)
     assert code == 1 and "checkpoint_mismatch" in output
 
@@ -153,8 +146,10 @@ def test_removing_the_newest_entries_is_caught_by_the_checkpoint(make_consultati
     decided(make_consultation, clerk, api)
     newest = AuditEntry.objects.order_by("-id").first()
     raw("DELETE FROM workflows_auditentry WHERE id = %s", [newest.pk])
-    before = AuditEntry.objects.order_by("-id").first()
-    AuditChainHead.objects.filter(pk=1).update(last_hash=before.hash, last_entry_id=before.pk)
+    before = [e for e in AuditEntry.objects.order_by("-id") if e.chain == newest.chain][0]  # the chain's new last entry
+    AuditChainHead.objects.filter(pk=newest.chain).update(
+        last_hash=before.hash, last_entry_id=before.pk, entries=F("entries") - 1
+    )
     code, output = run_verify(capsys)
     assert code == 1 and "checkpoint_missing" in output
 
@@ -227,7 +222,10 @@ def test_the_standalone_verifier_checks_the_site_from_outside(
     ok = _tool(live_server.url, "--save-checkpoint", "held.json", cwd=tmp_path)
     assert ok.returncode == 0, ok.stderr
     entries = AuditEntry.objects.count()
-    assert ok.stdout.startswith(f"OK: {entries} entries, 3 signed checkpoints, 1 published records")
+    chains = len({e.chain for e in AuditEntry.objects.all()})
+    assert chains >= 1
+    plural = "" if chains == 1 else "s"
+    assert ok.stdout.startswith(f"OK: {entries} entries in {chains} chain{plural}, 3 signed checkpoints, 1 published records")
     held = json.loads((tmp_path / "held.json").read_text())
     assert held["checkpoint"]["entry_id"] == AuditEntry.objects.order_by("-id").first().pk
 
@@ -265,7 +263,7 @@ def test_an_integrity_report_keeps_its_place_in_the_public_chain_but_nothing_of_
     grants(org, make_user, 1)
     entries = public_entries(api)
     redacted = [e for e in entries if e.get("redacted")]
-    assert len(redacted) >= 1 and set(redacted[0]) == {"id", "redacted", "prev_hash", "hash"}
+    assert len(redacted) >= 1 and set(redacted[0]) == {"id", "redacted", "format", "organisation", "prev_hash", "hash"}
     assert "เรื่องลับ" not in json.dumps(entries, ensure_ascii=False)
     assert verify_record.verify_chain(entries) == len(redacted)  # links checked across it, the rest recomputed
 

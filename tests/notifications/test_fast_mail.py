@@ -100,6 +100,28 @@ def test_a_chunk_is_sent_once_and_marked_in_batches(make_user, smtp_backend, mar
     assert len(mark_statements) == 3  # 100 + 100 + 50, not 250
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="synchronous_commit is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)  # autocommit, as in the worker: the test's own transaction would keep SET LOCAL
+def test_the_marks_commit_without_the_disk_flush_only_in_their_own_transaction(make_user, smtp_backend, marks):
+    """Behind PgBouncer in transaction mode each transaction may run on another server connection: a
+    session-level SET would stay behind on one of them (and reach other clients' commits) while the
+    RESET went to another. So the setting is SET LOCAL, inside the transaction of each batch of marks."""
+    marks(batch=10)
+    people(make_user, 25)
+    _event, ids = fanned()
+    with CaptureQueriesContext(connection) as queries:
+        assert send_emails(ids)["sent"] == 25
+    sql = [q["sql"] for q in queries.captured_queries]
+    settings_sql = [s for s in sql if "synchronous_commit" in s]
+    assert settings_sql == ["SET LOCAL synchronous_commit TO OFF"] * 3  # 10 + 10 + 5 marks, each batch its own
+    for index, statement in enumerate(sql):
+        if "synchronous_commit" in statement:
+            assert "'sent'" in sql[index + 1] and sql[index + 1].startswith("UPDATE")  # the marks, in the same transaction
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+
+
 class Killed(BaseException):
     """The worker process dies: nothing after it runs (no flush, no release)."""
 

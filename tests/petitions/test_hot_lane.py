@@ -11,13 +11,13 @@ import json
 
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
-from django.test import RequestFactory
 
 from config.wsgi import application, django_application
 from petitions.api import HOT_ROUTES
 from petitions.models import Signature
+from tests.wsgi_calls import call
 from workflows.clientip import ClientAddress
-from workflows.jsonviews import HotLane
+from workflows.jsonviews import HotLane, TokenLane
 
 from .conftest import last_confirm_token, sign
 
@@ -47,25 +47,6 @@ class ToDjango:
     def __call__(self, environ, start_response):
         self.calls += 1
         return self.django(environ, start_response)
-
-
-def call(app, path, body=b"", *, content_type="application/json", method="POST", **meta):
-    if isinstance(body, dict):
-        body = json.dumps(body, ensure_ascii=False).encode()
-    environ = RequestFactory().generic(method, path, body, content_type=content_type, **meta).environ
-    seen = {}
-
-    def start_response(status, headers, exc_info=None):
-        seen["status"], seen["headers"] = status, headers
-
-    result = app(environ, start_response)
-    try:
-        content = b"".join(result)
-    finally:
-        if hasattr(result, "close"):
-            result.close()
-    headers = sorted((name.lower(), value) for name, value in seen["headers"])
-    return seen["status"], headers, content
 
 
 def both(path, make_body, **meta):
@@ -201,4 +182,7 @@ def test_the_served_application_is_the_lane_behind_the_client_address():
     from workflows.readcache import ReadLane
 
     assert isinstance(application, ClientAddress) and isinstance(application.app, ReadLane)
-    assert isinstance(application.app.app, HotLane) and application.app.app.app is django_application
+    assert isinstance(application.app.app, HotLane)
+    # then the ballot lane (consultations.api.BALLOT_ROUTES, tests/consultations/test_ballot_lane.py), then Django
+    ballots = application.app.app.app
+    assert isinstance(ballots, TokenLane) and ballots.app is django_application

@@ -36,15 +36,29 @@ def raw(sql: str, params=None) -> None:
             cursor.execute("ALTER TABLE workflows_auditentry ENABLE TRIGGER workflows_auditentry_append_only")
 
 
-def test_it_reports_ok_with_the_number_of_entries(make_ticket, capsys, api):
+def rewrite_chain(rows: list[AuditEntry], reason: str) -> None:
+    """What someone who controls the database can do: change the reason of the first of `rows` (a
+    chain, from some entry to its end), recompute every hash after it and point the head at the last."""
+    rows[0].reason = reason
+    prev = rows[0].prev_hash
+    for entry in rows:
+        entry.prev_hash = prev
+        entry.hash = entry.compute_hash()
+        raw("UPDATE workflows_auditentry SET reason=%s, prev_hash=%s, hash=%s WHERE id=%s",
+            [entry.reason, entry.prev_hash, entry.hash, entry.pk])  # fmt: skip
+        prev = entry.hash
+    AuditChainHead.objects.filter(pk=rows[0].chain).update(last_hash=prev)
+
+
+def test_it_reports_ok_with_the_number_of_entries(make_ticket, org, capsys, api):
     moved(make_ticket(), "submit", "assign")
     moved(make_ticket(), "submit")
-    assert run_verify(capsys) == (0, "OK: 3 entries\n")
-    assert api().get("/api/v1/audit/verify/").json() == {"ok": True, "entries": 3}
+    assert run_verify(capsys) == (0, f"OK: 3 entries in 1 chain\n  organisation:{org.pk}: 3\n")
+    assert api().get("/api/v1/audit/verify/").json() == {"ok": True, "entries": 3, "chains": {f"organisation:{org.pk}": 3}}
 
 
 def test_it_reports_ok_on_an_empty_chain(db, capsys):
-    assert run_verify(capsys) == (0, "OK: 0 entries\n")
+    assert run_verify(capsys) == (0, "OK: 0 entries in 0 chains\n")
 
 
 @requires_postgres
