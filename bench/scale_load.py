@@ -4,8 +4,9 @@ On top of the demo data (seed_demo) it adds organisations (each with its village
 policy), accounts, petitions in every state, signatures (mostly confirmed, some pending,
 withdrawn and invalidated) with the sharded tally rows that count them (bucket "t", "v<N>" and
 "h<YYYYMMDDHH>", PETITION_TALLY_SHARDS shards, as petitions.signing writes them), and audit
-entries that verify: each hash is computed by workflows.models.AuditEntry's own compute_hash()
-and linked to the one before it, so the chain's format stays what the code says.
+entries that verify: each hash is computed by workflows.models.AuditEntry's own compute_hash(), in
+its organisation's chain (AuditEntry.chain, begun at chain_genesis as workflows.services begins
+one), so the chains' format stays what the code says.
 
 Bulk rows are made by the database (INSERT … SELECT generate_series) with the signature table's
 secondary indexes dropped and remade after (the same definitions, read from pg_indexes first) and
@@ -298,13 +299,32 @@ AUDIT_MOVES = [
 
 
 def _audit(conn, n: int, *, petitions_range: tuple[int, int], orgs: list[int], started: float) -> int:
-    from workflows.models import AuditEntry, payload_digest
+    """n entries on the petitions of `petitions_range`, each in its organisation's chain (the model's
+    `chain`, its genesis as workflows.services starts a chain), hashed by AuditEntry.compute_hash."""
+    from workflows.models import LEGACY_CHAIN, AuditEntry, chain_genesis, payload_digest
 
-    head = conn.execute("SELECT last_hash, last_entry_id FROM workflows_auditchainhead WHERE id = 1").fetchone()
-    prev = head[0]
+    heads = {
+        chain: [last_hash, last_id, entries]
+        for chain, last_hash, last_id, entries in conn.execute(
+            "SELECT chain, last_hash, last_entry_id, entries FROM workflows_auditchainhead"
+        )
+    }
+    legacy = heads.get(LEGACY_CHAIN)
+
+    def head(chain: int) -> list:
+        if chain not in heads:
+            genesis = chain_genesis(
+                chain, legacy_hash=legacy[0] if legacy else "0" * 64, legacy_entries=legacy[2] if legacy else 0
+            )
+            heads[chain] = [genesis, None, 0]
+        return heads[chain]
+
     next_id = conn.execute("SELECT COALESCE(max(id), 0) + 1 FROM workflows_auditentry").fetchone()[0]
     low, high = petitions_range
-    span = max(1, high - low + 1)
+    organisation_of = dict(
+        conn.execute("SELECT id, organisation_id FROM petitions_petition WHERE id BETWEEN %s AND %s", [low, high])
+    )
+    records = sorted(organisation_of)
     digest = payload_digest({})
     begin = dt.datetime.now(dt.UTC) - dt.timedelta(days=365)
     step = dt.timedelta(days=360) / max(n, 1)
@@ -312,29 +332,39 @@ def _audit(conn, n: int, *, petitions_range: tuple[int, int], orgs: list[int], s
         "id, organisation_id, record_type, record_id, action, name, actor_id, actor_role, created_at, from_state, to_state, "
         "reason, payload_digest, format, payload, actor_ref, prev_hash, hash"
     )
-    last_id = None
+    changed = set()
     with conn.cursor() as cur, cur.copy(f"COPY workflows_auditentry ({columns}) FROM STDIN") as copy:  # noqa: S608
         for i in range(n):
             action, name, from_state, to_state, role = AUDIT_MOVES[i % len(AUDIT_MOVES)]
-            record = low + (i * 7919) % span
+            record = records[(i * 7919) % len(records)]
             entry = AuditEntry(
-                id=next_id + i, organisation_id=orgs[record % len(orgs)], record_type="petitions.petition",
+                id=next_id + i, organisation_id=organisation_of[record], record_type="petitions.petition",
                 record_id=str(record), action=action, name=name, actor_id=None, actor_role=role,
                 created_at=begin + step * i, from_state=from_state, to_state=to_state,
                 reason="" if i % 5 else "ตามมติที่ประชุม", payload_digest=digest, format=AuditEntry.FORMAT,
-                payload={}, actor_ref="" if role == "system" else f"p{(i * 31) % 5000:05d}", prev_hash=prev,
+                payload={}, actor_ref="" if role == "system" else f"p{(i * 31) % 5000:05d}",
             )  # fmt: skip
+            chain_head = head(entry.chain)
+            entry.prev_hash = chain_head[0]
             entry.hash = entry.compute_hash()
             copy.write_row((
                 entry.id, entry.organisation_id, entry.record_type, entry.record_id, entry.action, entry.name, None,
                 entry.actor_role, entry.created_at, entry.from_state, entry.to_state, entry.reason, entry.payload_digest,
                 entry.format, "{}", entry.actor_ref, entry.prev_hash, entry.hash,
             ))  # fmt: skip
-            prev, last_id = entry.hash, entry.id
+            chain_head[0], chain_head[1], chain_head[2] = entry.hash, entry.id, chain_head[2] + 1
+            changed.add(entry.chain)
             if (i + 1) % 250_000 == 0:
                 _log(f"audit entries {i + 1:,} / {n:,}", started)
-    if last_id is not None:
-        conn.execute("UPDATE workflows_auditchainhead SET last_hash = %s, last_entry_id = %s WHERE id = 1", [prev, last_id])
-        conn.execute("SELECT setval(pg_get_serial_sequence('workflows_auditentry', 'id'), %s)", [last_id])
+    for chain in changed:
+        last_hash, last_id, entries = heads[chain]
+        conn.execute(
+            "INSERT INTO workflows_auditchainhead (chain, last_hash, last_entry_id, entries) VALUES (%s, %s, %s, %s) "
+            "ON CONFLICT (chain) DO UPDATE SET last_hash = EXCLUDED.last_hash, last_entry_id = EXCLUDED.last_entry_id, "
+            "entries = EXCLUDED.entries",
+            [chain, last_hash, last_id, entries],
+        )
+    if n:
+        conn.execute("SELECT setval(pg_get_serial_sequence('workflows_auditentry', 'id'), %s)", [next_id + n - 1])
     _log(f"{n:,} audit entries", started)
     return n
