@@ -18,6 +18,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -101,7 +102,15 @@ def fiscal_years(organisation: Organisation | None = None) -> list[int]:
     """Fiscal years (B.E.) with at least one activity, newest first, and always the current one."""
     scope = Scope(organisation_id=organisation.pk if organisation else None)
     starts = [start for _c, start in _consultation_starts(scope).values()]
-    starts += [petition_start(p) for p in public_petitions(scope)]
+    # The distinct months petitions began in, from the database (not one object per petition).
+    months = (
+        public_petitions(scope)
+        .order_by()
+        .annotate(start=TruncMonth(Coalesce("opened_at", "moderation_requested_at", "created_at")))
+        .values_list("start", flat=True)
+        .distinct()
+    )
+    starts += [m for m in months if m is not None]
     return sorted({thai.fiscal_year(s) for s in starts} | {current_fiscal_year()}, reverse=True)
 
 

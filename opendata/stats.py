@@ -9,7 +9,7 @@ import statistics as pystats
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count
+from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -76,13 +76,23 @@ def fiscal_months(year_be: int) -> list[dt.date]:
 # --- participation acts -------------------------------------------------------------------------
 
 
+def _bucket_sums(scope: Scope, kind: str):
+    """(bucket, confirmed signatures) of the public petitions' tally buckets starting with `kind`,
+    summed over petitions and shards by the database: one row per hour or village, not one per
+    petition, bucket and shard (millions on a large install, docs/PERFORMANCE.md#scale)."""
+    return (
+        SignatureTally.objects.filter(petition__in=public_petitions(scope).values("pk"), bucket__startswith=kind)
+        .order_by()
+        .values("bucket")
+        .annotate(n=Sum("count"))
+        .values_list("bucket", "n")
+    )
+
+
 def signature_months(scope: Scope) -> Counter:
     """Confirmed signatures per local month, from the hourly tally buckets (h<YYYYMMDDHH>, UTC)."""
     months: Counter = Counter()
-    rows = SignatureTally.objects.filter(petition__in=public_petitions(scope), bucket__startswith="h").values_list(
-        "bucket", "count"
-    )
-    for bucket, n in rows:
+    for bucket, n in _bucket_sums(scope, "h"):
         hour = dt.datetime.strptime(bucket[1:], "%Y%m%d%H").replace(tzinfo=dt.UTC)
         local = timezone.localtime(hour)
         months[dt.date(local.year, local.month, 1)] += n
@@ -107,8 +117,9 @@ def consultation_months(scope: Scope) -> Counter:
     return months
 
 
-def over_time(scope: Scope, year_be: int) -> tuple[Chart, Chart]:
-    signatures, contributions = signature_months(scope), consultation_months(scope)
+def over_time(scope: Scope, year_be: int, *, signatures=None, contributions=None) -> tuple[Chart, Chart]:
+    signatures = signature_months(scope) if signatures is None else signatures
+    contributions = consultation_months(scope) if contributions is None else contributions
     series = [_("Petition signatures"), _("Contributions to consultations")]
     months = Chart("months", _("Participation by month, fiscal year %(year)s") % {"year": year_be}, _("Month"), series)
     for month in fiscal_months(year_be):
@@ -123,9 +134,11 @@ def over_time(scope: Scope, year_be: int) -> tuple[Chart, Chart]:
     return months.finish(), years.finish()
 
 
-def active_years(scope: Scope) -> list[int]:
+def active_years(scope: Scope, *, signatures=None, contributions=None) -> list[int]:
     """Fiscal years (B.E.) in which anything happened, plus the current one."""
-    months = set(signature_months(scope)) | set(consultation_months(scope))
+    signatures = signature_months(scope) if signatures is None else signatures
+    contributions = consultation_months(scope) if contributions is None else contributions
+    months = set(signatures) | set(contributions)
     return sorted({thai.fiscal_year(m) for m in months} | {thai.fiscal_year(timezone.localdate())})
 
 
@@ -142,10 +155,7 @@ def by_village(scope: Scope, organisation_id: int | None, consultation_records: 
         "villages", _("Who took part, by village"), _("Village"), [_("Petition signatures"), _("Consultation participants")]
     )
     signatures: Counter = Counter()
-    rows = SignatureTally.objects.filter(petition__in=public_petitions(scope), bucket__startswith="v").values_list(
-        "bucket", "count"
-    )
-    for bucket, n in rows:
+    for bucket, n in _bucket_sums(scope, "v"):
         signatures[int(bucket[1:])] += n
     people: Counter = Counter()
     for record in consultation_records:
@@ -246,11 +256,13 @@ def statistics(*, organisation_id: int | None, year_be: int | None = None) -> di
     year_be = year_be or thai.fiscal_year(timezone.localdate())
     consultation_records = records(scope)
     petitions = list(public_petitions(scope).select_related("response", "council_outcome"))
-    months, years = over_time(scope, year_be)
+    # Read once: the charts by month and by year, the years with activity and the total share them.
+    counts = {"signatures": signature_months(scope), "contributions": consultation_months(scope)}
+    months, years = over_time(scope, year_be, **counts)
     times = response_times(petitions)
     return {
         "year": year_be,
-        "years": active_years(scope),
+        "years": active_years(scope, **counts),
         "charts": [months, years, by_village(scope, organisation_id, consultation_records), by_level(consultation_records),
                    by_outcome(petitions), times["chart"]],
         "times": times,
@@ -258,6 +270,6 @@ def statistics(*, organisation_id: int | None, year_be: int | None = None) -> di
             "consultations": len(consultation_records),
             "consultation_participants": sum(r["participants"]["total"] for r in consultation_records),
             "petitions": len(petitions),
-            "signatures": sum(n for _m, n in signature_months(scope).items()),
+            "signatures": sum(counts["signatures"].values()),
         },
     }  # fmt: skip
