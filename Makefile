@@ -55,19 +55,27 @@ prod: install
 	@# The worker, which sends the mail, learns the web's address from SITE_URL.
 	HOST=$(HOST) PORT=$(PORT) SITE_URL=$${SITE_URL:-http://$(LINK_HOST):$(PORT)} $(PY) -m config.supervise
 
-# One benchmark of bench/ (BENCH=petitions_sign | notifications_fanout | workflows_engine | consultations_ballots)
-# on a database and Redis db of its own: the benches truncate tables, so they never take DATABASE_URL.
-BENCH ?= petitions_sign
+# Every benchmark of bench/ (bench/all.py), each beside its ceilings measured in the same run, into
+# docs/PERFORMANCE.md with a summary at its top; QUICK=1 for the short runs; BENCH=<name> for one bench
+# (reads | petitions_sign | notifications_fanout | consultations_ballots | workflows_engine | scale_out | scale).
+# Each on a database of its own (BENCH_DATABASE_URL + _<name>) and Redis db: the benches truncate tables,
+# so they never take DATABASE_URL. They drive the servers with wrk and put PgBouncer in front of
+# PostgreSQL (Debian packages): installed here on a machine that lacks them.
+BENCH ?= all
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ruamkid_bench
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/9
 bench: install
-	@test -f bench/$(BENCH).py || { echo "no bench/$(BENCH).py; BENCH= one of: $(filter-out common,$(notdir $(basename $(wildcard bench/*.py))))" >&2; exit 2; }
-	@# The signing bench drives the server with wrk (a Debian package): install it on a machine that lacks it.
-	@if [ "$(BENCH)" = petitions_sign ] && ! command -v wrk >/dev/null 2>&1; then \
-	  echo "installing wrk (apt-get)"; SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends wrk >/dev/null \
-	  || { echo "could not install wrk: apt-get install wrk, then run make bench again" >&2; exit 2; }; fi
-	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(PY) bench/$(BENCH).py $(BENCH_ARGS)
+	@test -f bench/$(BENCH).py || { echo "no bench/$(BENCH).py; BENCH= one of: $(filter-out common ceiling ceiling_settings ceiling_urls,$(notdir $(basename $(wildcard bench/*.py))))" >&2; exit 2; }
+	@missing=""; command -v wrk >/dev/null 2>&1 || missing="wrk"; \
+	  command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || missing="$$missing pgbouncer"; \
+	  if [ -n "$$missing" ]; then echo "installing$$missing (apt-get)"; SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null \
+	  || { echo "could not install$$missing: apt-get install$$missing, then run make bench again" >&2; exit 2; }; fi
+ifeq ($(BENCH),all)
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_REDIS_URL=$(BENCH_REDIS_URL) $(PY) bench/all.py $(if $(QUICK),--quick) $(BENCH_ARGS)
+else
+	DATABASE_URL=$(BENCH_DATABASE_URL)_$(BENCH) REDIS_URL=$(BENCH_REDIS_URL) $(PY) bench/$(BENCH).py $(if $(QUICK),--quick) $(BENCH_ARGS)
+endif
 
 # PNG screenshots of the main pages, Thai and English, 390 and 1280 px wide, into var/screenshots/ for
 # review (tools/screenshots.py: a fresh demo of its own under var/screenshots/site/, served on a free

@@ -5,7 +5,7 @@ from django.http import HttpResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
-TABLE = "bench_ceiling_insert"
+from bench.common import CEILING_TABLE as TABLE
 
 
 def bare(request):

@@ -35,21 +35,22 @@ import os
 import platform
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import timeit
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import ensure_database, free_port, write_section  # noqa: E402
+from bench.common import ensure_ceiling_table, ensure_database, free_port, start_granian, summary_line, write_section  # noqa: E402
 
 SECTION = "## Petition signing"
 GOAL_RATE, GOAL_P99_MS = 500, 200
+GOAL_CEILING = 0.50  # each request at least half the one-row-insert ceiling (issue 17)
 
 # --- the load generator ----------------------------------------------------------------------
 # One wrk thread (a C event loop: it costs the machine little) over C keep-alive connections. The
@@ -116,6 +117,20 @@ request = function()
   local token = tokens[(sent - 1) % #tokens + 1]
   return wrk.format("POST", nil, {["Content-Type"] = "application/json", ["Accept-Language"] = "th"},
     '{"token": "' .. token .. '"}')
+end
+"""
+)
+
+
+LUA_INSERT = (
+    LUA_COMMON
+    + r"""
+local sent = 0
+init = function(args) wanted = tonumber(args[1]); marker = args[2] end
+request = function()
+  begin()
+  sent = sent + 1
+  return wrk.format("POST", nil, {["Content-Type"] = "text/plain"}, string.format("row %d", sent))
 end
 """
 )
@@ -264,29 +279,14 @@ def last_outbox_id() -> int:
     return OutboxEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
 
-def start_server(port: int, args, env: dict) -> subprocess.Popen:
-    command = [
-        str(ROOT / ".venv/bin/granian"), "--interface", "wsgi", "config.wsgi:application", "--host", "127.0.0.1",
-        "--port", str(port), "--workers", str(args.workers), "--blocking-threads", str(args.threads),
-        "--backlog", "2048", "--log-level", "warning", "--no-access-log",
-    ]  # fmt: skip
-    server = subprocess.Popen(command, cwd=ROOT, env=env)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            # scope=web: the bench runs no Celery worker, whose heartbeat /healthz would miss.
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz?scope=web", timeout=2) as response:  # noqa: S310
-                if response.status == 200:
-                    return server
-        except Exception:
-            time.sleep(0.3)
-    server.terminate()
-    raise SystemExit("the web server did not become healthy within 60 s")
-
-
-def one_run(port: int, server_pid: int, petition, n: int, connections: int, warmup: int, workdir: Path) -> dict:
-    """Warm up, then N signs and N confirms on `petition`."""
+def one_run(
+    port: int, server_pid: int, ceiling: tuple[int, int], petition, n: int, connections: int, warmup: int, workdir: Path
+) -> dict:
+    """Warm up, then N one-row inserts on the ceiling app, N signs and N confirms on `petition`."""
     base = f"http://127.0.0.1:{port}"
+    ceiling_port, ceiling_pid = ceiling
+    insert_url = f"http://127.0.0.1:{ceiling_port}/insert/"
+    run_wrk(insert_url, LUA_INSERT, [str(warmup)], connections, ceiling_pid, workdir)
     sign_url = f"{base}/api/v1/petitions/{petition.pk}/signatures/"
     confirm_url = f"{base}/api/v1/signatures/confirm/"
     tag = f"r{time.time_ns() % 10**9}-"
@@ -297,6 +297,7 @@ def one_run(port: int, server_pid: int, petition, n: int, connections: int, warm
     run_wrk(confirm_url, LUA_CONFIRM, [str(len(warm_tokens)), str(workdir / "warm.txt")], connections, server_pid, workdir)
 
     speed_before = python_speed_ns()
+    insert = run_wrk(insert_url, LUA_INSERT, [str(n)], connections, ceiling_pid, workdir)
     sign = run_wrk(sign_url, LUA_SIGN, [str(n), tag], connections, server_pid, workdir)
     tokens, _ = tokens_after(petition.pk, mark)
     (workdir / "tokens.txt").write_text("\n".join(tokens[:n]) + "\n")
@@ -314,13 +315,43 @@ def one_run(port: int, server_pid: int, petition, n: int, connections: int, warm
     reached = petition.council_threshold_reached_at
     moved_at = reached and Signature.objects.filter(petition=petition, state="confirmed", confirmed_at__lte=reached).count()
     return {
-        "sign": sign, "confirm": confirm, "tokens": len(tokens), "confirmed": confirmed,
+        "insert": insert, "sign": sign, "confirm": confirm, "tokens": len(tokens), "confirmed": confirmed,
         "total": petition_total(petition.pk), "speed_ns": (speed_before, speed_after),
         "response_moved": petition.response_state == "awaiting_response", "council_moved_at": moved_at,
     }  # fmt: skip
 
 
 # --- the report --------------------------------------------------------------------------------
+def spread(values: list[float], fmt: str = "{:,.0f}") -> str:
+    """Median (min–max)."""
+    return f"{fmt.format(statistics.median(values))} ({fmt.format(min(values))}–{fmt.format(max(values))})"
+
+
+def ceiling_table(runs: list[dict], n: int, args) -> list[str]:
+    """Each request beside the one-row-insert ceiling of the same run (issue 17: each at least 50%)."""
+    summaries = [summarise(r, n) for r in runs]
+    sign = [n / r["sign"]["elapsed"] for r in runs]
+    confirm = [n / r["confirm"]["elapsed"] for r in runs]
+    inserts = [s["insert"] for s in summaries]
+    lines = [
+        "",
+        f"The ceiling, in each run just before its two phases: {n:,} POST /insert/ to bench/ceiling.py (Django with no",
+        "middleware, one INSERT of one row through its connection in autocommit, served by the same granian with",
+        f"the same workers and threads, driven by the same wrk with {args.concurrency} connections). Median (min–max) over",
+        f"{len(runs)} run{'s' if len(runs) != 1 else ''}:",
+        "",
+        "| figure | req/s | ratio to the insert ceiling | goal ≥ 50% |",
+        "|---|---|---|---|",
+        f"| ceiling: one-row INSERT through Django | {spread(inserts)} | 100% | ceiling |",
+    ]
+    for label, rates, key in (("sign", sign, "sign_ratio"), ("confirm", confirm, "confirm_ratio")):
+        ratios = [s[key] * 100 for s in summaries]
+        ratio = statistics.median(ratios)
+        verdict = "met" if ratio >= GOAL_CEILING * 100 else f"missed by {GOAL_CEILING * 100 - ratio:.0f} points"
+        lines.append(f"| {label} | {spread(rates)} | {spread(ratios, '{:.0f}%')} | {verdict} |")
+    return lines
+
+
 def moves(run: dict, n: int) -> str:
     response = "response ✓" if run["response_moved"] else "response **no**"
     at = run["council_moved_at"]
@@ -331,7 +362,11 @@ def summarise(run: dict, n: int) -> dict:
     both = run["sign"]["elapsed"] + run["confirm"]["elapsed"]
     cpu = {k: (run["sign"]["cpu"][k] + run["confirm"]["cpu"][k]) * 1000 / n for k in run["sign"]["cpu"]}
     p99 = max(run["sign"]["p99_us"], run["confirm"]["p99_us"]) / 1000
-    return {"rate": n / both, "p99_ms": p99, "cpu_ms": cpu, "both_s": both}
+    insert = n / run["insert"]["elapsed"]
+    return {
+        "rate": n / both, "p99_ms": p99, "cpu_ms": cpu, "both_s": both, "insert": insert,
+        "sign_ratio": n / run["sign"]["elapsed"] / insert, "confirm_ratio": n / run["confirm"]["elapsed"] / insert,
+    }  # fmt: skip
 
 
 def report(args, runs: list[dict], started: dt.datetime) -> str:
@@ -381,6 +416,7 @@ def report(args, runs: list[dict], started: dt.datetime) -> str:
             f"| {run['confirmed']:,} = {run['total']:,} {'✓' if run['confirmed'] == run['total'] else '✗'} "
             f"| {moves(run, n)} |"
         )
+    lines += ceiling_table(runs, n, args)
     lines += [
         "",
         "No mail is sent during the run: each confirmation mail waits in the outbox, and sending is measured",
@@ -440,7 +476,10 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--no-docs", action="store_true")
     parser.add_argument("--note", default="", help="a line added under the tables (e.g. machine load)")
+    parser.add_argument("--quick", action="store_true", help="a short run: 3,000 signatures, 2 runs (make bench QUICK=1)")
     args = parser.parse_args()
+    if args.quick:
+        args.signatures, args.warmup, args.repeat = 3000, 200, 2
 
     if not os.environ.get("DATABASE_URL", "").startswith("postgres") or not os.environ.get("REDIS_URL"):
         raise SystemExit("set DATABASE_URL=postgres://… and REDIS_URL=redis://… (a database and Redis db of the bench's own)")
@@ -455,24 +494,31 @@ def main() -> int:
     org, users = bench_org(n)
     port = free_port()
     env = dict(os.environ, DEBUG="false", PYTHONPATH=str(ROOT))
-    server = start_server(port, args, env)
+    ensure_ceiling_table()
+    ceiling_port = free_port()
+    server = start_granian("config.wsgi:application", port, args.workers, args.threads, env, "/healthz?scope=web")
+    ceiling = start_granian("bench.ceiling:application", ceiling_port, args.workers, args.threads, env, "/bare/")
     started = dt.datetime.now(dt.UTC)
     runs = []
     try:
         with tempfile.TemporaryDirectory(prefix="bench-sign-") as workdir:
             for i in range(args.repeat):
                 petition = open_petition(org, users)
-                run = one_run(port, server.pid, petition, n, args.concurrency, args.warmup, Path(workdir))
+                run = one_run(
+                    port, server.pid, (ceiling_port, ceiling.pid), petition, n, args.concurrency, args.warmup, Path(workdir)
+                )
                 summary = summarise(run, n)
                 print(
                     f"run {i + 1}: {summary['rate']:,.0f} signatures/s, p99 {summary['p99_ms']:.0f} ms, "
+                    f"sign {summary['sign_ratio']:.0%} / confirm {summary['confirm_ratio']:.0%} of the insert ceiling, "
                     f"machine CPU {summary['cpu_ms']['machine']:.2f} ms per signature",
                     flush=True,
                 )
                 runs.append(run)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for process in (server, ceiling):
+            process.terminate()
+            process.wait(timeout=30)
         try:
             import redis
 
@@ -481,6 +527,15 @@ def main() -> int:
             print(f"(could not purge the mail queue: {exc})")
     text = report(args, runs, started)
     print(text)
+    summaries = [summarise(r, n) for r in runs]
+    rate = statistics.median(s["rate"] for s in summaries)
+    summary_line("signing", "signatures/s (sign + confirm)", rate, "/s", f"≥ {GOAL_RATE}/s, p99 < {GOAL_P99_MS} ms",
+            rate >= GOAL_RATE and max(s["p99_ms"] for s in summaries) < GOAL_P99_MS)  # fmt: skip
+    for key, label in (("sign_ratio", "sign requests"), ("confirm_ratio", "confirm requests")):
+        ratio = statistics.median(s[key] for s in summaries)
+        summary(
+            "signing", f"{label} / insert ceiling", ratio * 100, "%", "≥ 50% of the insert ceiling", ratio >= GOAL_CEILING, ratio
+        )
     if not args.no_docs:
         write_docs(text)
     return 0 if all(r["confirmed"] == r["total"] for r in runs) else 1
