@@ -39,8 +39,12 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 
+# The suite in PYTEST_WORKERS processes (pytest-xdist; 0 runs it in this one). Each has its own test
+# database, Redis db (REDIS_URL's db + the worker's number), Celery queue, cache prefix and VAR_DIR
+# (config/settings_test.py); a module's tests stay in one process (its module-scoped seeded site).
+PYTEST_WORKERS ?= 2
 test: lint
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 # Production-like: granian + Celery worker + beat on PostgreSQL and Redis (see README).
 # config/supervise.py runs the Procfile and starts again any process that exits; Ctrl-C stops all.
