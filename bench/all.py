@@ -123,7 +123,7 @@ def run_one(name: str, args, database_url: str, redis_url: str) -> dict:
 def fmt(value: float, unit: str) -> str:
     if unit == "%":
         return f"{value:.0f}%"
-    if abs(value) >= 100:
+    if abs(value) >= 100 or float(value).is_integer():
         return f"{value:,.0f} {unit}".strip()
     return f"{value:,.2f} {unit}".strip()
 

@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import ensure_database, free_port  # noqa: E402
+from bench.common import ensure_database, free_port, summary_line  # noqa: E402
 
 RECORD_TYPE, RECORD_ID = "bench.fanout", "1"
 EVENT = "consultation.decision_published"
@@ -582,6 +582,13 @@ def main() -> None:
     }  # fmt: skip
     if any(r["fanout"]["duplicates"] or r["fanout"]["sent"] < args.followers for rs in runs.values() for r in rs):
         raise SystemExit("a mail was received twice or a delivery is not marked sent")
+    for c, rs in runs.items():
+        rate = statistics.median(r["fanout"]["per_s"] for r in rs)
+        ceiling = statistics.median(r["ceiling"]["per_s"] for r in rs)
+        goal = min(2000.0, 0.7 * ceiling)
+        figure = f"mails/s end to end, C={c} ({rate / ceiling:.0%} of bare smtplib)"
+        goal_text = f"≥ {goal:,.0f}/s (the lower of 2,000 and 70% of {ceiling:,.0f})"
+        summary_line("mail fan-out", figure, rate, "/s", goal_text, rate >= goal, rate / ceiling)
     if not args.no_write:
         command = (
             "DATABASE_URL=postgres://postgres@127.0.0.1:5432/ruamkid_bench REDIS_URL=redis://127.0.0.1:6379/9 \\\n"

@@ -473,7 +473,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)  # the Procfile's WEB_THREADS
     parser.add_argument("--warmup", type=int, default=500)
-    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-docs", action="store_true")
     parser.add_argument("--note", default="", help="a line added under the tables (e.g. machine load)")
     parser.add_argument("--quick", action="store_true", help="a short run: 3,000 signatures, 2 runs (make bench QUICK=1)")

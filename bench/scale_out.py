@@ -52,7 +52,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.common import ensure_database, free_port, write_section  # noqa: E402
+from bench.common import ensure_database, free_port, summary_line, write_section  # noqa: E402
 
 SECTION = "## Scale-out"
 PGBOUNCER = os.environ.get("PGBOUNCER", "/usr/sbin/pgbouncer")
@@ -579,7 +579,16 @@ def main() -> int:
     print(text)
     if not args.no_docs:
         write_section(SECTION, text)
-    return 0 if all(right(r) for r in pooled["runs"] + direct["runs"]) else 1
+    runs = pooled["runs"] + direct["runs"]
+    good = sum(right(r) for r in runs)
+    summary_line("scale-out", "runs with counts exact, each mail once, each threshold once (2 web + 2 workers, PgBouncer)",
+                 good, f"of {len(runs)}", "all", good == len(runs))  # fmt: skip
+    if pooled["runs"] and direct["runs"]:
+        through = statistics.median(rate(r) for r in pooled["runs"])
+        straight = statistics.median(rate(r) for r in direct["runs"])
+        summary_line("scale-out", f"signatures/s through PgBouncer ({through / straight:.0%} of straight to PostgreSQL)",
+                     through, "/s", "reported", True, through / straight)  # fmt: skip
+    return 0 if good == len(runs) else 1
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import ensure_database, write_section  # noqa: E402
+from bench.common import ensure_database, summary_line, write_section  # noqa: E402
 
 os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings_test"
 
@@ -399,6 +399,11 @@ def main():
     print("verify", r["verify"])
     orgs, actor = setup_orgs()
     r["orgs"] = across_orgs(orgs, actor, processes=args.processes, moves=args.moves, repeats=args.repeats)
+    moves = statistics.median(run["moves"]["per_s"] for run in r["orgs"]["runs"])
+    ratio = statistics.median(run["ratio"] for run in r["orgs"]["runs"])
+    summary_line("workflow moves", f"moves/s across {r['orgs']['orgs']} organisations ({ratio:.0%} of the insert ceiling)",
+                 moves, "/s", "≥ 1,000 moves/s", moves >= 1000, ratio)  # fmt: skip
+    summary_line("workflow moves", "verify_audit entries/s", r["verify"]["per_s"], "/s", "reported", True)
     if not args.no_write:
         command = (
             "DATABASE_URL=postgres://postgres@127.0.0.1:5432/ruamkid_bench_engine \\\n"
